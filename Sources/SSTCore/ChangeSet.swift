@@ -1,0 +1,37 @@
+/// A batch of field changes exported by one node: the changes it holds whose local sequence numbers
+/// are in `(since, upTo]`, with their original stamps (relayed changes keep their author's stamp).
+///
+/// Applying a change set is atomic and idempotent, and change sets commute: duplicated, reordered or
+/// regrouped sets give the same state.
+public struct ChangeSet: Hashable, Sendable, Codable {
+    /// The value of the `format` member that marks a file as an SST change set.
+    public static let formatName = "sst-changes"
+    /// The protocol version this build writes and the newest it reads.
+    public static let currentVersion = 1
+
+    public let format: String
+    public let version: Int
+    /// The node that exported the set.
+    public let origin: String
+    /// The side of the exporting node.
+    public let side: Side
+    /// The exporter's sequence number the set starts after (exclusive).
+    public let since: Int64
+    /// The exporter's highest sequence number the set covers (inclusive).
+    public let upTo: Int64
+    public let changes: [FieldChange]
+
+    public init(origin: NodeID, side: Side, since: Int64, upTo: Int64, changes: [FieldChange]) {
+        self.format = Self.formatName
+        self.version = Self.currentVersion
+        self.origin = origin.rawValue
+        self.side = side
+        self.since = since
+        self.upTo = upTo
+        self.changes = changes
+    }
+
+    public var originNode: NodeID? { NodeID(origin) }
+}
+
+extension Side: Codable {}

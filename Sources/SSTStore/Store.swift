@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import SSTCore
+
+/// A node's durable local store: one SQLite database (WAL) holding the entity tables, each field's
+/// stamp, the conflicts, the hybrid logical clock and the peers' cursors.
+///
+/// Every write goes through a transaction that keeps the invariants: the clock never goes backwards,
+/// every change gets a local sequence number, a change set is applied whole or not at all.
+public struct Store: Sendable {
+    /// The database file's name inside a node's data directory.
+    public static let fileName = "sst.sqlite"
+
+    public let schema: Schema
+    let writer: any DatabaseWriter
+    let physicalClock: any PhysicalClock
+
+    init(writer: any DatabaseWriter, schema: Schema, physicalClock: any PhysicalClock) throws {
+        self.writer = writer
+        self.schema = schema
+        self.physicalClock = physicalClock
+        try StoreMigrations.migrator(for: schema).migrate(writer)
+    }
+
+    /// Creates a new node database at `path`; refuses if one is already there.
+    public static func create(
+        at path: String,
+        identity: NodeIdentity,
+        maxClockOffsetMilliseconds: UInt64 = HybridLogicalClock.defaultMaxOffsetMilliseconds,
+        schema: Schema = .sst,
+        physicalClock: any PhysicalClock = SystemClock()
+    ) throws -> Store {
+        if FileManager.default.fileExists(atPath: path) {
+            throw StoreError(
+                .alreadyInitialized,
+                "\(path) already holds a node database",
+                remedy: "Use another --data directory, or keep working with this node."
+            )
+        }
+        let store = try Store(
+            writer: DatabasePool(path: path, configuration: configuration()),
+            schema: schema,
+            physicalClock: physicalClock
+        )
+        try store.initialize(identity: identity, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds)
+        return store
+    }
+
+    /// Opens the node database at `path`, created earlier by ``create(at:identity:maxClockOffsetMilliseconds:schema:physicalClock:)``.
+    public static func open(
+        at path: String,
+        schema: Schema = .sst,
+        physicalClock: any PhysicalClock = SystemClock()
+    ) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(
+                .notInitialized,
+                "there is no node database at \(path)",
+                remedy: "Run `sst init` first, or check the --data directory."
+            )
+        }
+        let store = try Store(
+            writer: DatabasePool(path: path, configuration: configuration()),
+            schema: schema,
+            physicalClock: physicalClock
+        )
+        _ = try store.identity()
+        return store
+    }
+
+    /// A store in memory (real SQLite, no file), for tests and tools that need many replicas.
+    public static func inMemory(
+        identity: NodeIdentity,
+        maxClockOffsetMilliseconds: UInt64 = HybridLogicalClock.defaultMaxOffsetMilliseconds,
+        schema: Schema = .sst,
+        physicalClock: any PhysicalClock = SystemClock()
+    ) throws -> Store {
+        let store = try Store(
+            writer: DatabaseQueue(configuration: configuration()),
+            schema: schema,
+            physicalClock: physicalClock
+        )
+        try store.initialize(identity: identity, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds)
+        return store
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Deleted and purged values are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        return configuration
+    }
+
+    private func initialize(identity: NodeIdentity, maxClockOffsetMilliseconds: UInt64) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO sst_node (singleton, node_id, role, school, stadsdel) VALUES (1, ?, ?, ?, ?)",
+                arguments: [identity.node.rawValue, identity.role.rawValue, identity.school, identity.stadsdel]
+            )
+            try db.execute(
+                sql: "INSERT INTO sst_state (singleton, last_hlc, last_seq, max_offset_ms) VALUES (1, 0, 0, ?)",
+                arguments: [Int64(maxClockOffsetMilliseconds)]
+            )
+        }
+    }
+
+    /// This node's identity, as recorded by `sst init`.
+    public func identity() throws -> NodeIdentity {
+        try writer.read { db in try Self.identity(db) }
+    }
+
+    static func identity(_ db: Database) throws -> NodeIdentity {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sst_node"),
+            let node = NodeID(row["node_id"]), let role = NodeIdentity.Role(rawValue: row["role"])
+        else {
+            throw StoreError(
+                .notInitialized,
+                "the database has no node identity",
+                remedy: "Run `sst init` to set the node up."
+            )
+        }
+        return NodeIdentity(node: node, role: role, school: row["school"], stadsdel: row["stadsdel"])
+    }
+
+    /// The node's hybrid logical clock as last persisted.
+    public func clock() throws -> HybridLogicalClock {
+        try writer.read { db in try ClockState.load(db).clock }
+    }
+
+    /// The highest local sequence number given to a change so far.
+    public func lastSequence() throws -> Int64 {
+        try writer.read { db in try ClockState.load(db).lastSequence }
+    }
+
+    /// Runs `body` in one write transaction with the clock and sequence loaded, and saves them after.
+    func withSession<T>(_ body: (inout MergeSession) throws -> T) throws -> T {
+        try writer.write { db in
+            var session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
+            let result = try body(&session)
+            try session.state.save(db)
+            return result
+        }
+    }
+}
+
+/// The persisted clock, sequence counter and clock-offset setting.
+struct ClockState {
+    var clock: HybridLogicalClock
+    var lastSequence: Int64
+
+    static func load(_ db: Database) throws -> ClockState {
+        guard let row = try Row.fetchOne(db, sql: "SELECT last_hlc, last_seq, max_offset_ms FROM sst_state") else {
+            throw StoreError(.notInitialized, "the database has no clock state", remedy: "Run `sst init` first.")
+        }
+        let last = Timestamp(rawValue: UInt64(bitPattern: row["last_hlc"]))
+        let offset = UInt64(max(0, row["max_offset_ms"] as Int64))
+        return ClockState(
+            clock: HybridLogicalClock(last: last, maxOffsetMilliseconds: offset),
+            lastSequence: row["last_seq"]
+        )
+    }
+
+    func save(_ db: Database) throws {
+        try db.execute(
+            sql: "UPDATE sst_state SET last_hlc = ?, last_seq = ?",
+            arguments: [Int64(bitPattern: clock.last.rawValue), lastSequence]
+        )
+    }
+
+    mutating func nextSequence() -> Int64 {
+        lastSequence += 1
+        return lastSequence
+    }
+}

@@ -1,0 +1,42 @@
+/// A request the store refused; nothing was changed. ``message`` says what was wrong and ``remedy`` what
+/// to do.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String {
+            case notInitialized, alreadyInitialized, unknownEntity, unknownField, invalidValue, purged, phaseBackwards
+            case consentWithdrawn, notFound, noConflict, wrongSide
+        }
+        private let base: Base
+        private init(base: Base) { self.base = base }
+
+        public static let notInitialized = Code(base: .notInitialized)
+        public static let alreadyInitialized = Code(base: .alreadyInitialized)
+        public static let unknownEntity = Code(base: .unknownEntity)
+        public static let unknownField = Code(base: .unknownField)
+        public static let invalidValue = Code(base: .invalidValue)
+        /// The record was purged (*gallring*); it can no longer be written.
+        public static let purged = Code(base: .purged)
+        /// A case phase may only move forward; reopening starts a new generation.
+        public static let phaseBackwards = Code(base: .phaseBackwards)
+        /// A withdrawn consent never becomes active again.
+        public static let consentWithdrawn = Code(base: .consentWithdrawn)
+        public static let notFound = Code(base: .notFound)
+        public static let noConflict = Code(base: .noConflict)
+        /// An export for the other side of the secrecy boundary, which needs the privacy filter.
+        public static let wrongSide = Code(base: .wrongSide)
+
+        public var description: String { base.rawValue }
+    }
+
+    public let code: Code
+    public let message: String
+    public let remedy: String
+
+    public init(_ code: Code, _ message: String, remedy: String) {
+        self.code = code
+        self.message = message
+        self.remedy = remedy
+    }
+
+    public var description: String { remedy.isEmpty ? message : "\(message). \(remedy)" }
+}

@@ -1,0 +1,80 @@
+import GRDB
+import SSTCore
+
+/// The store's migrations. Bookkeeping tables come first; each schema version then creates the entities
+/// and adds the fields declared with that `addedIn`, so adding a field is one edit of the schema.
+/// A migration that has shipped is never changed.
+enum StoreMigrations {
+    static func migrator(for schema: Schema) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("bookkeeping-1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sst_node (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        node_id TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('school', 'hub')),
+                        school TEXT,
+                        stadsdel TEXT
+                    );
+                    CREATE TABLE sst_state (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        last_hlc INTEGER NOT NULL CHECK (last_hlc >= 0),
+                        last_seq INTEGER NOT NULL CHECK (last_seq >= 0),
+                        max_offset_ms INTEGER NOT NULL CHECK (max_offset_ms >= 0)
+                    );
+                    CREATE TABLE sst_field (
+                        entity TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        context TEXT,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (entity, record_id, field)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX sst_field_seq ON sst_field (seq);
+                    CREATE TABLE sst_conflict (
+                        entity TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        node TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        context TEXT NOT NULL,
+                        PRIMARY KEY (entity, record_id, field, hlc, node)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE sst_peer (
+                        node_id TEXT PRIMARY KEY NOT NULL,
+                        cursor INTEGER NOT NULL CHECK (cursor >= 0)
+                    );
+                    """
+            )
+        }
+        for version in 1...max(1, schema.version) {
+            migrator.registerMigration("schema-\(version)") { db in
+                try migrateSchema(schema, to: version, db)
+            }
+        }
+        return migrator
+    }
+
+    private static func migrateSchema(_ schema: Schema, to version: Int, _ db: Database) throws {
+        for entity in schema.entities {
+            let table = ColumnCoding.quoted(entity.name)
+            if entity.addedIn == version {
+                let columns = entity.fields.filter { $0.addedIn <= version }.map(ColumnCoding.columnDefinition)
+                let definitions =
+                    ["id TEXT PRIMARY KEY NOT NULL"] + columns + [
+                        "_deleted INTEGER NOT NULL DEFAULT 0 CHECK (_deleted IN (0, 1))",
+                        "_purged INTEGER NOT NULL DEFAULT 0 CHECK (_purged IN (0, 1))",
+                    ]
+                try db.execute(sql: "CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))")
+            } else if entity.addedIn < version {
+                for field in entity.fields where field.addedIn == version {
+                    try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(ColumnCoding.columnDefinition(field))")
+                }
+            }
+        }
+    }
+}
