@@ -77,7 +77,9 @@ extension FieldChange: Codable {
         try keyed.encode(state.value, forKey: .value)
         try keyed.encode(state.stamp.description, forKey: .stamp)
         if let context = state.context {
-            let entries = Dictionary(uniqueKeysWithValues: context.sortedEntries.map { ($0.node.rawValue, "\($0.timestamp)") })
+            let entries = Dictionary(
+                uniqueKeysWithValues: context.sortedEntries.map { ($0.node.rawValue, "\($0.timestamp)") }
+            )
             try keyed.encode(entries, forKey: .context)
         }
     }

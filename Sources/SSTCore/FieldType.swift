@@ -47,7 +47,8 @@ public enum FieldType: Hashable, Sendable {
         case (.instant, .string(let text)):
             return CalendarText.isInstant(text) ? nil : "\"\(text)\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ"
         case (.personnummer, .string(let text)):
-            return CalendarText.isPersonnummer(text) ? nil : "\"\(text)\" is not a personnummer of the form YYYYMMDD-NNNN"
+            return CalendarText.isPersonnummer(text)
+                ? nil : "\"\(text)\" is not a personnummer of the form YYYYMMDD-NNNN"
         case (.reference, .string(let text)):
             return RecordID(text) == nil ? "\"\(text)\" is not a record id (a lower-case UUID)" : nil
         case (.enumeration(let allowed), .string(let text)):

@@ -53,7 +53,11 @@ extension Schema {
             FieldSchema("valid_from", .date, owner: .school, privacy: .consent),
             FieldSchema("valid_until", .date, owner: .school, privacy: .consent),
             FieldSchema(
-                "status", .enumeration(consentStatuses), merge: .withdrawWins, owner: .school, privacy: .consent
+                "status",
+                .enumeration(consentStatuses),
+                merge: .withdrawWins,
+                owner: .school,
+                privacy: .consent
             ),
             FieldSchema("recorded_by", .string, owner: .school, privacy: .consent),
             FieldSchema("document_ref", .string, owner: .school, privacy: .consent),

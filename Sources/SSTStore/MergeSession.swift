@@ -67,7 +67,11 @@ struct MergeSession {
         return TextRegister(values: values)
     }
 
-    private func stamp(entity: String, record: RecordID, field: String) throws -> (stamp: Stamp, context: CausalContext?)? {
+    private func stamp(
+        entity: String,
+        record: RecordID,
+        field: String
+    ) throws -> (stamp: Stamp, context: CausalContext?)? {
         let statement = try db.cachedStatement(
             sql: "SELECT hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ? AND field = ?"
         )

@@ -44,7 +44,9 @@ extension Store {
                         currentRecord = record
                         members = [:]
                     }
-                    guard let field = entity.field(named: row["field"]), let recordID = RecordID(record) else { continue }
+                    guard let field = entity.field(named: row["field"]), let recordID = RecordID(record) else {
+                        continue
+                    }
                     let value = try session.currentState(entity: entity, record: recordID, field: field)?.value ?? .null
                     let stamp = Stamp(
                         timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"])),

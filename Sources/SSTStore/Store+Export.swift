@@ -25,7 +25,9 @@ extension Store {
                 if field.merge == .text {
                     let register = try session.textRegister(entity: entity, record: record, field: field)
                     for state in register.values {
-                        changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
+                        changes.append(
+                            FieldChange(entity: entity.name, record: record, field: field.name, state: state)
+                        )
                     }
                 } else if let state = try session.currentState(entity: entity, record: record, field: field) {
                     changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))

@@ -13,7 +13,11 @@ extension Store {
         let fields = try values.keys.sorted().map { name in
             let field = try fieldSchema(entity, name)
             if let problem = field.type.problem(with: values[name]!) {
-                throw StoreError(.invalidValue, "\(entity.name).\(name): \(problem)", remedy: "Give \(field.type.expectation).")
+                throw StoreError(
+                    .invalidValue,
+                    "\(entity.name).\(name): \(problem)",
+                    remedy: "Give \(field.type.expectation)."
+                )
             }
             return field
         }
@@ -24,7 +28,14 @@ extension Store {
             let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
             var changes: [FieldChange] = []
             for field in fields {
-                let state = try localState(session, entity: entity, record: record, field: field, value: values[field.name]!, stamp: stamp)
+                let state = try localState(
+                    session,
+                    entity: entity,
+                    record: record,
+                    field: field,
+                    value: values[field.name]!,
+                    stamp: stamp
+                )
                 let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
                 _ = try session.merge(change, entity: entity, field: field)
                 changes.append(change)
@@ -48,11 +59,19 @@ extension Store {
 
     /// Reopens a closed case: the phase moves to the next generation, step `opened`.
     @discardableResult
-    public func reopen(entity entityName: String, record: RecordID, field fieldName: String = "phase") throws -> FieldChange {
+    public func reopen(
+        entity entityName: String,
+        record: RecordID,
+        field fieldName: String = "phase"
+    ) throws -> FieldChange {
         let entity = try entitySchema(entityName)
         let field = try fieldSchema(entity, fieldName)
         guard field.merge == .phase else {
-            throw StoreError(.invalidValue, "\(entity.name).\(field.name) is not a phase", remedy: "Reopen a case's phase.")
+            throw StoreError(
+                .invalidValue,
+                "\(entity.name).\(field.name) is not a phase",
+                remedy: "Reopen a case's phase."
+            )
         }
         let current = try writer.read { db in
             try MergeSession(db: db, schema: schema, state: ClockState.load(db))
@@ -72,7 +91,11 @@ extension Store {
             try refuseIfPurged(session, entity: entity, record: record)
             let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
             let change = FieldChange(
-                entity: entity.name, record: record, field: field, state: FieldState(value: .boolean(true), stamp: stamp))
+                entity: entity.name,
+                record: record,
+                field: field,
+                state: FieldState(value: .boolean(true), stamp: stamp)
+            )
             _ = try session.merge(change, entity: entity, field: entity.field(named: field)!)
             return change
         }

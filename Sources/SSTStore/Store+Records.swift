@@ -48,7 +48,12 @@ extension Store {
                 let register = try session.textRegister(entity: entity, record: record, field: field)
                 guard let winner = register.winner else { return nil }
                 return Conflict(
-                    entity: entity.name, record: record, field: field.name, current: winner, others: Array(register.losers))
+                    entity: entity.name,
+                    record: record,
+                    field: field.name,
+                    current: winner,
+                    others: Array(register.losers)
+                )
             }
         }
     }
@@ -56,13 +61,22 @@ extension Store {
     /// Resolves a conflict: writes `value` as a change that supersedes every concurrent value. The
     /// resolution replicates like any change and clears the conflict on every node it reaches.
     @discardableResult
-    public func resolveConflict(entity entityName: String, record: RecordID, field fieldName: String, value: Value)
+    public func resolveConflict(
+        entity entityName: String,
+        record: RecordID,
+        field fieldName: String,
+        value: Value
+    )
         throws -> FieldChange
     {
         let entity = try entitySchema(entityName)
         let field = try fieldSchema(entity, fieldName)
         if let problem = field.type.problem(with: value) {
-            throw StoreError(.invalidValue, "\(entity.name).\(field.name): \(problem)", remedy: "Give \(field.type.expectation).")
+            throw StoreError(
+                .invalidValue,
+                "\(entity.name).\(field.name): \(problem)",
+                remedy: "Give \(field.type.expectation)."
+            )
         }
         let physical = physicalClock.milliseconds()
         return try withSession { session in

@@ -6,7 +6,11 @@ extension Store {
     /// A phase may be given as `<generation>:<step>`, as a bare step (kept in the current generation),
     /// or as `reopen` (the next generation, step `opened`).
     @discardableResult
-    public func set(entity entityName: String, record: RecordID, assignments: [(field: String, text: String)])
+    public func set(
+        entity entityName: String,
+        record: RecordID,
+        assignments: [(field: String, text: String)]
+    )
         throws -> [FieldChange]
     {
         let entity = try entitySchema(entityName)

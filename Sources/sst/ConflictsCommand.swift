@@ -34,7 +34,9 @@ struct ConflictsCommand: ParsableCommand {
                     print("  also kept: \(other.displayText)")
                 }
             }
-            print("\nResolve with: sst conflicts resolve --data DIR --entity E --id ID --field F (--keep-current | --value TEXT)")
+            print(
+                "\nResolve with: sst conflicts resolve --data DIR --entity E --id ID --field F (--keep-current | --value TEXT)"
+            )
         }
 
         static func json(_ conflict: Conflict) -> CanonicalJSON {
@@ -77,14 +79,25 @@ struct ConflictsCommand: ParsableCommand {
             let record = try target.recordID()
             var resolved = value.map(Value.string)
             if resolved == nil {
-                guard let conflict = try store.conflicts().first(where: {
-                    $0.entity == target.entity && $0.record == record && $0.field == field
-                }) else {
-                    throw StoreError(.noConflict, "\(target.entity) \(record) \(field) has no conflict", remedy: "See `sst conflicts list`.")
+                guard
+                    let conflict = try store.conflicts().first(where: {
+                        $0.entity == target.entity && $0.record == record && $0.field == field
+                    })
+                else {
+                    throw StoreError(
+                        .noConflict,
+                        "\(target.entity) \(record) \(field) has no conflict",
+                        remedy: "See `sst conflicts list`."
+                    )
                 }
                 resolved = conflict.current.value
             }
-            let change = try store.resolveConflict(entity: target.entity, record: record, field: field, value: resolved!)
+            let change = try store.resolveConflict(
+                entity: target.entity,
+                record: record,
+                field: field,
+                value: resolved!
+            )
             print("Resolved \(target.entity) \(record) \(field) at \(change.stamp)")
         }
     }

@@ -25,7 +25,9 @@ struct RecordOptions: ParsableArguments {
 
     func recordID() throws -> RecordID {
         guard let record = RecordID(id.lowercased()) else {
-            throw ValidationError("--id \"\(id)\" is not a record id; give a UUID like 3f2b8c1e-0d4a-4e6b-9c7d-1a2b3c4d5e6f.")
+            throw ValidationError(
+                "--id \"\(id)\" is not a record id; give a UUID like 3f2b8c1e-0d4a-4e6b-9c7d-1a2b3c4d5e6f."
+            )
         }
         return record
     }

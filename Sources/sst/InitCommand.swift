@@ -20,7 +20,10 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A unique node id: 1–64 of A–Z a–z 0–9 . _ -", valueName: "ID"))
     var nodeId: String
 
-    @Option(name: .long, help: ArgumentHelp("The data directory to create (may exist, but hold no node).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The data directory to create (may exist, but hold no node).", valueName: "DIR")
+    )
     var data: String
 
     @Option(help: "The school this node serves (school nodes).")
@@ -29,7 +32,12 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The stadsdel (city district) of the school or hub.")
     var stadsdel: String?
 
-    @Option(help: ArgumentHelp("Refuse changes stamped more than this many seconds ahead of this node's clock.", valueName: "SECONDS"))
+    @Option(
+        help: ArgumentHelp(
+            "Refuse changes stamped more than this many seconds ahead of this node's clock.",
+            valueName: "SECONDS"
+        )
+    )
     var maxClockOffset: UInt64 = HybridLogicalClock.defaultMaxOffsetMilliseconds / 1000
 
     func validate() throws {

@@ -33,10 +33,18 @@ struct RecordCommand: ParsableCommand {
                 guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                     throw ValidationError("\"\(assignment)\" is not field=value")
                 }
-                return (field: String(assignment[..<equals]), text: String(assignment[assignment.index(after: equals)...]))
+                return (
+                    field: String(assignment[..<equals]), text: String(assignment[assignment.index(after: equals)...])
+                )
             }
-            let changes = try options.openStore().set(entity: target.entity, record: try target.recordID(), assignments: parsed)
-            print("Set \(changes.map(\.field).joined(separator: ", ")) at \(changes.first.map { "\($0.stamp)" } ?? "-")")
+            let changes = try options.openStore().set(
+                entity: target.entity,
+                record: try target.recordID(),
+                assignments: parsed
+            )
+            print(
+                "Set \(changes.map(\.field).joined(separator: ", ")) at \(changes.first.map { "\($0.stamp)" } ?? "-")"
+            )
         }
     }
 
@@ -52,12 +60,18 @@ struct RecordCommand: ParsableCommand {
         func run() throws {
             let record = try target.recordID()
             guard let fields = try options.openStore().record(entity: target.entity, record: record) else {
-                throw StoreError(.notFound, "no \(target.entity) \(record) on this node", remedy: "Check --entity and --id.")
+                throw StoreError(
+                    .notFound,
+                    "no \(target.entity) \(record) on this node",
+                    remedy: "Check --entity and --id."
+                )
             }
             if json {
                 printJSON(
                     .object(
-                        fields.mapValues { .object(["stamp": .string($0.stamp.description), "value": CanonicalJSON($0.value)]) }
+                        fields.mapValues {
+                            .object(["stamp": .string($0.stamp.description), "value": CanonicalJSON($0.value)])
+                        }
                     )
                 )
             } else {

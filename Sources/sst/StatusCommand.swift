@@ -28,7 +28,9 @@ struct StatusCommand: ParsableCommand {
                     "stadsdel": identity.stadsdel.map(CanonicalJSON.string) ?? .null,
                     "clock": .string(clock.last.description), "sequence": .integer(sequence),
                     "conflicts": .integer(Int64(conflicts)),
-                    "peers": .object(Dictionary(uniqueKeysWithValues: cursors.map { ($0.peer.rawValue, .integer($0.cursor)) })),
+                    "peers": .object(
+                        Dictionary(uniqueKeysWithValues: cursors.map { ($0.peer.rawValue, .integer($0.cursor)) })
+                    ),
                 ])
             )
             return
