@@ -39,8 +39,7 @@ let package = Package(
         .testTarget(name: "SSTCoreTests", dependencies: ["SSTCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SSTStoreTests",
-            dependencies: ["SSTCore", "SSTStore"],
-            resources: [],
+            dependencies: ["SSTCore", "SSTStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -21,7 +21,7 @@ extension Store {
     @discardableResult
     public func apply(_ changeSet: ChangeSet) throws -> ApplyReport {
         let physical = physicalClock.milliseconds()
-        return try withSession { session in
+        let report = try withSession { session in
             let identity = try Self.identity(session.db)
             guard changeSet.side == identity.side else {
                 throw ChangeSetError(
@@ -53,6 +53,10 @@ extension Store {
             )
             return ApplyReport(origin: origin, received: changeSet.changes.count, applied: applied, cursor: cursor)
         }
+        if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) {
+            try eraseFreedPages()
+        }
+        return report
     }
 
     /// The sequence number of `peer` this node has received everything up to (0 when nothing yet).

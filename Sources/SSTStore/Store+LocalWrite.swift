@@ -54,7 +54,9 @@ extension Store {
     /// purge marker. Cannot be undone.
     @discardableResult
     public func purge(entity: String, record: RecordID) throws -> FieldChange {
-        try writeSystemField(entity: entity, record: record, field: Schema.purgedField)
+        let change = try writeSystemField(entity: entity, record: record, field: Schema.purgedField)
+        try eraseFreedPages()
+        return change
     }
 
     /// Reopens a closed case: the phase moves to the next generation, step `opened`.

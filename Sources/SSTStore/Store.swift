@@ -135,6 +135,14 @@ public struct Store: Sendable {
         try writer.read { db in try ClockState.load(db).lastSequence }
     }
 
+    /// Copies the write-ahead log into the database file and truncates the log, so that values a purge
+    /// erased (overwritten with zeros by `secure_delete`) survive in neither file.
+    func eraseFreedPages() throws {
+        try writer.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+
     /// Runs `body` in one write transaction with the clock and sequence loaded, and saves them after.
     func withSession<T>(_ body: (inout MergeSession) throws -> T) throws -> T {
         try writer.write { db in
