@@ -20,21 +20,30 @@ public enum ChangeSetCodec {
 
     public static func decode(_ data: Data) throws(ChangeSetError) -> ChangeSet {
         let decoder = JSONDecoder()
-        let header: Header
+        let header: Header?
         do {
             header = try decoder.decode(Header.self, from: data)
-        } catch {
+        } catch DecodingError.dataCorrupted {
             throw ChangeSetError(
                 .corrupt,
                 "the change set is not valid JSON (\(data.count) bytes; truncated or damaged?)",
                 remedy: "Export it again from the sending node and copy the whole file."
             )
+        } catch {
+            header = nil  // Valid JSON of another shape: not an object, or members of other types.
         }
-        guard header.format == ChangeSet.formatName, let version = header.version else {
+        guard let header, header.format == ChangeSet.formatName else {
             throw ChangeSetError(
                 .notAChangeSet,
-                "the file is JSON but not an SST change set (its \"format\" is not \"\(ChangeSet.formatName)\")",
+                "the file is JSON but not an SST change set (it has no \"format\": \"\(ChangeSet.formatName)\")",
                 remedy: "Give the file written by `sst changes export`."
+            )
+        }
+        guard let version = header.version else {
+            throw ChangeSetError(
+                .corrupt,
+                "the change set has no protocol \"version\"",
+                remedy: "Export it again from the sending node."
             )
         }
         guard version <= ChangeSet.currentVersion else {

@@ -77,6 +77,8 @@ public enum FieldType: Hashable, Sendable {
         switch self {
         case .string: "a single-line string"
         case .text: "a text"
+        case .integer(let minimum?, let maximum?): "an integer from \(minimum) to \(maximum)"
+        case .integer(let minimum?, nil): "an integer of at least \(minimum)"
         case .integer: "an integer"
         case .boolean: "a boolean (true or false)"
         case .date: "a date YYYY-MM-DD"

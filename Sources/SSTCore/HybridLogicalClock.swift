@@ -91,10 +91,10 @@ public struct ClockError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     static func duration(_ milliseconds: UInt64) -> String {
-        let seconds = milliseconds / 1000
+        let seconds = (milliseconds + 500) / 1000
         if seconds < 120 { return "\(seconds) s" }
-        if seconds < 7200 { return "\(seconds / 60) min" }
-        if seconds < 172_800 { return "\(seconds / 3600) h" }
-        return "\(seconds / 86400) days"
+        if seconds < 7200 { return "\((seconds + 30) / 60) min" }
+        if seconds < 172_800 { return "\((seconds + 1800) / 3600) h" }
+        return "\((seconds + 43200) / 86400) days"
     }
 }

@@ -14,11 +14,14 @@ struct ChangesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the changes after a sequence number to a change-set file.",
             discussion: """
-                The file holds every field changed on this node after --since (0: everything), with its
-                original stamp. --for names the side that will import it; the default is the other side of
-                the school ⇄ social-services boundary. Exports for the other side need the privacy filter,
-                which is not built yet: for now they are refused, and nodes of the same side sync with
-                --for set to their own side.
+                The file holds the current value and original stamp of every field changed on this \
+                node after --since (0: everything). To send a peer only what it lacks, take N from \
+                the peer's `sst status` ("<this node>: received up to N").
+
+                --for names the side that will import the file; the default is the other side of the \
+                school ⇄ social-services boundary. Exports for the other side need the privacy \
+                filter, which is not built yet: for now they are refused, and nodes of the same side \
+                sync with --for set to their own side.
                 """
         )
 
@@ -27,10 +30,18 @@ struct ChangesCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The change-set file to write.", valueName: "FILE"))
         var out: String
 
-        @Option(help: ArgumentHelp("Export changes after this local sequence number.", valueName: "N"))
+        @Option(
+            help: ArgumentHelp(
+                "Export changes after this local sequence number (see the peer's `sst status`).",
+                valueName: "N"
+            )
+        )
         var since: Int64 = 0
 
-        @Option(name: .customLong("for"), help: "The side that will import the file: school or social.")
+        @Option(
+            name: .customLong("for"),
+            help: ArgumentHelp("The side that will import the file: school or social.", valueName: "side")
+        )
         var destination: Side?
 
         func run() throws {
@@ -47,8 +58,18 @@ struct ChangesCommand: ParsableCommand {
             }
             let changeSet = try store.exportChanges(since: since)
             let data = try ChangeSetCodec.encode(changeSet)
-            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
-            print("Wrote \(changeSet.changes.count) changes (sequence \(changeSet.since)–\(changeSet.upTo)) to \(out)")
+            do {
+                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CommandError(
+                    "cannot write \(out): \((error as NSError).localizedDescription)",
+                    remedy: "Check that the folder exists and is writable, or choose another --out."
+                )
+            }
+            print(
+                "Wrote \(changeSet.changes.count) field values changed after sequence \(changeSet.since) "
+                    + "(up to \(changeSet.upTo)) to \(out)"
+            )
         }
     }
 
@@ -56,9 +77,9 @@ struct ChangesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply a change-set file: all of it or, on any error, none of it.",
             discussion: """
-                Importing the same file twice, or files in any order, gives the same state. A damaged
-                file, an unknown entity or field, a wrong value, or a stamp too far in this node's future
-                is refused with the reason, and nothing is applied.
+                Importing the same file twice, or files in any order, gives the same state. A damaged \
+                file, an unknown entity or field, a wrong value, or a stamp too far in this node's \
+                future is refused with the reason, and nothing is applied.
                 """
         )
 
@@ -76,7 +97,10 @@ struct ChangesCommand: ParsableCommand {
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+                throw CommandError(
+                    "cannot read \(file): \((error as NSError).localizedDescription)",
+                    remedy: "Check the path of the change-set file."
+                )
             }
             let report = try store.apply(try ChangeSetCodec.decode(data))
             if json {

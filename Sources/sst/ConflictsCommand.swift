@@ -53,7 +53,12 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resolve a conflict with the value a person chose; the resolution syncs like any change."
+            abstract: "Resolve a conflict with the value a person chose; the resolution syncs like any change.",
+            discussion: """
+                `sst conflicts list` shows each conflict's entity, id and field and the values kept; \
+                give those here. The resolution supersedes every value in the conflict on every node \
+                it reaches.
+                """
         )
 
         @OptionGroup var options: DataOptions

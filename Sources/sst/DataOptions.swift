@@ -55,3 +55,16 @@ extension Value {
 func printJSON(_ json: CanonicalJSON) {
     print(json.rendered())
 }
+
+/// A failure of the command itself (a file it cannot read or write), with what to do about it.
+struct CommandError: Error, CustomStringConvertible {
+    let message: String
+    let remedy: String
+
+    init(_ message: String, remedy: String) {
+        self.message = message
+        self.remedy = remedy
+    }
+
+    var description: String { "\(message). \(remedy)" }
+}

@@ -6,8 +6,9 @@ struct DumpCommand: ParsableCommand {
         commandName: "dump",
         abstract: "Print the node's full state as canonical JSON.",
         discussion: """
-            Every record's fields with value and stamp, and every unresolved conflict, in a canonical
-            form: converged nodes print identical bytes, so `cmp` tells whether two nodes agree.
+            Every record's fields with value and stamp, and every unresolved conflict, in a \
+            canonical form: converged nodes print identical bytes, so `cmp` tells whether two \
+            nodes agree.
             """
     )
 

@@ -9,8 +9,9 @@ struct InitCommand: ParsableCommand {
         abstract: "Create a node: its data directory and database.",
         discussion: """
             Example:
-              sst init --role school --node-id school-ekbacken-1 --data ./ekbacken \\
-                --school "Ekbackens skola" --stadsdel "Södermalm"
+              sst init --role school --node-id school-ekbacken-1 \\
+                --data ./ekbacken --school "Ekbackens skola" \\
+                --stadsdel "Södermalm"
             """
     )
 

@@ -14,11 +14,15 @@ struct RecordCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set fields of a record: field=value …",
             discussion: """
-                An empty value (field=) clears the field. Lists are comma-separated; booleans take true/false
-                (or ja/nej); a case phase takes a step (planning, in_progress, …), <generation>:<step>, or
-                reopen. Example:
-                  sst record set --data ./ekbacken --entity pupil --id 3f2b8c1e-0d4a-4e6b-9c7d-1a2b3c4d5e6f \\
-                    given_name=Åsa family_name=Öberg grade=7 personnummer=20130101-0000
+                An empty value (field=) clears the field. Lists are comma-separated; booleans take \
+                true/false (or ja/nej); a case phase takes a step (planning, in_progress, …), \
+                <generation>:<step>, or reopen.
+
+                Example:
+                  sst record set --data ./ekbacken --entity pupil \\
+                    --id 3f2b8c1e-0d4a-4e6b-9c7d-1a2b3c4d5e6f \\
+                    given_name=Åsa family_name=Öberg grade=7 \\
+                    personnummer=20130101-0000
                 """
         )
 

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// A damaged or unacceptable change-set file, made from a good export.
+enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case truncated
+    case notJSON
+    case jsonButNotAChangeSet
+    case newerVersion
+    case unknownEntity
+    case unknownField
+    case valueOfTheWrongType
+    case stampADayInTheFuture
+    case fromTheSocialSide
+
+    var testDescription: String { rawValue }
+
+    /// Phrases stderr must hold: what is wrong, and what to do about it.
+    var phrases: [String] {
+        switch self {
+        case .truncated: ["not valid JSON", "truncated", "Export it again"]
+        case .notJSON: ["not valid JSON", "Export it again"]
+        case .jsonButNotAChangeSet: ["not an SST change set", "sst changes export"]
+        case .newerVersion: ["version 2", "Upgrade"]
+        case .unknownEntity: ["no entity \"elefant\"", "upgrade this node"]
+        case .unknownField: ["no field \"skostorlek\"", "upgrade this node"]
+        case .valueOfTheWrongType: ["grade", "expected an integer", "Correct the value at the sender"]
+        case .stampADayInTheFuture: ["ahead of this node's clock", "allowed offset is 5 min", "Check the clock"]
+        case .fromTheSocialSide: ["social node", "privacy filter", "same side"]
+        }
+    }
+
+    /// The bad file's bytes, derived from `good` (an exported change set).
+    func bytes(from good: Data) throws -> Data {
+        switch self {
+        case .truncated:
+            return good.prefix(good.count / 2)
+        case .notJSON:
+            return Data("Elevlista Ekbacken: Åsa, Björn, Göran\n".utf8)
+        case .jsonButNotAChangeSet:
+            return Data(#"{"elever": ["Åsa", "Björn"], "skola": "Ekbackens skola"}"#.utf8)
+        case .newerVersion:
+            return try edited(good) { $0["version"] = 2 }
+        case .unknownEntity:
+            return try editedChanges(good) { index, change in
+                if index == 0 { change["entity"] = "elefant" }
+            }
+        case .unknownField:
+            return try editedChanges(good) { _, change in
+                if change["field"] as? String == "grade" { change["field"] = "skostorlek" }
+            }
+        case .valueOfTheWrongType:
+            return try editedChanges(good) { _, change in
+                if change["field"] as? String == "grade" { change["value"] = "sju" }
+            }
+        case .stampADayInTheFuture:
+            let tomorrow = UInt64(Date().timeIntervalSince1970 * 1000) + 86_400_000
+            return try editedChanges(good) { index, change in
+                if index == 1 { change["stamp"] = "\(tomorrow):0@ekbacken-a" }
+            }
+        case .fromTheSocialSide:
+            return try edited(good) { $0["side"] = "social" }
+        }
+    }
+
+    private func edited(_ good: Data, _ edit: (inout [String: Any]) -> Void) throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: good) as? [String: Any])
+        edit(&object)
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    private func editedChanges(_ good: Data, _ edit: (Int, inout [String: Any]) -> Void) throws -> Data {
+        try edited(good) { object in
+            var changes = object["changes"] as? [[String: Any]] ?? []
+            for index in changes.indices { edit(index, &changes[index]) }
+            object["changes"] = changes
+        }
+    }
+}
+
+@Suite struct BadInputTests {
+    /// A bad file is refused as a whole with a message that names the problem and the remedy; the
+    /// target's state and cursor stay as they were, and the intact file still imports afterwards.
+    @Test(.timeLimit(.minutes(2)), arguments: BadChangeSet.allCases)
+    func badChangeSetIsRefusedAndChangesNothing(_ bad: BadChangeSet) throws {
+        try withScratchDirectory { scratch in
+            let source = try Node.school("ekbacken-a", in: scratch)
+            let target = try Node.school("ekbacken-b", in: scratch)
+            let pupil = newRecordID()
+            try source.set(
+                "pupil",
+                pupil,
+                ["given_name=Åsa", "family_name=Öberg", "personnummer=20130101-0000", "grade=7", "class_name=7B"]
+            )
+            try source.set("case", newRecordID(), ["pupil_id=\(pupil)", "category=absence", "phase=opened"])
+            try target.set("pupil", newRecordID(), ["given_name=Björn", "family_name=Ängström", "grade=8"])
+            let good = try source.export(to: scratch.appendingPathComponent("good.json"))
+            let badFile = scratch.appendingPathComponent("bad.json")
+            try bad.bytes(from: Data(contentsOf: good)).write(to: badFile)
+
+            let before = try target.dump()
+            let result = try SST.run(["changes", "import", "--data", target.data, badFile.path])
+            expectRefusal(result, mentions: bad.phrases + ["Nothing was applied"])
+            #expect(result.out.isEmpty, "a refused import printed a result: \(result.out)")
+            #expect(try target.dump() == before, "the refused file changed the target")
+            #expect(try target.status().peers["ekbacken-a"] == nil, "the refused file moved the cursor")
+
+            let report = try target.importFile(good)
+            #expect(report.applied == 8)
+            #expect(try target.dump() != before)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func importOfAMissingFileNamesTheFile() throws {
+        try withScratchDirectory { scratch in
+            let node = try Node.school("ekbacken-a", in: scratch)
+            let missing = scratch.appendingPathComponent("finns-inte.json").path
+            let result = try SST.run(["changes", "import", "--data", node.data, missing])
+            expectRefusal(result, mentions: ["cannot read", missing])
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// One finished run of the real `sst` binary.
+struct SSTResult: CustomStringConvertible {
+    let arguments: [String]
+    let status: Int32
+    /// True when the process ended by a signal (then `status` is the signal number).
+    let killedBySignal: Bool
+    let stdout: Data
+    let stderr: Data
+
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+    var err: String { String(decoding: stderr, as: UTF8.self) }
+    var succeeded: Bool { !killedBySignal && status == 0 }
+
+    var description: String {
+        let ending = killedBySignal ? "killed by signal \(status)" : "exit \(status)"
+        return "sst \(arguments.joined(separator: " ")) → \(ending)\n"
+            + "stdout: \(out.prefix(1500))\nstderr: \(err.prefix(1500))"
+    }
+}
+
+/// Why the `sst` binary could not be run.
+enum SSTProcessError: Error, CustomStringConvertible {
+    case binaryNotFound(searched: [String])
+    case timedOut(arguments: [String], seconds: Double)
+
+    var description: String {
+        switch self {
+        case .binaryNotFound(let searched):
+            return "the `sst` executable was not found; build it first (`swift build --build-tests`) "
+                + "or set SST_BINARY to its path. Looked in: \(searched.joined(separator: ", "))"
+        case .timedOut(let arguments, let seconds):
+            return "sst \(arguments.joined(separator: " ")) did not finish within \(seconds) s and was killed"
+        }
+    }
+}
+
+/// A started `sst` process whose output goes to temporary files (no pipe can fill up and block it).
+final class SSTRun {
+    let arguments: [String]
+    private let process = Process()
+    private let finished = DispatchSemaphore(value: 0)
+    private let outURL: URL
+    private let errURL: URL
+
+    init(_ arguments: [String]) throws {
+        self.arguments = arguments
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sst-run-\(UUID().uuidString)")
+        outURL = base.appendingPathExtension("out")
+        errURL = base.appendingPathExtension("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.executableURL = try SST.binary()
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        let finished = finished
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Sends SIGKILL to the process (a no-op once it has ended).
+    func killNow() {
+        _ = kill(process.processIdentifier, SIGKILL)
+    }
+
+    /// Waits for the process to end; kills it and throws after `timeout` seconds.
+    func wait(timeout: Double = 120) throws -> SSTResult {
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            killNow()
+            _ = finished.wait(timeout: .now() + 10)
+            throw SSTProcessError.timedOut(arguments: arguments, seconds: timeout)
+        }
+        return SSTResult(
+            arguments: arguments,
+            status: process.terminationStatus,
+            killedBySignal: process.terminationReason == .uncaughtSignal,
+            stdout: (try? Data(contentsOf: outURL)) ?? Data(),
+            stderr: (try? Data(contentsOf: errURL)) ?? Data()
+        )
+    }
+}
+
+enum SST {
+    private static let located: Result<URL, SSTProcessError> = locate()
+
+    /// The built `sst` executable: `SST_BINARY` if set, else next to the test bundle or in a `debug`
+    /// directory above it.
+    static func binary() throws -> URL {
+        try located.get()
+    }
+
+    /// Runs `sst` with `arguments` to the end (at most `timeout` seconds).
+    static func run(_ arguments: [String], timeout: Double = 120) throws -> SSTResult {
+        try SSTRun(arguments).wait(timeout: timeout)
+    }
+
+    private static func locate() -> Result<URL, SSTProcessError> {
+        let fileManager = FileManager.default
+        if let explicit = ProcessInfo.processInfo.environment["SST_BINARY"] {
+            return fileManager.isExecutableFile(atPath: explicit)
+                ? .success(URL(fileURLWithPath: explicit)) : .failure(.binaryNotFound(searched: [explicit]))
+        }
+        var starts: [URL] = []
+        if let exe = try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            starts.append(URL(fileURLWithPath: exe))
+        }
+        if let main = Bundle.main.executableURL { starts.append(main) }
+        if let first = CommandLine.arguments.first { starts.append(URL(fileURLWithPath: first)) }
+        var candidates: [String] = []
+        for start in starts {
+            var directory = start.resolvingSymlinksInPath().deletingLastPathComponent()
+            for _ in 0..<6 {
+                candidates.append(directory.appendingPathComponent("sst").path)
+                candidates.append(directory.appendingPathComponent("debug/sst").path)
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                fileManager.isExecutableFile(atPath: candidate)
+            {
+                return .success(URL(fileURLWithPath: candidate))
+            }
+        }
+        return .failure(.binaryNotFound(searched: candidates))
+    }
+}
+
+/// Runs `body` with a fresh temporary directory and removes the directory afterwards.
+func withScratchDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sst-cli-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
+}
