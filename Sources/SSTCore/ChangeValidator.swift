@@ -53,6 +53,13 @@ public struct ChangeValidator: Sendable {
         if let problem = field.type.problem(with: change.value) {
             throw ChangeSetError(.invalidValue, "\(label): \(problem)", remedy: "Correct the value at the sender.")
         }
+        if field.name == Schema.deletedField && change.value.isNull {
+            throw ChangeSetError(
+                .invalidValue,
+                "\(label): a tombstone must be true or false, not null",
+                remedy: "Correct the change at the sender."
+            )
+        }
         if field.merge == .purge && change.value != .boolean(true) {
             throw ChangeSetError(
                 .invalidValue,

@@ -19,18 +19,43 @@ public struct TextRegister: Hashable, Sendable {
     /// The concurrent values that lost to ``winner`` and wait for a person to resolve them.
     public var losers: ArraySlice<FieldState> { values.dropFirst() }
 
-    /// Merges one written value. Returns true when the register changed.
+    /// Merges one written value. Returns true when the register changed (a value or a context).
+    ///
+    /// A covered value is dropped and its context absorbed by the value that covers it, so that what
+    /// it covered stays covered even if its writer sent a context that was not closed; the same value
+    /// arriving with a larger context widens the held one. Contexts only grow, so this terminates and
+    /// every replica ends with the same values.
     @discardableResult
     public mutating func merge(_ incoming: FieldState) -> Bool {
         let incoming = FieldState(value: incoming.value, stamp: incoming.stamp, context: incoming.textContext)
-        if values.contains(where: { $0.stamp == incoming.stamp || $0.textContext.covers(incoming.stamp) }) {
-            return false
+        let before = values
+        if let index = values.firstIndex(where: {
+            $0.stamp == incoming.stamp || $0.textContext.covers(incoming.stamp)
+        }) {
+            values[index] = values[index].absorbing(incoming.textContext)
+        } else {
+            let index = values.firstIndex { $0.stamp < incoming.stamp } ?? values.count
+            values.insert(incoming, at: index)
         }
-        let context = incoming.textContext
-        values.removeAll { context.covers($0.stamp) }
-        let index = values.firstIndex { $0.stamp < incoming.stamp } ?? values.count
-        values.insert(incoming, at: index)
-        return true
+        dropCoveredValues()
+        return values != before
+    }
+
+    /// Removes every value another value covers, moving its context into the one that covers it.
+    private mutating func dropCoveredValues() {
+        while let (covered, cover) = coveredPair() {
+            values[cover] = values[cover].absorbing(values[covered].textContext)
+            values.remove(at: covered)
+        }
+    }
+
+    private func coveredPair() -> (covered: Int, cover: Int)? {
+        for covered in values.indices {
+            for cover in values.indices where cover != covered {
+                if values[cover].textContext.covers(values[covered].stamp) { return (covered, cover) }
+            }
+        }
+        return nil
     }
 
     /// The context of a local write that replaces only the visible value: the other concurrent values
@@ -55,5 +80,12 @@ public struct TextRegister: Hashable, Sendable {
         var context = values.reduce(CausalContext()) { $0.union($1.textContext) }
         context.include(stamp)
         return context
+    }
+}
+
+extension FieldState {
+    /// The same value and stamp with `context` added to its own.
+    func absorbing(_ context: CausalContext) -> FieldState {
+        FieldState(value: value, stamp: stamp, context: textContext.union(context))
     }
 }
