@@ -11,35 +11,106 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sst", targets: ["sst"]),
+        .executable(name: "sst-bench", targets: ["sst-bench"]),
         .library(name: "SSTCore", targets: ["SSTCore"]),
+        .library(name: "SSTPrivacy", targets: ["SSTPrivacy"]),
         .library(name: "SSTStore", targets: ["SSTStore"]),
+        .library(name: "SSTPKI", targets: ["SSTPKI"]),
+        .library(name: "SSTSync", targets: ["SSTSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure replication core: clocks, stamps, values, schema, changes, merge rules. No I/O.
         .target(name: "SSTCore", swiftSettings: strictSettings),
-        // Durable local store on GRDB: tables from the schema, change log, apply and export.
+        // Pure privacy rules: the policy file, consent evaluation, the boundary filter, audit hashing. No I/O.
+        .target(
+            name: "SSTPrivacy",
+            dependencies: ["SSTCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // Durable local store on GRDB: tables from the schema, change log, apply and export, audit trail.
         .target(
             name: "SSTStore",
-            dependencies: ["SSTCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SSTCore", "SSTPrivacy", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // District PKI: CA and node certificates (ECDSA P-256), identities read from certificates, revocation.
+        .target(
+            name: "SSTPKI",
+            dependencies: [
+                "SSTCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Sync over HTTPS with mutual TLS: the hub server and the node client.
+        .target(
+            name: "SSTSync",
+            dependencies: [
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         // The `sst` command line: argument parsing over the libraries, nothing more.
         .executableTarget(
             name: "sst",
             dependencies: [
-                "SSTCore", "SSTStore",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The benchmark executable: figures as ratios against raw SQLite measured in the same run.
+        .executableTarget(
+            name: "sst-bench",
+            dependencies: [
+                "SSTCore", "SSTStore", "SSTSync",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SSTCoreTests", dependencies: ["SSTCore"], swiftSettings: strictSettings),
         .testTarget(
+            name: "SSTPrivacyTests",
+            dependencies: ["SSTCore", "SSTPrivacy"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SSTStoreTests",
-            dependencies: ["SSTCore", "SSTStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SSTCore", "SSTPrivacy", "SSTStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "SSTPKITests", dependencies: ["SSTPKI", "SSTCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SSTSyncTests",
+            dependencies: [
+                "SSTCore", "SSTStore", "SSTPKI", "SSTSync",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -20,8 +20,18 @@ public struct ChangeSet: Hashable, Sendable, Codable {
     /// The exporter's highest sequence number the set covers (inclusive).
     public let upTo: Int64
     public let changes: [FieldChange]
+    /// For sets that cross the school ⇄ social-services boundary: the content hash of the sender's
+    /// privacy policy. A receiver with another policy refuses the set.
+    public let policyHash: String?
 
-    public init(origin: NodeID, side: Side, since: Int64, upTo: Int64, changes: [FieldChange]) {
+    public init(
+        origin: NodeID,
+        side: Side,
+        since: Int64,
+        upTo: Int64,
+        changes: [FieldChange],
+        policyHash: String? = nil
+    ) {
         self.format = Self.formatName
         self.version = Self.currentVersion
         self.origin = origin.rawValue
@@ -29,6 +39,7 @@ public struct ChangeSet: Hashable, Sendable, Codable {
         self.since = since
         self.upTo = upTo
         self.changes = changes
+        self.policyHash = policyHash
     }
 
     public var originNode: NodeID? { NodeID(origin) }

@@ -6,7 +6,7 @@ public struct ChangeSetError: Error, Hashable, Sendable, CustomStringConvertible
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case corrupt, notAChangeSet, newerVersion, unknownEntity, unknownField, invalidValue, clockAhead
-            case wrongSide
+            case wrongSide, policyViolation, notOwner, notAuthorized, policyMismatch, sequenceGap
         }
         private let base: Base
 
@@ -24,6 +24,16 @@ public struct ChangeSetError: Error, Hashable, Sendable, CustomStringConvertible
         public static let clockAhead = Code(base: .clockAhead)
         /// Data meant for the other side of the secrecy boundary.
         public static let wrongSide = Code(base: .wrongSide)
+        /// A field the privacy policy does not let cross to this side now (no consent, never-field, protected identity).
+        public static let policyViolation = Code(base: .policyViolation)
+        /// A side writing a field it does not own (a school writing social-services fields, or the reverse).
+        public static let notOwner = Code(base: .notOwner)
+        /// A node writing records outside its own school or stadsdel.
+        public static let notAuthorized = Code(base: .notAuthorized)
+        /// The two sides run different privacy policies (their content hashes differ).
+        public static let policyMismatch = Code(base: .policyMismatch)
+        /// A pushed set that starts after the receiver's cursor for the sender: something in between is missing.
+        public static let sequenceGap = Code(base: .sequenceGap)
 
         /// The code's stable name, as used in test vectors: `corrupt`, `newerVersion`, …
         public var description: String { base.rawValue }

@@ -10,7 +10,7 @@ extension Schema {
 
     public static let sst = Schema(entities: [
         pupil, guardian, consent, absence, schoolAssessment, healthNote, sstCase, intervention, meeting,
-        socialInvestigation, socialSupport, concernReport,
+        socialInvestigation, socialSupport, concernReport, purgeReceipt,
     ])
 
     static let pupil = EntitySchema(
@@ -61,6 +61,9 @@ extension Schema {
             ),
             FieldSchema("recorded_by", .string, owner: .school, privacy: .consent),
             FieldSchema("document_ref", .string, owner: .school, privacy: .consent),
+            FieldSchema("refused_by", .referenceList("guardian"), owner: .school, privacy: .consent, addedIn: 2),
+            FieldSchema("pupil_view", .text, merge: .text, owner: .school, privacy: .consent, addedIn: 2),
+            FieldSchema("pupil_consent", .boolean, owner: .school, privacy: .consent, addedIn: 2),
         ]
     )
 
@@ -163,6 +166,21 @@ extension Schema {
             FieldSchema("reported_at", .instant, owner: .school, privacy: .concernReport),
             FieldSchema("received_at", .instant, owner: .social, privacy: .concernReceipt),
             FieldSchema("investigation_opened", .boolean, owner: .social, privacy: .concernReceipt),
+        ]
+    )
+
+    /// The receiving side's acknowledgement that it purged what it had received under a consent that was
+    /// withdrawn or expired, so the school can show that the hub let go of the data.
+    static let purgeReceipt = EntitySchema(
+        "purge_receipt",
+        owner: .shared,
+        addedIn: 2,
+        fields: [
+            FieldSchema("consent_id", .reference("consent"), owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema("pupil_id", .reference("pupil"), owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema("purged_at", .instant, owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema("fields", .stringList, owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema("reason", .string, owner: .shared, privacy: .record, addedIn: 2),
         ]
     )
 }

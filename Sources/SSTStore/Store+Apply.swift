@@ -13,50 +13,13 @@ public struct ApplyReport: Hashable, Sendable {
 }
 
 extension Store {
-    /// Applies a change set atomically: every change is validated first, then all are merged in one
-    /// transaction together with the clock and the origin's cursor. On any error nothing is applied.
-    ///
-    /// The cursor for the origin advances to `upTo` only when the set starts at or before it (`since ≤
-    /// cursor`); a set that leaves a gap is still merged (merging commutes) but the cursor stays.
+    /// Applies a change set from a file or a same-side peer whose identity is not verified: everything is
+    /// validated first, then merged in one transaction with the clock and the origin's cursor. Across the
+    /// boundary the receiver's privacy checks run too (see ``apply(_:from:)``). On any error nothing is
+    /// applied.
     @discardableResult
     public func apply(_ changeSet: ChangeSet) throws -> ApplyReport {
-        let physical = physicalClock.milliseconds()
-        let report = try withSession { session in
-            let identity = try Self.identity(session.db)
-            guard changeSet.side == identity.side else {
-                throw ChangeSetError(
-                    .wrongSide,
-                    "the change set comes from a \(changeSet.side.rawValue) node and this is a "
-                        + "\(identity.side.rawValue) node; data crossing the school ⇄ social-services boundary "
-                        + "must pass the privacy filter, which this version does not have yet",
-                    remedy: "Exchange change sets only between nodes of the same side for now."
-                )
-            }
-            try ChangeValidator(schema: schema).validate(changeSet, clock: session.state.clock, physical: physical)
-            var applied = 0
-            for change in changeSet.changes {
-                let entity = schema.entity(named: change.entity)!
-                if try session.merge(change, entity: entity, field: entity.field(named: change.field)!) {
-                    applied += 1
-                }
-            }
-            if let newest = changeSet.changes.map(\.stamp.timestamp).max() {
-                _ = try session.state.clock.receive(newest, physical: physical)
-            }
-            let origin = changeSet.originNode!
-            let cursor = try Self.advanceCursor(
-                session.db,
-                peer: origin,
-                since: changeSet.since,
-                upTo: changeSet.upTo,
-                isSelf: origin == identity.node
-            )
-            return ApplyReport(origin: origin, received: changeSet.changes.count, applied: applied, cursor: cursor)
-        }
-        if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) {
-            try eraseFreedPages()
-        }
-        return report
+        try apply(changeSet, from: nil)
     }
 
     /// The sequence number of `peer` this node has received everything up to (0 when nothing yet).
@@ -74,6 +37,36 @@ extension Store {
                 NodeID(row["node_id"]).map { (peer: $0, cursor: row["cursor"]) }
             }
         }
+    }
+
+    /// Validates and merges every change of the set, moves the clock past its newest stamp and the
+    /// origin's cursor to `upTo` when `since ≤ cursor` (a set after a gap is merged but leaves the cursor).
+    func merge(
+        _ changeSet: ChangeSet,
+        into session: inout MergeSession,
+        identity: NodeIdentity,
+        physical: UInt64
+    ) throws -> ApplyReport {
+        try ChangeValidator(schema: schema).validate(changeSet, clock: session.state.clock, physical: physical)
+        var applied = 0
+        for change in changeSet.changes {
+            let entity = schema.entity(named: change.entity)!
+            if try session.merge(change, entity: entity, field: entity.field(named: change.field)!) {
+                applied += 1
+            }
+        }
+        if let newest = changeSet.changes.map(\.stamp.timestamp).max() {
+            _ = try session.state.clock.receive(newest, physical: physical)
+        }
+        let origin = changeSet.originNode!
+        let cursor = try Self.advanceCursor(
+            session.db,
+            peer: origin,
+            since: changeSet.since,
+            upTo: changeSet.upTo,
+            isSelf: origin == identity.node
+        )
+        return ApplyReport(origin: origin, received: changeSet.changes.count, applied: applied, cursor: cursor)
     }
 
     private static func advanceCursor(

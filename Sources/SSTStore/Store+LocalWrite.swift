@@ -9,6 +9,20 @@ extension Store {
     /// withdrawn consent made active again, and any write to a purged record.
     @discardableResult
     public func set(entity entityName: String, record: RecordID, values: [String: Value]) throws -> [FieldChange] {
+        let physical = physicalClock.milliseconds()
+        return try withSession { session in
+            try set(entity: entityName, record: record, values: values, in: &session, physical: physical)
+        }
+    }
+
+    /// The body of ``set(entity:record:values:)`` inside a caller's transaction.
+    func set(
+        entity entityName: String,
+        record: RecordID,
+        values: [String: Value],
+        in session: inout MergeSession,
+        physical: UInt64
+    ) throws -> [FieldChange] {
         let entity = try entitySchema(entityName)
         let fields = try values.keys.sorted().map { name in
             let field = try fieldSchema(entity, name)
@@ -21,27 +35,24 @@ extension Store {
             }
             return field
         }
-        let physical = physicalClock.milliseconds()
-        return try withSession { session in
-            let identity = try Self.identity(session.db)
-            try refuseIfPurged(session, entity: entity, record: record)
-            let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
-            var changes: [FieldChange] = []
-            for field in fields {
-                let state = try localState(
-                    session,
-                    entity: entity,
-                    record: record,
-                    field: field,
-                    value: values[field.name]!,
-                    stamp: stamp
-                )
-                let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
-                _ = try session.merge(change, entity: entity, field: field)
-                changes.append(change)
-            }
-            return changes
+        let identity = try Self.identity(session.db)
+        try refuseIfPurged(session, entity: entity, record: record)
+        let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
+        var changes: [FieldChange] = []
+        for field in fields {
+            let state = try localState(
+                session,
+                entity: entity,
+                record: record,
+                field: field,
+                value: values[field.name]!,
+                stamp: stamp
+            )
+            let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
+            _ = try session.merge(change, entity: entity, field: field)
+            changes.append(change)
         }
+        return changes
     }
 
     /// Marks a record deleted (a tombstone that merges last-writer-wins like any field).

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SSTCore
+import SSTPrivacy
 
 /// A node's durable local store: one SQLite database (WAL) holding the entity tables, each field's
 /// stamp, the conflicts, the hybrid logical clock and the peers' cursors.
@@ -11,15 +12,28 @@ public struct Store: Sendable {
     /// The database file's name inside a node's data directory.
     public static let fileName = "sst.sqlite"
 
+    /// The policy file's name inside a node's data directory; without it the default policy applies.
+    public static let policyFileName = "policy.json"
+
     public let schema: Schema
+    /// The privacy policy this node enforces at the boundary.
+    public let policy: Policy
     let writer: any DatabaseWriter
     let physicalClock: any PhysicalClock
 
-    init(writer: any DatabaseWriter, schema: Schema, physicalClock: any PhysicalClock) throws {
+    init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
         self.schema = schema
+        self.policy = policy
         self.physicalClock = physicalClock
         try StoreMigrations.migrator(for: schema).migrate(writer)
+    }
+
+    /// The policy for a database at `path`: `policy.json` beside it when present, else the default.
+    static func policy(besideDatabaseAt path: String, schema: Schema) throws -> Policy {
+        let file = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(policyFileName)
+        guard FileManager.default.fileExists(atPath: file.path) else { return .default }
+        return try PolicyLoader.load(try Data(contentsOf: file), schema: schema)
     }
 
     /// Creates a new node database at `path`; refuses if one is already there.
@@ -30,6 +44,7 @@ public struct Store: Sendable {
         schema: Schema = .sst,
         physicalClock: any PhysicalClock = SystemClock()
     ) throws -> Store {
+        let policy = try policy(besideDatabaseAt: path, schema: schema)
         if FileManager.default.fileExists(atPath: path) {
             throw StoreError(
                 .alreadyInitialized,
@@ -40,6 +55,7 @@ public struct Store: Sendable {
         let store = try Store(
             writer: DatabasePool(path: path, configuration: configuration()),
             schema: schema,
+            policy: policy,
             physicalClock: physicalClock
         )
         try store.initialize(identity: identity, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds)
@@ -62,6 +78,7 @@ public struct Store: Sendable {
         let store = try Store(
             writer: DatabasePool(path: path, configuration: configuration()),
             schema: schema,
+            policy: try policy(besideDatabaseAt: path, schema: schema),
             physicalClock: physicalClock
         )
         _ = try store.identity()
@@ -73,11 +90,13 @@ public struct Store: Sendable {
         identity: NodeIdentity,
         maxClockOffsetMilliseconds: UInt64 = HybridLogicalClock.defaultMaxOffsetMilliseconds,
         schema: Schema = .sst,
+        policy: Policy = .default,
         physicalClock: any PhysicalClock = SystemClock()
     ) throws -> Store {
         let store = try Store(
             writer: DatabaseQueue(configuration: configuration()),
             schema: schema,
+            policy: policy,
             physicalClock: physicalClock
         )
         try store.initialize(identity: identity, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds)
@@ -144,10 +163,28 @@ public struct Store: Sendable {
     }
 
     /// Runs `body` in one write transaction with the clock and sequence loaded, and saves them after.
-    func withSession<T>(_ body: (inout MergeSession) throws -> T) throws -> T {
+    ///
+    /// Every field the body changes is marked with `sourceSide`: the side it was received from, or nil
+    /// for this node's own writes (what the consent sweep may purge is what came from the other side).
+    ///
+    /// `afterwards` runs in the same transaction once the marks are set, for work that must not be
+    /// marked (giving a pupil's fields new sequence numbers so they are sent again keeps their source).
+    func withSession<T>(
+        sourceSide: Side? = nil,
+        _ body: (inout MergeSession) throws -> T,
+        afterwards: ((inout MergeSession, T) throws -> Void)? = nil
+    ) throws -> T {
         try writer.write { db in
             var session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
+            let before = session.state.lastSequence
             let result = try body(&session)
+            if session.state.lastSequence > before {
+                try db.execute(
+                    sql: "UPDATE sst_field SET source_side = ? WHERE seq > ?",
+                    arguments: [sourceSide?.rawValue, before]
+                )
+            }
+            try afterwards?(&session, result)
             try session.state.save(db)
             return result
         }

@@ -51,6 +51,32 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("bookkeeping-2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE sst_field ADD COLUMN source_side TEXT CHECK (source_side IN ('school', 'social'));
+                    CREATE TABLE sst_audit (
+                        seq INTEGER PRIMARY KEY,
+                        at_ms INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        entry TEXT NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE TRIGGER sst_audit_no_update BEFORE UPDATE ON sst_audit
+                        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                    CREATE TRIGGER sst_audit_no_delete BEFORE DELETE ON sst_audit
+                        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                    CREATE TABLE sst_record_home (
+                        entity TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        school TEXT,
+                        stadsdel TEXT,
+                        PRIMARY KEY (entity, record_id)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         for version in 1...max(1, schema.version) {
             migrator.registerMigration("schema-\(version)") { db in
                 try migrateSchema(schema, to: version, db)

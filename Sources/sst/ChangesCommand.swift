@@ -19,9 +19,9 @@ struct ChangesCommand: ParsableCommand {
                 the peer's `sst status` ("<this node>: received up to N").
 
                 --for names the side that will import the file; the default is the other side of the \
-                school ⇄ social-services boundary. Exports for the other side need the privacy \
-                filter, which is not built yet: for now they are refused, and nodes of the same side \
-                sync with --for set to their own side.
+                school ⇄ social-services boundary. For the other side, the privacy policy filters \
+                every field (what it withholds, and why, is printed) and every crossing is audited; \
+                for the same side (another node of the same school), nothing is filtered.
                 """
         )
 
@@ -48,15 +48,8 @@ struct ChangesCommand: ParsableCommand {
             let store = try options.openStore()
             let identity = try store.identity()
             let destination = destination ?? identity.side.other
-            guard destination == identity.side else {
-                throw StoreError(
-                    .wrongSide,
-                    "an export from this \(identity.side.rawValue) node for the \(destination.rawValue) side must "
-                        + "pass the privacy filter, which this version does not have yet",
-                    remedy: "To sync with another \(identity.side.rawValue) node, pass --for \(identity.side.rawValue)."
-                )
-            }
-            let changeSet = try store.exportChanges(since: since)
+            let export = try store.exportChanges(forSide: destination, peer: nil, since: since)
+            let changeSet = export.changeSet
             let data = try ChangeSetCodec.encode(changeSet)
             do {
                 try data.write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -70,6 +63,11 @@ struct ChangesCommand: ParsableCommand {
                 "Wrote \(changeSet.changes.count) field values changed after sequence \(changeSet.since) "
                     + "(up to \(changeSet.upTo)) to \(out)"
             )
+            if !export.withheld.isEmpty {
+                let reasons = Dictionary(grouping: export.withheld, by: \.reason).mapValues(\.count)
+                print("Withheld by the privacy policy: \(export.withheld.count) field values")
+                for reason in reasons.keys.sorted() { print("  \(reasons[reason]!)  \(reason)") }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SSTCore
+import SSTPrivacy
 import SSTStore
 
 struct InitCommand: ParsableCommand {
@@ -41,6 +42,14 @@ struct InitCommand: ParsableCommand {
     )
     var maxClockOffset: UInt64 = HybridLogicalClock.defaultMaxOffsetMilliseconds / 1000
 
+    @Option(
+        help: ArgumentHelp(
+            "A municipality's privacy policy file to use instead of the default (copied into DIR/policy.json).",
+            valueName: "FILE"
+        )
+    )
+    var policy: String?
+
     func validate() throws {
         guard NodeID(nodeId) != nil else {
             throw ValidationError("--node-id \"\(nodeId)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
@@ -52,7 +61,17 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let options = try DataOptions.parse(["--data", data])
+        var policyData: Data?
+        if let policy {
+            let data = try Data(contentsOf: URL(fileURLWithPath: policy))
+            _ = try PolicyLoader.load(data)
+            policyData = data
+        }
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        if let policyData, !FileManager.default.fileExists(atPath: options.databasePath) {
+            let target = URL(fileURLWithPath: data).appendingPathComponent(Store.policyFileName)
+            try policyData.write(to: target, options: .atomic)
+        }
         let identity = NodeIdentity(node: NodeID(nodeId)!, role: role, school: school, stadsdel: stadsdel)
         _ = try Store.create(
             at: options.databasePath,

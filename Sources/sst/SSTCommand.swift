@@ -13,7 +13,7 @@ struct SSTCommand: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, RecordCommand.self, ChangesCommand.self, DumpCommand.self, ConflictsCommand.self,
-            StatusCommand.self,
+            StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self,
         ]
     )
 }

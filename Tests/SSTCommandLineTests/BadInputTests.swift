@@ -26,7 +26,7 @@ enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .unknownField: ["no field \"skostorlek\"", "upgrade this node"]
         case .valueOfTheWrongType: ["grade", "expected an integer", "Correct the value at the sender"]
         case .stampADayInTheFuture: ["ahead of this node's clock", "allowed offset is 5 min", "Check the clock"]
-        case .fromTheSocialSide: ["social node", "privacy filter", "same side"]
+        case .fromTheSocialSide: ["privacy policy", "same policy"]
         }
     }
 

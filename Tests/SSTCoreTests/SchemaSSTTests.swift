@@ -17,7 +17,7 @@ import Testing
             "consent", .school,
             [
                 "pupil_id", "scopes", "purpose", "given_by", "method", "valid_from", "valid_until", "status",
-                "recorded_by", "document_ref",
+                "recorded_by", "document_ref", "refused_by", "pupil_view", "pupil_consent",
             ]
         ),
         (
@@ -35,11 +35,21 @@ import Testing
             "concern_report", .school,
             ["pupil_id", "concern", "reported_by", "reported_at", "received_at", "investigation_opened"]
         ),
+        // Schema version 2: the purge acknowledgement of issue 3 (DESIGN §5, "the purge is itself audited").
+        ("purge_receipt", .shared, ["consent_id", "pupil_id", "purged_at", "fields", "reason"]),
     ]
 
     private static let textFields: Set<String> = [
-        "plan", "notes", "concern", "summary", "text", "description", "decision_notes",
+        "plan", "notes", "concern", "summary", "text", "description", "decision_notes", "pupil_view",
     ]
+
+    @Test func fieldsAddedAfterTheFirstVersionSayWhen() throws {
+        for name in ["refused_by", "pupil_view", "pupil_consent"] {
+            #expect(try Self.field("consent", name).addedIn == 2)
+        }
+        #expect(Schema.sst.entity(named: "purge_receipt")?.addedIn == 2)
+        #expect(Schema.sst.version == 2)
+    }
 
     private static func field(_ entity: String, _ name: String) throws -> FieldSchema {
         try #require(Schema.sst.entity(named: entity)?.field(named: name), "\(entity).\(name)")

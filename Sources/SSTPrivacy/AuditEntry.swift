@@ -1,0 +1,89 @@
+import SSTCore
+
+/// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement.
+public struct AuditEntry: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// Data left this node for the other side.
+        case sent
+        /// Data from the other side was applied here.
+        case received
+        /// A change set from the other side was refused whole.
+        case refused
+        /// Data received under a consent was purged here after the consent was withdrawn or expired.
+        case purged
+        /// As `purged`, but the policy says to retain it.
+        case retained
+        /// The other side confirmed that it purged what it had received under a consent.
+        case purgeAcknowledged = "purge_acknowledged"
+    }
+
+    public let kind: Kind
+    /// Physical time of the event, milliseconds since the Unix epoch.
+    public let atMilliseconds: UInt64
+    public let direction: Direction?
+    /// The node at the other end.
+    public let peer: String?
+    public let pupil: RecordID?
+    /// `entity.field` names, sorted.
+    public let fields: [String]
+    /// The basis: `consent:<scope> <consent id>`, `legal_duty`, `administrative`; nil for refusals.
+    public let basis: String?
+    /// Anything else a reviewer needs: the refusal's reason, the change set's range.
+    public let detail: String
+
+    public init(
+        kind: Kind,
+        atMilliseconds: UInt64,
+        direction: Direction? = nil,
+        peer: String? = nil,
+        pupil: RecordID? = nil,
+        fields: [String] = [],
+        basis: String? = nil,
+        detail: String = ""
+    ) {
+        self.kind = kind
+        self.atMilliseconds = atMilliseconds
+        self.direction = direction
+        self.peer = peer
+        self.pupil = pupil
+        self.fields = fields.sorted()
+        self.basis = basis
+        self.detail = detail
+    }
+
+    /// The entry as canonical JSON: what is stored and hashed.
+    public var json: CanonicalJSON {
+        .object([
+            "kind": .string(kind.rawValue),
+            "at": .integer(Int64(atMilliseconds)),
+            "direction": direction.map { .string($0.rawValue) } ?? .null,
+            "peer": peer.map(CanonicalJSON.string) ?? .null,
+            "pupil": pupil.map { .string($0.rawValue) } ?? .null,
+            "fields": .array(fields.map(CanonicalJSON.string)),
+            "basis": basis.map(CanonicalJSON.string) ?? .null,
+            "detail": .string(detail),
+        ])
+    }
+
+    /// Reads an entry back from its stored JSON.
+    public init?(json: CanonicalJSON) {
+        guard let members = json.objectMembers, case .string(let kindText)? = members["kind"],
+            let kind = Kind(rawValue: kindText), case .integer(let at)? = members["at"],
+            case .array(let fieldItems)? = members["fields"], case .string(let detail)? = members["detail"]
+        else { return nil }
+        func string(_ key: String) -> String? {
+            if case .string(let text)? = members[key] { return text }
+            return nil
+        }
+        self.init(
+            kind: kind,
+            atMilliseconds: UInt64(max(0, at)),
+            direction: string("direction").flatMap(Direction.init(rawValue:)),
+            peer: string("peer"),
+            pupil: string("pupil").flatMap(RecordID.init),
+            fields: fieldItems.compactMap { if case .string(let text) = $0 { text } else { nil } },
+            basis: string("basis"),
+            detail: detail
+        )
+    }
+}

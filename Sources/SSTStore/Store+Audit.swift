@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// One entry read back from the audit trail.
+public struct AuditRecord: Hashable, Sendable {
+    public let sequence: Int64
+    public let entry: AuditEntry
+    public let hash: String
+}
+
+/// The result of checking the audit trail's hash chain.
+public struct AuditVerification: Hashable, Sendable {
+    public let entries: Int
+    /// The hash of the last entry: keep it elsewhere to detect entries cut off the end later.
+    public let headHash: String
+    /// Each break in the chain, naming the entry; empty when the trail is intact.
+    public let problems: [String]
+}
+
+extension Store {
+    /// Audit entries, oldest first, optionally only for one pupil and a period (physical time in ms).
+    public func auditEntries(pupil: RecordID? = nil, from: UInt64? = nil, until: UInt64? = nil) throws -> [AuditRecord]
+    {
+        try writer.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, entry, hash FROM sst_audit WHERE at_ms >= ? AND at_ms <= ? ORDER BY seq",
+                arguments: [Int64(from ?? 0), Int64(clamping: until ?? UInt64(Int64.max))]
+            )
+            return try rows.compactMap { row -> AuditRecord? in
+                let json = try JSONDecoder().decode(CanonicalJSON.self, from: Data((row["entry"] as String).utf8))
+                guard let entry = AuditEntry(json: json) else { return nil }
+                if let pupil, entry.pupil != pupil { return nil }
+                return AuditRecord(sequence: row["seq"], entry: entry, hash: row["hash"])
+            }
+        }
+    }
+
+    /// Recomputes the hash chain over the whole trail and reports every edited, removed or reordered entry.
+    public func verifyAudit() throws -> AuditVerification {
+        try writer.read { db in
+            let entries = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, entry, previous_hash, hash FROM sst_audit ORDER BY seq"
+            )
+            .map { row in
+                AuditChain.StoredEntry(
+                    sequence: row["seq"],
+                    text: row["entry"],
+                    previousHash: row["previous_hash"],
+                    hash: row["hash"]
+                )
+            }
+            return AuditVerification(
+                entries: entries.count,
+                headHash: entries.last?.hash ?? AuditChain.genesis,
+                problems: AuditChain.verify(entries)
+            )
+        }
+    }
+
+    /// Appends an entry to the hash-chained trail, in the caller's transaction.
+    static func appendAudit(_ entry: AuditEntry, _ db: Database) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM sst_audit ORDER BY seq DESC LIMIT 1")
+        let sequence: Int64 = (last?["seq"] ?? 0) + 1
+        let previous: String = last?["hash"] ?? AuditChain.genesis
+        let text = entry.json.rendered()
+        try db.execute(
+            sql: "INSERT INTO sst_audit (seq, at_ms, kind, entry, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                sequence, Int64(entry.atMilliseconds), entry.kind.rawValue, text, previous,
+                AuditChain.hash(sequence: sequence, text: text, previousHash: previous),
+            ]
+        )
+    }
+
+    /// Audit entries for changes that crossed, one per pupil and basis, listing the fields.
+    static func auditCrossings(
+        _ allowed: [FilterResult.Allowed],
+        kind: AuditEntry.Kind,
+        direction: Direction,
+        peer: String,
+        at: UInt64,
+        detail: String,
+        _ db: Database
+    ) throws {
+        var groups: [String: (pupil: RecordID?, basis: String, fields: Set<String>)] = [:]
+        for item in allowed {
+            let basis = item.grant.description
+            let key = "\(item.pupil?.rawValue ?? "-") \(basis)"
+            groups[key, default: (item.pupil, basis, [])].fields.insert("\(item.change.entity).\(item.change.field)")
+        }
+        for key in groups.keys.sorted() {
+            let group = groups[key]!
+            try appendAudit(
+                AuditEntry(
+                    kind: kind,
+                    atMilliseconds: at,
+                    direction: direction,
+                    peer: peer,
+                    pupil: group.pupil,
+                    fields: Array(group.fields),
+                    basis: group.basis,
+                    detail: detail
+                ),
+                db
+            )
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// The node at the other end of a sync, as its verified certificate names it (never as a request says).
+public struct PeerIdentity: Hashable, Sendable {
+    public let node: NodeID
+    public let role: NodeIdentity.Role
+    public let school: String?
+    public let stadsdel: String?
+
+    public init(node: NodeID, role: NodeIdentity.Role, school: String? = nil, stadsdel: String? = nil) {
+        self.node = node
+        self.role = role
+        self.school = school
+        self.stadsdel = stadsdel
+    }
+
+    public var side: Side { role.side }
+}
+
+/// An export for the other side: what may be sent, and what was withheld and why.
+public struct BoundaryExport: Sendable {
+    public let changeSet: ChangeSet
+    public let withheld: [FilterResult.Withheld]
+}
+
+extension Store {
+    /// The changes after `since` that `peer` may receive, as a change set from this node.
+    ///
+    /// Across the school ⇄ social-services boundary the privacy policy filters every field (nothing it
+    /// forbids leaves this node) and every crossing is audited; a hub sends a school only that school's
+    /// records.
+    public func exportChanges(for peer: PeerIdentity, since: Int64, limit: Int? = nil) throws -> ChangeSet {
+        try exportChanges(forSide: peer.side, peer: peer, since: since, limit: limit).changeSet
+    }
+
+    /// As ``exportChanges(for:since:limit:)`` for a destination side, with the withheld changes; `peer`
+    /// is nil for a file export (`sst changes export --for`).
+    public func exportChanges(
+        forSide destination: Side,
+        peer: PeerIdentity?,
+        since: Int64,
+        limit: Int? = nil
+    )
+        throws -> BoundaryExport
+    {
+        let identity = try identity()
+        let base = try exportChanges(since: since, limit: limit)
+        guard destination != identity.side else { return BoundaryExport(changeSet: base, withheld: []) }
+        let physical = physicalClock.milliseconds()
+        let direction = Direction(destination: destination)
+        return try writer.write { db in
+            let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
+            var result = try PrivacyFilter(policy: policy, schema: schema)
+                .filter(base.changes, direction: direction, context: context)
+            if identity.role == .hub, let peer, peer.role == .school {
+                result.allowed = try result.allowed.filter { item in
+                    try Self.homeSchool(entity: item.change.entity, record: item.change.record, context: context)
+                        == peer.school
+                }
+            }
+            let detail = "sequence \(base.since)–\(base.upTo)" + (peer == nil ? ", export file" : "")
+            try Self.auditCrossings(
+                result.allowed,
+                kind: .sent,
+                direction: direction,
+                peer: peer?.node.rawValue ?? "file",
+                at: physical,
+                detail: detail,
+                db
+            )
+            let changeSet = ChangeSet(
+                origin: identity.node,
+                side: identity.side,
+                since: base.since,
+                upTo: base.upTo,
+                changes: result.allowed.map(\.change),
+                policyHash: policy.hash
+            )
+            return BoundaryExport(changeSet: changeSet, withheld: result.withheld)
+        }
+    }
+
+    /// Applies a change set received from `peer` (nil: from a file, origin unverified).
+    ///
+    /// Across the boundary the receiver checks, in the same transaction as the merge, that the sender runs
+    /// the same policy, owns every field it writes, writes only its own school's records, and sends nothing
+    /// the policy forbids given this node's own consent state; any failure refuses the whole set, which is
+    /// audited. Data received is audited per pupil and basis; a consent withdrawn or expired purges here
+    /// what was received under it.
+    @discardableResult
+    public func apply(_ changeSet: ChangeSet, from peer: PeerIdentity?) throws -> ApplyReport {
+        if let peer, changeSet.origin != peer.node.rawValue {
+            throw try refusal(
+                ChangeSetError(
+                    .notAuthorized,
+                    "the change set says it comes from \(changeSet.origin), but the sender is \(peer.node)",
+                    remedy: "A node may only push its own change sets."
+                ),
+                changeSet: changeSet,
+                peer: peer
+            )
+        }
+        let identity = try identity()
+        let physical = physicalClock.milliseconds()
+        guard changeSet.side != identity.side else {
+            let report = try withSession { session in
+                try merge(changeSet, into: &session, identity: identity, physical: physical)
+            }
+            if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) { try eraseFreedPages() }
+            return report
+        }
+        let report: ApplyReport
+        var consentPupils: Set<RecordID> = []
+        do {
+            report = try withSession(sourceSide: changeSet.side) { session in
+                try checkCrossing(changeSet, identity: identity, peer: peer, db: session.db)
+                let receipts = try Self.newReceipts(changeSet, session.db)
+                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
+                let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                let direction = Direction(destination: identity.side)
+                let result = try PrivacyFilter(policy: policy, schema: schema)
+                    .filter(changeSet.changes, direction: direction, context: context)
+                if let forbidden = result.withheld.first {
+                    throw ChangeSetError(
+                        .policyViolation,
+                        "\(forbidden.change.entity).\(forbidden.change.field) of \(forbidden.change.record) may not "
+                            + "cross \(direction.label): \(forbidden.reason)",
+                        remedy: "The sender must filter by the same policy and consent state; nothing was applied."
+                    )
+                }
+                let sender = peer?.node.rawValue ?? "\(changeSet.origin) (file)"
+                try Self.auditCrossings(
+                    result.allowed,
+                    kind: .received,
+                    direction: direction,
+                    peer: sender,
+                    at: physical,
+                    detail: "sequence \(changeSet.since)–\(changeSet.upTo)",
+                    session.db
+                )
+                try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)
+                if identity.role == .hub, let peer, peer.role == .school {
+                    try Self.recordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, session.db)
+                }
+                consentPupils = try Self.pupilsWithConsentChanges(changeSet, context: context)
+                return report
+            } afterwards: { session, _ in
+                for pupil in consentPupils { try Self.resend(pupil: pupil, &session) }
+            }
+        } catch let error as ChangeSetError {
+            throw try refusal(error, changeSet: changeSet, peer: peer)
+        }
+        if !consentPupils.isEmpty { _ = try sweepConsents(pupils: consentPupils) }
+        return report
+    }
+
+    /// Audits a refused change set (in its own transaction) and returns the error to throw.
+    private func refusal(_ error: ChangeSetError, changeSet: ChangeSet, peer: PeerIdentity?) throws -> ChangeSetError {
+        let physical = physicalClock.milliseconds()
+        try writer.write { db in
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .refused,
+                    atMilliseconds: physical,
+                    direction: Direction(destination: changeSet.side.other),
+                    peer: peer?.node.rawValue ?? "\(changeSet.origin) (file)",
+                    fields: Array(Set(changeSet.changes.map { "\($0.entity).\($0.field)" })),
+                    detail: "\(error.code): \(error.message)"
+                ),
+                db
+            )
+        }
+        return error
+    }
+
+    /// The checks that need no merge: the same policy, write ownership, and (for a school peer) its own school.
+    private func checkCrossing(_ changeSet: ChangeSet, identity: NodeIdentity, peer: PeerIdentity?, db: Database) throws
+    {
+        guard changeSet.policyHash == policy.hash else {
+            throw ChangeSetError(
+                .policyMismatch,
+                "the sender's privacy policy (\(changeSet.policyHash?.prefix(12) ?? "none")…) differs from this "
+                    + "node's (\(policy.hash.prefix(12))…)",
+                remedy: "Both sides must run the same policy file: install the district's policy on both, then sync."
+            )
+        }
+        for change in changeSet.changes {
+            guard let field = schema.entity(named: change.entity)?.field(named: change.field) else { continue }
+            if !field.isSystem && !field.owner.allowsWrites(from: changeSet.side) {
+                throw ChangeSetError(
+                    .notOwner,
+                    "\(change.entity).\(change.field) is written by the \(field.owner.rawValue) side; a "
+                        + "\(changeSet.side.rawValue) node may not send it",
+                    remedy: "Nothing was applied; the sender must not author fields it does not own."
+                )
+            }
+        }
+        guard identity.role == .hub, let peer, peer.role == .school else { return }
+        try Self.checkSchool(changeSet, school: peer.school, db: db)
+    }
+}

@@ -1,0 +1,235 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// A consent to record: the pupil, the scopes, the purpose, the answers, how and for how long.
+public struct ConsentRequest: Sendable {
+    public var pupil: RecordID
+    public var scopes: [String]
+    public var purpose: String?
+    public var answers: ConsentAnswers
+    /// `written` or `oral`.
+    public var method: String
+    public var validFrom: CivilDate?
+    public var validUntil: CivilDate?
+    public var recordedBy: String?
+    public var documentRef: String?
+
+    public init(
+        pupil: RecordID,
+        scopes: [String],
+        purpose: String? = nil,
+        answers: ConsentAnswers,
+        method: String,
+        validFrom: CivilDate? = nil,
+        validUntil: CivilDate? = nil,
+        recordedBy: String? = nil,
+        documentRef: String? = nil
+    ) {
+        self.pupil = pupil
+        self.scopes = scopes
+        self.purpose = purpose
+        self.answers = answers
+        self.method = method
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.recordedBy = recordedBy
+        self.documentRef = documentRef
+    }
+}
+
+/// A consent as a person reads it, with its status as of today (`expired` included).
+public struct ConsentSummary: Hashable, Sendable {
+    public let id: RecordID
+    public let pupil: RecordID
+    public let scopes: [String]
+    public let status: String
+    public let validFrom: String?
+    public let validUntil: String?
+    public let givenBy: [String]
+    public let method: String?
+}
+
+extension Store {
+    /// Records a new consent. Its status follows the rules (joint custody, the child's view, the pupil's
+    /// own consent); when it is active, the pupil's fields in its scopes are sent again (backfill).
+    @discardableResult
+    public func grantConsent(_ request: ConsentRequest) throws -> ConsentSummary {
+        guard !request.scopes.isEmpty else {
+            throw StoreError(
+                .invalidValue,
+                "a consent needs at least one scope",
+                remedy: "Give --scopes, e.g. sst_case."
+            )
+        }
+        if let unknown = request.scopes.first(where: { !policy.scopes.contains($0) }) {
+            throw StoreError(
+                .invalidValue,
+                "unknown consent scope \"\(unknown)\"",
+                remedy: "The policy's scopes are \(policy.scopes.joined(separator: ", "))."
+            )
+        }
+        let physical = physicalClock.milliseconds()
+        let today = CivilDate(millisecondsSinceEpoch: physical)
+        let id = RecordID.random()
+        try withSession { session in
+            let status = try consentStatus(request.answers, pupil: request.pupil, today: today, session.db)
+            let validity = try ConsentRules.validity(
+                from: request.validFrom,
+                until: request.validUntil,
+                today: today,
+                settings: policy.settings
+            )
+            var values: [String: Value] = [
+                "pupil_id": .string(request.pupil.rawValue), "scopes": .list(request.scopes),
+                "method": .string(request.method), "status": .string(status),
+                "valid_from": .string(validity.from.description), "valid_until": .string(validity.until.description),
+                "given_by": .list(request.answers.givenBy.map(\.rawValue)),
+                "refused_by": .list(request.answers.refusedBy.map(\.rawValue)),
+            ]
+            values["purpose"] = request.purpose.map(Value.string)
+            values["recorded_by"] = request.recordedBy.map(Value.string)
+            values["document_ref"] = request.documentRef.map(Value.string)
+            values["pupil_view"] = request.answers.pupilView.map(Value.string)
+            values["pupil_consent"] = request.answers.pupilConsent.map(Value.boolean)
+            _ = try set(entity: "consent", record: id, values: values, in: &session, physical: physical)
+        } afterwards: { session, _ in
+            try Self.resend(pupil: request.pupil, &session)
+        }
+        return try consentSummaries(pupil: request.pupil).first { $0.id == id }!
+    }
+
+    /// Records one more guardian's yes or no on a consent, and its new status.
+    @discardableResult
+    public func answerConsent(id: RecordID, guardian: RecordID, consents: Bool) throws -> ConsentSummary {
+        let physical = physicalClock.milliseconds()
+        let today = CivilDate(millisecondsSinceEpoch: physical)
+        let pupil = try withSession { session in
+            let current = try consentRow(id, session.db)
+            guard current.status != "withdrawn" else {
+                throw StoreError(
+                    .consentWithdrawn,
+                    "consent \(id) was withdrawn",
+                    remedy: "Record a new consent instead."
+                )
+            }
+            var answers = current.answers
+            answers.givenBy.removeAll { $0 == guardian }
+            answers.refusedBy.removeAll { $0 == guardian }
+            if consents { answers.givenBy.append(guardian) } else { answers.refusedBy.append(guardian) }
+            let status = try consentStatus(answers, pupil: current.pupil, today: today, session.db)
+            _ = try set(
+                entity: "consent",
+                record: id,
+                values: [
+                    "given_by": .list(answers.givenBy.map(\.rawValue)),
+                    "refused_by": .list(answers.refusedBy.map(\.rawValue)), "status": .string(status),
+                ],
+                in: &session,
+                physical: physical
+            )
+            return current.pupil
+        } afterwards: { session, pupil in
+            try Self.resend(pupil: pupil, &session)
+        }
+        return try consentSummaries(pupil: pupil).first { $0.id == id }!
+    }
+
+    /// Withdraws a consent: flow stops at once, and the other side purges what it received under it.
+    @discardableResult
+    public func withdrawConsent(id: RecordID) throws -> ConsentSummary {
+        let pupil = try writer.read { db in try consentRow(id, db).pupil }
+        try set(entity: "consent", record: id, values: ["status": .string("withdrawn")])
+        return try consentSummaries(pupil: pupil).first { $0.id == id }!
+    }
+
+    /// Every consent on this node (or one pupil's), with today's status.
+    public func consentSummaries(pupil: RecordID? = nil) throws -> [ConsentSummary] {
+        let today = CivilDate(millisecondsSinceEpoch: physicalClock.milliseconds())
+        return try writer.read { db in
+            var sql = "SELECT * FROM consent WHERE NOT _purged AND pupil_id IS NOT NULL"
+            var arguments: StatementArguments = []
+            if let pupil {
+                sql += " AND pupil_id = ?"
+                arguments = [pupil.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY valid_from, id", arguments: arguments).compactMap { row in
+                guard let id = RecordID(row["id"]), let pupil = RecordID(row["pupil_id"]) else { return nil }
+                let scopes = Self.list(row["scopes"])
+                let state = ConsentState(
+                    id: id,
+                    pupil: pupil,
+                    scopes: Set(scopes),
+                    status: row["status"] ?? "pending",
+                    validFrom: (row["valid_from"] as String?).flatMap(CivilDate.init),
+                    validUntil: (row["valid_until"] as String?).flatMap(CivilDate.init)
+                )
+                return ConsentSummary(
+                    id: id,
+                    pupil: pupil,
+                    scopes: scopes,
+                    status: state.effectiveStatus(on: today),
+                    validFrom: row["valid_from"],
+                    validUntil: row["valid_until"],
+                    givenBy: Self.list(row["given_by"]),
+                    method: row["method"]
+                )
+            }
+        }
+    }
+
+    private func consentStatus(
+        _ answers: ConsentAnswers,
+        pupil: RecordID,
+        today: CivilDate,
+        _ db: Database
+    ) throws
+        -> String
+    {
+        let guardians = try Row.fetchAll(
+            db,
+            sql: "SELECT id, has_custody FROM guardian WHERE pupil_id = ? AND NOT _deleted AND NOT _purged",
+            arguments: [pupil.rawValue]
+        ).compactMap { row in RecordID(row["id"]).map { GuardianInfo(id: $0, hasCustody: row["has_custody"] ?? false) }
+        }
+        let personnummer = try String.fetchOne(
+            db,
+            sql: "SELECT personnummer FROM pupil WHERE id = ?",
+            arguments: [pupil.rawValue]
+        )
+        let age = personnummer.flatMap(ConsentRules.birthDate(personnummer:)).map { $0.years(until: today) }
+        do {
+            return try ConsentRules.status(
+                answers: answers,
+                guardians: guardians,
+                pupilAge: age,
+                settings: policy.settings
+            )
+        } catch {
+            throw StoreError(.invalidValue, error.message, remedy: error.remedy)
+        }
+    }
+
+    private func consentRow(
+        _ id: RecordID,
+        _ db: Database
+    ) throws -> (pupil: RecordID, status: String?, answers: ConsentAnswers) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM consent WHERE id = ?", arguments: [id.rawValue]),
+            let pupil = (row["pupil_id"] as String?).flatMap(RecordID.init)
+        else {
+            throw StoreError(.notFound, "there is no consent \(id) on this node", remedy: "See `sst consent list`.")
+        }
+        let answers = ConsentAnswers(
+            givenBy: Self.list(row["given_by"]).compactMap(RecordID.init),
+            refusedBy: Self.list(row["refused_by"]).compactMap(RecordID.init),
+            pupilView: row["pupil_view"],
+            pupilConsent: row["pupil_consent"]
+        )
+        return (pupil, row["status"], answers)
+    }
+
+    static func list(_ databaseValue: DatabaseValue) -> [String] {
+        if case .list(let items) = ColumnCoding.value(databaseValue, type: .stringList) { return items }
+        return []
+    }
+}

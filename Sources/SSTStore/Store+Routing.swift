@@ -1,0 +1,59 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// On a hub: which school each record belongs to, learnt from the verified certificate of the school
+/// node that first sent it, so a school pulls only its own records and pushes only to them.
+extension Store {
+    /// The school a record belongs to: its own home, else the home of the pupil it concerns.
+    static func homeSchool(entity: String, record: RecordID, context: StorePrivacyContext) throws -> String? {
+        if let school = try home(entity: entity, record: record, context.db) { return school }
+        guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
+        return try home(entity: "pupil", record: pupil, context.db)
+    }
+
+    private static func home(entity: String, record: RecordID, _ db: Database) throws -> String? {
+        try String.fetchOne(
+            db,
+            sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?",
+            arguments: [entity, record.rawValue]
+        )
+    }
+
+    /// Refuses a school's set that touches another school's records or names another school.
+    static func checkSchool(_ changeSet: ChangeSet, school: String?, db: Database) throws {
+        for change in changeSet.changes {
+            if let home = try home(entity: change.entity, record: change.record, db), home != school {
+                throw ChangeSetError(
+                    .notAuthorized,
+                    "\(change.entity) \(change.record) belongs to another school; \(changeSet.origin) may write only "
+                        + "\(school ?? "its own school")'s records",
+                    remedy: "Nothing was applied. Check the node's certificate and the records it holds."
+                )
+            }
+            if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
+                named != school
+            {
+                throw ChangeSetError(
+                    .notAuthorized,
+                    "pupil \(change.record) is registered at \(named), but the sender's certificate is for "
+                        + "\(school ?? "no school")",
+                    remedy: "Nothing was applied. A school node sends only its own pupils."
+                )
+            }
+        }
+    }
+
+    /// Remembers the sending school as the home of every record in the set and of every pupil it names.
+    static func recordHomes(_ changeSet: ChangeSet, school: String?, stadsdel: String?, _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
+        )
+        for change in changeSet.changes {
+            try statement.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
+            if change.field == "pupil_id", case .string(let pupil) = change.value {
+                try statement.execute(arguments: ["pupil", pupil, school, stadsdel])
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// Sync over HTTPS: being built (issue 4).
+enum SyncLayer {}

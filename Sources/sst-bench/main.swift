@@ -1,0 +1,1 @@
+print("sst-bench: not built yet (issue 5)")

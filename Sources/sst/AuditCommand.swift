@@ -1,0 +1,79 @@
+import ArgumentParser
+import SSTCore
+import SSTPrivacy
+import SSTStore
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Read and verify the audit trail of what crossed the boundary, what was refused and purged.",
+        subcommands: [List.self, Verify.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit entries, oldest first.")
+
+        @OptionGroup var options: DataOptions
+        @Option(help: ArgumentHelp("Only entries about this pupil.", valueName: "UUID")) var pupil: String?
+        @Option(help: ArgumentHelp("From this day (UTC).", valueName: "YYYY-MM-DD")) var from: String?
+        @Option(help: ArgumentHelp("Up to and including this day (UTC).", valueName: "YYYY-MM-DD")) var until: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let records = try options.openStore().auditEntries(
+                pupil: try pupil.map { try recordID($0, "--pupil") },
+                from: try from.map { try Self.startOfDay($0, "--from") },
+                until: try until.map { try Self.startOfDay($0, "--until") + 86_400_000 - 1 }
+            )
+            if json {
+                printJSON(.array(records.map { .object(["seq": .integer($0.sequence), "entry": $0.entry.json]) }))
+                return
+            }
+            if records.isEmpty { print("No audit entries.") }
+            for record in records {
+                let entry = record.entry
+                var line = "\(record.sequence)  \(InstantText.iso8601(millisecondsSinceEpoch: entry.atMilliseconds))  "
+                line += entry.kind.rawValue
+                if let direction = entry.direction { line += "  \(direction.label)" }
+                if let peer = entry.peer { line += "  peer \(peer)" }
+                if let pupil = entry.pupil { line += "  pupil \(pupil)" }
+                if let basis = entry.basis { line += "  basis \(basis)" }
+                print(line)
+                if !entry.fields.isEmpty { print("    fields: \(entry.fields.joined(separator: ", "))") }
+                if !entry.detail.isEmpty { print("    \(entry.detail)") }
+            }
+        }
+
+        static func startOfDay(_ text: String, _ option: String) throws -> UInt64 {
+            guard let date = CivilDate(text) else {
+                throw ValidationError("\(option) \"\(text)\" is not a date YYYY-MM-DD")
+            }
+            return date.millisecondsSinceEpoch
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain: any edited, removed or reordered entry is named.",
+            discussion: """
+                Prints the head hash on success. Keep it somewhere else (a ticket, an e-mail to the \
+                data protection officer): entries cut off the end can only be detected against it.
+                """
+        )
+
+        @OptionGroup var options: DataOptions
+
+        func run() throws {
+            let result = try options.openStore().verifyAudit()
+            if result.problems.isEmpty {
+                print("The audit trail is intact: \(result.entries) entries, head hash \(result.headHash)")
+                return
+            }
+            for problem in result.problems { print("TAMPERED: \(problem)") }
+            throw CommandError(
+                "the audit trail has been altered (\(result.problems.count) problems in \(result.entries) entries)",
+                remedy: "Report it to the data protection officer; restore the database from a backup to compare."
+            )
+        }
+    }
+}
