@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct SSTCommand: ParsableCommand {
+struct SSTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sst",
         abstract: "SST Sync: offline-first sync between schools and social services for skolsociala team.",
@@ -13,7 +13,8 @@ struct SSTCommand: ParsableCommand {
             """,
         subcommands: [
             InitCommand.self, RecordCommand.self, ChangesCommand.self, DumpCommand.self, ConflictsCommand.self,
-            StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self,
+            StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self, SyncCommand.self,
+            HubCommand.self, NodeCommand.self, DemoCommand.self,
         ]
     )
 }

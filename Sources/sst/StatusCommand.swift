@@ -1,11 +1,13 @@
 import ArgumentParser
 import SSTCore
 import SSTStore
+import SSTSync
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the node: identity, clock, local sequence, peers' cursors and open conflicts."
+        abstract:
+            "Show the node: identity, clock, local sequence, peers' cursors, open conflicts and sync with the hub."
     )
 
     @OptionGroup var options: DataOptions
@@ -20,6 +22,7 @@ struct StatusCommand: ParsableCommand {
         let sequence = try store.lastSequence()
         let cursors = try store.cursors()
         let conflicts = try store.conflicts().count
+        let sync = try SyncStatus(dataDirectory: options.data, store: store, now: SystemClock().milliseconds())
         if json {
             printJSON(
                 .object([
@@ -31,6 +34,7 @@ struct StatusCommand: ParsableCommand {
                     "peers": .object(
                         Dictionary(uniqueKeysWithValues: cursors.map { ($0.peer.rawValue, .integer($0.cursor)) })
                     ),
+                    "sync": sync.json,
                 ])
             )
             return
@@ -44,5 +48,6 @@ struct StatusCommand: ParsableCommand {
         for (peer, cursor) in cursors {
             print("Peer        \(peer): received up to \(cursor)")
         }
+        for line in sync.lines { print(line) }
     }
 }

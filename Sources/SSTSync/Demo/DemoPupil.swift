@@ -1,0 +1,185 @@
+import SSTCore
+import SSTPrivacy
+import SSTStore
+
+/// A synthetic pupil of the demo (Swedish names, clearly fake personnummer ending in -0000) and what the school
+/// records about them.
+struct DemoPupil: Sendable {
+    let school: Int
+    let givenName: String
+    let familyName: String
+    let personnummer: String
+    let grade: Int
+    /// The consent scopes the guardian grants; empty: no consent.
+    let consent: [String]
+    var protectedIdentity = false
+    /// A report of concern (crosses by legal duty, without consent).
+    var concern: String?
+
+    var name: String { "\(givenName) \(familyName)" }
+
+    static let all: [DemoPupil] = [
+        DemoPupil(
+            school: 0,
+            givenName: "Åsa",
+            familyName: "Öberg",
+            personnummer: "20130101-0000",
+            grade: 7,
+            consent: ["identity", "absence", "sst_case", "social_support_flag"]
+        ),
+        DemoPupil(
+            school: 0,
+            givenName: "Björn",
+            familyName: "Ängström",
+            personnummer: "20140312-0000",
+            grade: 6,
+            consent: [],
+            concern: "Hemma ensam i flera veckor, orolig granne har hört av sig."
+        ),
+        DemoPupil(
+            school: 0,
+            givenName: "Märta",
+            familyName: "Lindqvist",
+            personnummer: "20120824-0000",
+            grade: 8,
+            consent: ["identity", "sst_case"],
+            protectedIdentity: true
+        ),
+        DemoPupil(
+            school: 1,
+            givenName: "Östen",
+            familyName: "Håkansson",
+            personnummer: "20130605-0000",
+            grade: 7,
+            consent: ["identity", "absence", "sst_case"]
+        ),
+        DemoPupil(
+            school: 1,
+            givenName: "Ylva",
+            familyName: "Sjöström",
+            personnummer: "20150210-0000",
+            grade: 5,
+            consent: []
+        ),
+        DemoPupil(
+            school: 2,
+            givenName: "Kåre",
+            familyName: "Nyström",
+            personnummer: "20141119-0000",
+            grade: 6,
+            consent: ["absence", "sst_case"]
+        ),
+        DemoPupil(
+            school: 2,
+            givenName: "Sara",
+            familyName: "Åkesson",
+            personnummer: "20131230-0000",
+            grade: 7,
+            consent: []
+        ),
+    ]
+}
+
+/// The ids the demo gave a pupil's records.
+struct DemoRecords: Sendable {
+    let spec: DemoPupil
+    let pupil: RecordID
+    let guardian: RecordID
+    let healthNote: RecordID
+    var absence: RecordID?
+    var caseID: RecordID?
+    var concern: RecordID?
+
+    /// Writes the pupil, a guardian with custody, a health note and, by the spec, consent, absence, a case and a
+    /// report of concern.
+    static func write(_ spec: DemoPupil, at node: DemoNode, today: String) throws -> DemoRecords {
+        let store = node.store
+        var records = DemoRecords(spec: spec, pupil: .random(), guardian: .random(), healthNote: .random())
+        try store.set(
+            entity: "pupil",
+            record: records.pupil,
+            assignments: [
+                ("given_name", spec.givenName), ("family_name", spec.familyName), ("personnummer", spec.personnummer),
+                ("grade", String(spec.grade)), ("class_name", "\(spec.grade)B"), ("school", node.identity.school ?? ""),
+                ("stadsdel", node.identity.stadsdel ?? ""), ("protected_identity", String(spec.protectedIdentity)),
+            ]
+        )
+        try store.set(
+            entity: "guardian",
+            record: records.guardian,
+            assignments: [
+                ("pupil_id", records.pupil.rawValue), ("given_name", "Göran"), ("family_name", spec.familyName),
+                ("phone", "070-000 00 00"), ("has_custody", "true"),
+            ]
+        )
+        try store.set(
+            entity: "health_note",
+            record: records.healthNote,
+            assignments: [
+                ("pupil_id", records.pupil.rawValue), ("text", "Skolsköterskans anteckning (stannar på skolan)."),
+            ]
+        )
+        if !spec.consent.isEmpty {
+            try store.grantConsent(
+                ConsentRequest(
+                    pupil: records.pupil,
+                    scopes: spec.consent,
+                    purpose: "Skolsocialt team",
+                    answers: ConsentAnswers(
+                        givenBy: [records.guardian],
+                        pupilView: "Vill ha hjälp att komma till skolan."
+                    ),
+                    method: "written",
+                    recordedBy: "Kurator Ingrid Ek"
+                )
+            )
+            records.absence = try writeAbsence(records.pupil, at: store, today: today, unexcused: 240)
+            let caseID = RecordID.random()
+            try store.set(
+                entity: "case",
+                record: caseID,
+                assignments: [
+                    ("pupil_id", records.pupil.rawValue), ("category", "absence"), ("phase", "planning"),
+                    ("concern", "Upprepad ogiltig frånvaro sedan september."),
+                    ("plan", "Motiverande samtal varje vecka; anpassat schema."),
+                ]
+            )
+            records.caseID = caseID
+        }
+        if let concern = spec.concern {
+            let id = RecordID.random()
+            try store.set(
+                entity: "concern_report",
+                record: id,
+                assignments: [
+                    ("pupil_id", records.pupil.rawValue), ("concern", concern), ("reported_by", "Rektor Åke Berg"),
+                ]
+            )
+            records.concern = id
+        }
+        return records
+    }
+
+    /// Writes (or rewrites) the pupil's absence for the month so far.
+    @discardableResult
+    static func writeAbsence(
+        _ pupil: RecordID,
+        at store: Store,
+        today: String,
+        unexcused: Int,
+        id: RecordID? = nil
+    )
+        throws -> RecordID
+    {
+        let id = id ?? RecordID.random()
+        try store.set(
+            entity: "absence",
+            record: id,
+            assignments: [
+                ("pupil_id", pupil.rawValue), ("period_start", String(today.prefix(8)) + "01"), ("period_end", today),
+                ("scheduled_minutes", "4800"), ("excused_minutes", "120"), ("unexcused_minutes", String(unexcused)),
+            ]
+        )
+        return id
+    }
+}

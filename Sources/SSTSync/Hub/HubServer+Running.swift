@@ -1,0 +1,48 @@
+import Logging
+import SSTCore
+import SSTStore
+import ServiceLifecycle
+
+extension HubServer {
+    /// Runs the hub for the duration of `body`, which gets the bound port, then shuts it down gracefully
+    /// (requests in flight finish). For tools and demos that start a hub in process.
+    public static func withRunning<T: Sendable>(
+        store: Store,
+        configuration: Configuration,
+        physicalClock: any PhysicalClock = SystemClock(),
+        logger: Logger,
+        _ body: @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = try application(
+            store: store,
+            configuration: configuration,
+            physicalClock: physicalClock,
+            logger: logger
+        ) { port in
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                continuation.finish()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw SyncSetupError("the hub stopped before it listened", remedy: "See the log for why.")
+            }
+            do {
+                let result = try await body(port)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Hummingbird
+import Logging
+import SSTCore
+import SSTPKI
+import SSTStore
+import ServiceLifecycle
+import UnixSignals
+
+/// The district hub: the sync endpoints over HTTPS with mutual TLS, on the hub's store.
+public enum HubServer {
+    /// What `sst hub serve` configures.
+    public struct Configuration: Sendable {
+        public var listen: ListenAddress
+        /// The hub's certificate and key, and the district CA that client certificates must chain to.
+        public var tls: TLSFiles
+        /// The district's `revoked.json`, re-read whenever it changes; `nil`: nothing is revoked.
+        public var revokedPath: String?
+        public var service: HubService.Configuration
+
+        public init(
+            listen: ListenAddress,
+            tls: TLSFiles,
+            revokedPath: String? = nil,
+            service: HubService.Configuration = HubService.Configuration()
+        ) {
+            self.listen = listen
+            self.tls = tls
+            self.revokedPath = revokedPath
+            self.service = service
+        }
+    }
+
+    /// The hub's application (a `Service`), after checking that the store is a hub's and the certificate names
+    /// the same node. `onListening` gets the bound port.
+    public static func application(
+        store: Store,
+        configuration: Configuration,
+        metrics: HubMetrics = HubMetrics(),
+        physicalClock: any PhysicalClock = SystemClock(),
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let identity = try store.identity()
+        guard identity.role == .hub else {
+            throw SyncSetupError(
+                "the node \(identity.node) is a \(identity.role.rawValue) node, not a hub",
+                remedy: "Serve a hub's data directory (`sst init --role hub`), or run `sst node serve` for a school."
+            )
+        }
+        try checkCertificate(configuration.tls, names: identity)
+        let revocations = try configuration.revokedPath.map { path in
+            try RevocationWatcher(path: path) { error in
+                logger.error(
+                    "the revocation list cannot be read; the last good list stays in force",
+                    metadata: [
+                        "error": "\(error)"
+                    ]
+                )
+            }
+        }
+        let service = HubService(
+            store: store,
+            configuration: configuration.service,
+            physicalClock: physicalClock,
+            metrics: metrics,
+            logger: logger
+        )
+        let router = SyncRoutes.hubRouter(service: service, authenticator: .district(revocations: revocations))
+        return try SyncServer.application(
+            router: router,
+            tls: try configuration.tls.serverConfiguration(),
+            configuration: SyncServer.Configuration(host: configuration.listen.host, port: configuration.listen.port),
+            logger: logger,
+            onListening: onListening
+        )
+    }
+
+    /// Runs the hub until SIGTERM or SIGINT, then shuts down gracefully: requests in flight finish.
+    public static func run(store: Store, configuration: Configuration, logger: Logger) async throws {
+        let application = try application(store: store, configuration: configuration, logger: logger) { port in
+            logger.info("hub listening", metadata: ["host": "\(configuration.listen.host)", "port": "\(port)"])
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+
+    /// Refuses a certificate that names another node than the store: a hub must present its own identity.
+    static func checkCertificate(_ tls: TLSFiles, names identity: NodeIdentity) throws {
+        let named = try CertificateIdentity(derBytes: tls.certificateDER())
+        guard named.node == identity.node, named.role == identity.role.rawValue else {
+            throw SyncSetupError(
+                "the certificate \(tls.certificate) is \(named.node)'s (\(named.role)), but this data directory is "
+                    + "\(identity.node)'s (\(identity.role.rawValue))",
+                remedy: "Give the certificate issued for \(identity.node) (`sst pki issue --node-id \(identity.node)`)."
+            )
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import SSTCore
+import SSTStore
+
+/// The hub's side of the sync protocol without HTTP: what each `/v1` endpoint does for a peer whose
+/// identity came from its verified certificate.
+///
+/// Every method either answers or throws a ``Problem``; nothing of a refused request is applied. The store
+/// functions audit what crosses the boundary and every denial they make.
+public struct HubService: Sendable {
+    /// Limits the hub announces in the handshake and enforces.
+    public struct Configuration: Sendable {
+        /// The largest request body accepted, in bytes.
+        public var maxBodyBytes: Int
+        /// The largest `limit` served in one pull.
+        public var maxBatchSize: Int
+        /// The pull `limit` when a request names none.
+        public var defaultBatchSize: Int
+
+        public init(
+            maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,
+            maxBatchSize: Int = SyncProtocol.maxBatchSize,
+            defaultBatchSize: Int = SyncProtocol.defaultBatchSize
+        ) {
+            self.maxBodyBytes = maxBodyBytes
+            self.maxBatchSize = maxBatchSize
+            self.defaultBatchSize = defaultBatchSize
+        }
+    }
+
+    public let store: Store
+    public let configuration: Configuration
+    let physicalClock: any PhysicalClock
+    let metrics: HubMetrics
+    let logger: Logger
+
+    public init(
+        store: Store,
+        configuration: Configuration = Configuration(),
+        physicalClock: any PhysicalClock = SystemClock(),
+        metrics: HubMetrics,
+        logger: Logger
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.physicalClock = physicalClock
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Checks the node's protocol version, policy and clock, and tells it where its pushes resume.
+    public func handshake(_ request: HandshakeRequest, from peer: PeerIdentity) throws(Problem) -> HandshakeResponse {
+        let hash = store.syncPolicyHash
+        guard request.protocolVersion == SyncProtocol.version else {
+            throw Problem(
+                status: 400,
+                code: Problem.Codes.unsupportedVersion,
+                title: "Unsupported protocol version",
+                detail: "the node speaks sync protocol version \(request.protocolVersion); this hub speaks version "
+                    + "\(SyncProtocol.version)",
+                remedy: "Run the same SST Sync version on the node and the hub."
+            )
+        }
+        guard request.policyHash == hash else {
+            throw Problem(
+                status: 409,
+                code: Problem.Codes.policyMismatch,
+                title: "The two sides run different privacy policies",
+                detail: "the node's privacy policy hash is \(request.policyHash), the hub's is \(hash)",
+                remedy: "Install the district's current policy file on the node (or the hub), then sync again."
+            )
+        }
+        return try withStore { () throws -> HandshakeResponse in
+            let now = physicalClock.milliseconds()
+            let maxOffset = try store.clock().maxOffsetMilliseconds
+            if request.nodeTime > now + maxOffset {
+                throw Problem(
+                    status: 422,
+                    code: Problem.Codes.clockAhead,
+                    title: "The node's clock is ahead of the hub's",
+                    detail: "the node's clock is \(DurationText.milliseconds(request.nodeTime - now)) ahead of the "
+                        + "hub's; the allowed offset is \(DurationText.milliseconds(maxOffset)). Nothing was exchanged",
+                    remedy: "Fix the node's clock (NTP). Its changes wait on the node and sync once the clocks agree."
+                )
+            }
+            return HandshakeResponse(
+                hub: try store.identity().node.rawValue,
+                policyHash: hash,
+                serverTime: now,
+                maxClockOffset: maxOffset,
+                cursor: try store.cursor(for: peer.node),
+                hubSequence: try store.lastSequence(),
+                maxBodyBytes: configuration.maxBodyBytes,
+                maxBatchSize: configuration.maxBatchSize
+            )
+        }
+    }
+
+    /// Applies a pushed change set (the request body) from `peer`: atomic, idempotent on replay; a set
+    /// that starts after the hub's cursor for the node is refused with the expected sequence.
+    public func push(_ body: Data, from peer: PeerIdentity) throws(Problem) -> PushResponse {
+        let changeSet: ChangeSet
+        do {
+            changeSet = try ChangeSetCodec.decode(body)
+        } catch {
+            throw Problem(error)
+        }
+        guard changeSet.origin == peer.node.rawValue else {
+            throw Problem(
+                ChangeSetError(
+                    .notAuthorized,
+                    "the change set says it comes from \(changeSet.origin), but the client certificate is "
+                        + "\(peer.node)'s",
+                    remedy: "A node may only push its own change sets."
+                )
+            )
+        }
+        return try withStore { () throws -> PushResponse in
+            let cursor = try store.cursor(for: peer.node)
+            guard changeSet.since <= cursor else {
+                throw Problem(
+                    ChangeSetError(
+                        .sequenceGap,
+                        "the push covers \(peer.node)'s changes \(changeSet.since + 1)…\(changeSet.upTo), but the hub "
+                            + "has them only up to \(cursor)",
+                        remedy: "Push again starting after \(cursor) (the `expected` member)."
+                    ),
+                    expected: cursor
+                )
+            }
+            let report = try store.apply(changeSet, from: peer)
+            metrics.changesReceived(report.received, applied: report.applied)
+            logger.debug(
+                "push applied",
+                metadata: [
+                    "peer": "\(peer.node)", "received": "\(report.received)", "applied": "\(report.applied)",
+                    "cursor": "\(report.cursor)",
+                ]
+            )
+            return PushResponse(received: report.received, applied: report.applied, cursor: report.cursor)
+        }
+    }
+
+    /// The hub's changes after `since` that `peer` may see, at most `limit` fields, and whether more follow.
+    public func pull(since: Int64, limit: Int?, for peer: PeerIdentity) throws(Problem) -> PullResponse {
+        guard since >= 0 else {
+            throw Problem.malformed("the query parameter since must be 0 or more, not \(since)")
+        }
+        if let limit, limit < 1 {
+            throw Problem.malformed("the query parameter limit must be 1 or more, not \(limit)")
+        }
+        let batch = min(limit ?? configuration.defaultBatchSize, configuration.maxBatchSize)
+        return try withStore { () throws -> PullResponse in
+            let changeSet = try store.exportChanges(for: peer, since: since, limit: batch)
+            let last = try store.lastSequence()
+            metrics.changesSent(changeSet.changes.count)
+            return PullResponse(changeSet: changeSet, more: changeSet.upTo < last)
+        }
+    }
+
+    /// Runs store work, turning its refusals into problems and anything unexpected into a 500 that is logged.
+    private func withStore<T>(_ body: () throws -> T) throws(Problem) -> T {
+        do {
+            return try body()
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as ChangeSetError {
+            throw Problem(error)
+        } catch let error as StoreError {
+            throw Problem(error)
+        } catch {
+            logger.error("store failure", metadata: ["error": "\(error)"])
+            throw Problem(
+                status: 500,
+                code: Problem.Codes.internalError,
+                title: "The hub failed",
+                detail: "the hub could not complete the request; nothing was applied",
+                remedy: "Retry later; if it persists, the hub's log says why."
+            )
+        }
+    }
+}
+
+extension Problem {
+    /// A 400 for a request the endpoint cannot read.
+    static func malformed(_ detail: String) -> Problem {
+        Problem(
+            status: 400,
+            code: Codes.malformedRequest,
+            title: "Malformed request",
+            detail: detail,
+            remedy: "Send the request as Protocol/openapi.yaml describes it."
+        )
+    }
+}

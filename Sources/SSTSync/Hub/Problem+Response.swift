@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Problem: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        httpResponse()
+    }
+
+    /// The problem as an `application/problem+json` response.
+    func httpResponse() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(self)) ?? Data(#"{"status":500}"#.utf8)
+        return Response(
+            status: status,
+            headers: [.contentType: SyncProtocol.problemMediaType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

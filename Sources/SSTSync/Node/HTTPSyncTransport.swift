@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import SSTCore
+
+/// The node's transport to the hub over HTTPS with mutual TLS (AsyncHTTPClient): its certificate as client
+/// certificate, only the district CA trusted, a deadline on every request.
+public struct HTTPSyncTransport: SyncTransport {
+    /// Connection and request limits.
+    public struct Configuration: Sendable {
+        /// The hub's base URL, e.g. `https://hub.example:8443`.
+        public var hubURL: String
+        /// Time to connect (TCP and TLS).
+        public var connectTimeout: Duration
+        /// Time for a whole request, from sending to the last byte of the answer.
+        public var requestTimeout: Duration
+        /// The largest answer accepted, in bytes.
+        public var maxResponseBytes: Int
+
+        public init(
+            hubURL: String,
+            connectTimeout: Duration = .seconds(10),
+            requestTimeout: Duration = .seconds(120),
+            maxResponseBytes: Int = 256 * 1024 * 1024
+        ) {
+            self.hubURL = hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.maxResponseBytes = maxResponseBytes
+        }
+    }
+
+    let client: HTTPClient
+    public let configuration: Configuration
+    let logger: Logger
+
+    public init(client: HTTPClient, configuration: Configuration, logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs `body` with a transport on a new HTTP client, shut down when `body` returns.
+    public static func withTransport<T>(
+        configuration: Configuration,
+        tls: TLSConfiguration,
+        logger: Logger,
+        _ body: (HTTPSyncTransport) async throws -> T
+    ) async throws -> T {
+        var clientConfiguration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
+        )
+        clientConfiguration.httpVersion = .http1Only
+        return try await HTTPClient.withHTTPClient(configuration: clientConfiguration, backgroundActivityLogger: logger)
+        {
+            client in
+            try await body(HTTPSyncTransport(client: client, configuration: configuration, logger: logger))
+        }
+    }
+
+    public func handshake(_ request: HandshakeRequest) async throws(SyncFailure) -> HandshakeResponse {
+        try await send(.POST, SyncProtocol.handshakePath, body: encode(request))
+    }
+
+    public func push(_ changeSet: ChangeSet) async throws(SyncFailure) -> PushResponse {
+        let body: Data
+        do {
+            body = try ChangeSetCodec.encode(changeSet)
+        } catch {
+            throw SyncFailure(.local, "cannot encode the change set: \(error)", remedy: "Report this as a bug.")
+        }
+        return try await send(.POST, SyncProtocol.pushPath, body: body)
+    }
+
+    public func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        try await send(.GET, "\(SyncProtocol.pullPath)?since=\(since)&limit=\(limit)", body: nil)
+    }
+
+    private func send<Answer: Decodable>(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: Data?
+    ) async throws(SyncFailure)
+        -> Answer
+    {
+        var request = HTTPClientRequest(url: configuration.hubURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: SyncProtocol.jsonMediaType)
+        request.headers.add(name: "User-Agent", value: "sst-sync/\(SyncProtocol.version)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: SyncProtocol.jsonMediaType)
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: Int
+        let bytes: ByteBuffer
+        do {
+            let response = try await client.execute(
+                request,
+                timeout: .nanoseconds(configuration.requestTimeout.nanoseconds),
+                logger: logger
+            )
+            status = Int(response.status.code)
+            bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
+        } catch {
+            throw Self.failure(error, url: configuration.hubURL)
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(status) else {
+            if let problem = try? JSONDecoder().decode(Problem.self, from: data) {
+                throw SyncFailure(problem: problem)
+            }
+            throw SyncFailure(
+                problem: Problem(
+                    status: status,
+                    code: status >= 500 ? Problem.Codes.internalError : Problem.Codes.malformedRequest,
+                    title: "HTTP \(status)",
+                    detail: "the hub answered HTTP \(status) without a problem body",
+                    remedy: "Check the --hub URL: it must be the district hub."
+                )
+            )
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw SyncFailure(
+                .protocolError,
+                "the hub's answer to \(path) cannot be read: \(error)",
+                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+            )
+        }
+    }
+
+    private func encode(_ value: some Encodable) throws(SyncFailure) -> Data {
+        do {
+            return try JSONEncoder().encode(value)
+        } catch {
+            throw SyncFailure(.local, "cannot encode the request: \(error)", remedy: "Report this as a bug.")
+        }
+    }
+
+    /// A transport error as a sync failure: TLS refusals are permanent, everything else may pass.
+    static func failure(_ error: any Error, url: String) -> SyncFailure {
+        if error is NIOSSLError || error is BoringSSLError {
+            return SyncFailure(
+                .tls,
+                "the TLS handshake with \(url) failed: \(error)",
+                remedy: "Check that the hub's certificate and this node's are issued by the district CA, valid today, "
+                    + "and that the --hub host name is one the hub's certificate names."
+            )
+        }
+        if let error = error as? HTTPClientError, error == .cancelled {
+            return SyncFailure(.cancelled, "the request to \(url) was cancelled", remedy: "Sync again.")
+        }
+        return SyncFailure(
+            .unreachable,
+            "the hub at \(url) cannot be reached: \(error)",
+            remedy:
+                "Check the network and that the hub runs; the node keeps its changes and retries. If the hub is up, "
+                + "check that this node's certificate is issued by the district CA and not revoked."
+        )
+    }
+}

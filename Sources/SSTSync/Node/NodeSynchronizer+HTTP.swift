@@ -1,0 +1,36 @@
+import Logging
+import SSTCore
+import SSTStore
+
+extension NodeSynchronizer {
+    /// Runs `body` with a synchronizer that reaches the hub over HTTPS as `settings` say, recording each
+    /// outcome in the data directory's `sync-state.json`. The HTTP client is shut down when `body` returns.
+    public static func withHTTP<T>(
+        store: Store,
+        dataDirectory: String,
+        settings: SyncSettings,
+        session: SyncSession.Configuration? = nil,
+        physicalClock: any PhysicalClock = SystemClock(),
+        connectTimeout: Duration = .seconds(10),
+        logger: Logger,
+        _ body: (NodeSynchronizer) async throws -> T
+    ) async throws -> T {
+        let tls = try settings.tls.clientConfiguration(verifyHostname: true)
+        return try await HTTPSyncTransport.withTransport(
+            configuration: HTTPSyncTransport.Configuration(hubURL: settings.hubURL, connectTimeout: connectTimeout),
+            tls: tls,
+            logger: logger
+        ) { transport in
+            let synchronizer = NodeSynchronizer(
+                store: store,
+                transport: transport,
+                configuration: session
+                    ?? SyncSession.Configuration(batchSize: settings.batchSize ?? SyncProtocol.defaultBatchSize),
+                stateFile: SyncStateFile(directory: dataDirectory, physicalClock: physicalClock),
+                physicalClock: physicalClock,
+                logger: logger
+            )
+            return try await body(synchronizer)
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import SSTCore
+import SSTStore
+
+extension NodeSynchronizer {
+    /// Performs one session action against the store and the transport, and feeds the outcome back.
+    struct Step {
+        let store: Store
+        let transport: any SyncTransport
+        let physicalClock: any PhysicalClock
+        let progress: @Sendable (SyncProgress) -> Void
+        var hub: PeerIdentity?
+        var pushStart: Int64 = 0
+        var pullStart: Int64 = 0
+        var hubSequence: Int64 = 0
+
+        init(
+            store: Store,
+            transport: any SyncTransport,
+            physicalClock: any PhysicalClock,
+            progress: @escaping @Sendable (SyncProgress) -> Void
+        ) {
+            self.store = store
+            self.transport = transport
+            self.physicalClock = physicalClock
+            self.progress = progress
+        }
+
+        mutating func perform(
+            _ action: SyncSession.Action,
+            in session: inout SyncSession,
+            sleep: @Sendable (Duration) async throws -> Void
+        ) async -> SyncSession.Action {
+            do {
+                switch action {
+                case .handshake:
+                    return try await handshake(&session)
+                case .push(let since, let limit):
+                    return try await push(since: since, limit: limit, &session)
+                case .pull(let since, let limit):
+                    return try await pull(since: since, limit: limit, &session)
+                case .wait(let delay):
+                    progress(SyncProgress(phase: .waiting))
+                    do {
+                        try await sleep(delay)
+                    } catch {
+                        return session.cancel()
+                    }
+                    return session.waitElapsed()
+                case .finished, .failed:
+                    return action
+                }
+            } catch {
+                return session.failed(error)
+            }
+        }
+
+        private mutating func handshake(_ session: inout SyncSession) async throws(SyncFailure) -> SyncSession.Action {
+            progress(SyncProgress(phase: .handshake))
+            let sentAt = physicalClock.milliseconds()
+            let request = HandshakeRequest(
+                policyHash: store.syncPolicyHash,
+                nodeTime: sentAt,
+                lastSequence: try local { try store.lastSequence() }
+            )
+            let response = try await transport.handshake(request)
+            let receivedAt = physicalClock.milliseconds()
+            guard let node = NodeID(response.hub) else {
+                throw SyncFailure(
+                    .protocolError,
+                    "the hub names itself \"\(response.hub)\", which is not a node id",
+                    remedy: "Check the --hub URL: it must be the district hub."
+                )
+            }
+            let hub = PeerIdentity(node: node, role: .hub)
+            self.hub = hub
+            let local = try local {
+                SyncSession.Local(
+                    lastSequence: try store.lastSequence(),
+                    hubCursor: try store.cursor(for: node),
+                    sentAt: sentAt,
+                    receivedAt: receivedAt
+                )
+            }
+            pushStart = response.cursor
+            pullStart = local.hubCursor
+            hubSequence = response.hubSequence
+            return session.handshakeCompleted(response, local: local)
+        }
+
+        private func push(
+            since: Int64,
+            limit: Int,
+            _ session: inout SyncSession
+        ) async throws(SyncFailure)
+            -> SyncSession.Action
+        {
+            let hub = try requireHub()
+            let changeSet = try local { try store.exportChanges(for: hub, since: since, limit: limit) }
+            let lastSequence = try local { try store.lastSequence() }
+            progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
+            let response = try await transport.push(changeSet)
+            return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
+        }
+
+        private func pull(
+            since: Int64,
+            limit: Int,
+            _ session: inout SyncSession
+        ) async throws(SyncFailure)
+            -> SyncSession.Action
+        {
+            let hub = try requireHub()
+            progress(SyncProgress(phase: .pull, done: since - pullStart, total: max(0, hubSequence - pullStart)))
+            let response = try await transport.pull(since: since, limit: limit)
+            let changeSet = response.changeSet
+            guard changeSet.origin == hub.node.rawValue, changeSet.version <= ChangeSet.currentVersion else {
+                throw SyncFailure(
+                    .protocolError,
+                    "the hub \(hub.node) sent a change set from \(changeSet.origin), version \(changeSet.version)",
+                    remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+                )
+            }
+            let report = try local { try store.apply(changeSet, from: hub) }
+            let cursor = try local { try store.cursor(for: hub.node) }
+            return session.pullCompleted(
+                received: report.received,
+                applied: report.applied,
+                more: response.more,
+                cursor: cursor
+            )
+        }
+
+        private func requireHub() throws(SyncFailure) -> PeerIdentity {
+            guard let hub else {
+                throw SyncFailure(.protocolError, "no handshake before the exchange", remedy: "Report this as a bug.")
+            }
+            return hub
+        }
+
+        /// Runs store work, turning its errors into `local` failures.
+        private func local<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
+            do {
+                return try body()
+            } catch let error as ChangeSetError {
+                throw SyncFailure(.local, "this node refused what the hub sent: \(error.message)", remedy: error.remedy)
+            } catch let error as StoreError {
+                throw SyncFailure(.local, "this node's store refused: \(error.message)", remedy: error.remedy)
+            } catch {
+                throw SyncFailure(.local, "this node's store failed: \(error)", remedy: "Check the --data directory.")
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Logging
+import SSTCore
+import SSTStore
+import ServiceLifecycle
+
+/// Runs sync sessions for a node: drives a ``SyncSession`` against the node's store and a transport to the hub,
+/// and records the outcome in the node's ``SyncStateFile``.
+///
+/// Pushes are what ``Store/exportChanges(for:since:limit:)`` lets the hub have; pulls are applied with
+/// ``Store/apply(_:from:)``, atomically, with the cursor in the same transaction, so a sync stopped at any
+/// point resumes from the stored cursors and never applies half a batch.
+public struct NodeSynchronizer: Sendable {
+    public let store: Store
+    public let transport: any SyncTransport
+    public var configuration: SyncSession.Configuration
+    /// Where the outcome of each sync is recorded; `nil` records nothing.
+    public var stateFile: SyncStateFile?
+    let physicalClock: any PhysicalClock
+    let logger: Logger
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    public init(
+        store: Store,
+        transport: any SyncTransport,
+        configuration: SyncSession.Configuration = SyncSession.Configuration(),
+        stateFile: SyncStateFile? = nil,
+        physicalClock: any PhysicalClock = SystemClock(),
+        logger: Logger,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { delay in
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+        }
+    ) {
+        self.store = store
+        self.transport = transport
+        self.configuration = configuration
+        self.stateFile = stateFile
+        self.physicalClock = physicalClock
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Syncs once: handshake, push, pull, with retries. `shouldStop` is asked between steps (a shutdown stops
+    /// the session there: the step in flight finishes, nothing is half-applied).
+    @discardableResult
+    public func sync(
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in },
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) async throws(SyncFailure) -> SyncReport {
+        let startedAt = physicalClock.milliseconds()
+        let result = await run(progress: progress, shouldStop: shouldStop)
+        if let stateFile {
+            do {
+                try stateFile.record(result, at: startedAt)
+            } catch {
+                logger.warning("cannot record the sync state", metadata: ["error": "\(error)"])
+            }
+        }
+        switch result {
+        case .success(let report):
+            logger.info(
+                "sync finished",
+                metadata: [
+                    "hub": "\(report.hub ?? "?")", "pushed": "\(report.pushedChanges)",
+                    "pulled": "\(report.pulledChanges)", "retries": "\(report.retries)",
+                ]
+            )
+            return report
+        case .failure(let failure):
+            logger.warning("sync failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
+            throw failure
+        }
+    }
+
+    /// As ``sync(progress:shouldStop:)``, with the outcome as a result.
+    public func syncResult(
+        progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) async -> Result<SyncReport, SyncFailure> {
+        do {
+            return .success(try await sync(progress: progress))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func run(
+        progress: @escaping @Sendable (SyncProgress) -> Void,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) async -> Result<SyncReport, SyncFailure> {
+        var session = SyncSession(configuration: configuration, seed: UInt64.random(in: 0...UInt64.max))
+        var step = Step(store: store, transport: transport, physicalClock: physicalClock, progress: progress)
+        var action = session.start()
+        while true {
+            switch action {
+            case .finished(let report):
+                return .success(report)
+            case .failed(let failure):
+                return .failure(failure)
+            default:
+                break
+            }
+            if shouldStop() || Task.isCancelled {
+                action = session.cancel()
+                continue
+            }
+            action = await step.perform(action, in: &session, sleep: sleep)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+extension SyncSession {
+    /// What is wrong with a handshake answer, or `nil`: the protocol version, the clocks (each side refuses
+    /// stamps further ahead of its clock than the allowed offset), and a hub that has more of this node's
+    /// changes than the node itself (a node restored from an old backup would reuse sequence numbers).
+    static func check(_ response: HandshakeResponse, local: Local) -> SyncFailure? {
+        guard response.protocolVersion == SyncProtocol.version else {
+            return SyncFailure(
+                .protocolError,
+                "the hub answered in sync protocol version \(response.protocolVersion); this node speaks "
+                    + "version \(SyncProtocol.version)",
+                remedy: "Run the same SST Sync version on the node and the hub."
+            )
+        }
+        let offset = response.maxClockOffset
+        if response.serverTime > local.receivedAt + offset {
+            return SyncFailure(
+                .clock,
+                "this node's clock is \(DurationText.milliseconds(response.serverTime - local.receivedAt)) behind the "
+                    + "hub's; the allowed offset is \(DurationText.milliseconds(offset))",
+                remedy: "Fix this node's clock (NTP). Its changes wait here and sync once the clocks agree."
+            )
+        }
+        if local.sentAt > response.serverTime + offset {
+            return SyncFailure(
+                .clock,
+                "this node's clock is \(DurationText.milliseconds(local.sentAt - response.serverTime)) ahead of the "
+                    + "hub's; the allowed offset is \(DurationText.milliseconds(offset))",
+                remedy: "Fix this node's clock (NTP). Its changes wait here and sync once the clocks agree."
+            )
+        }
+        if response.cursor > local.lastSequence {
+            return SyncFailure(
+                .local,
+                "the hub has this node's changes up to \(response.cursor), but this node's log ends at "
+                    + "\(local.lastSequence): the node's database is older than what it sent (restored from a backup?)",
+                remedy: "Do not sync this database: set the node up again with a new node id (`sst init`) and a new "
+                    + "certificate; the hub keeps what the old one sent."
+            )
+        }
+        return nil
+    }
+}

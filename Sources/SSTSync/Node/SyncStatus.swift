@@ -1,0 +1,75 @@
+import Foundation
+import SSTCore
+import SSTStore
+
+/// The sync part of `sst status`: pending changes, last success, last error and lag, from the node's
+/// `sync-state.json`, `sync.json` and store.
+public struct SyncStatus: Sendable {
+    public let state: SyncState
+    public let settings: SyncSettings?
+    /// This node's changes the hub had not acknowledged as of the last success (all of them before any).
+    public let pending: Int64
+    /// Milliseconds since the last successful sync; `nil` before the first.
+    public let lag: UInt64?
+
+    public init(dataDirectory: String, store: Store, now: UInt64) throws {
+        state = try SyncStateFile(directory: dataDirectory).load()
+        settings = try SyncSettings.load(directory: dataDirectory)
+        pending = state.pending(lastSequence: try store.lastSequence())
+        lag = state.lag(now: now)
+    }
+
+    /// The status as JSON, for `sst status --json`.
+    public var json: CanonicalJSON {
+        .object([
+            "hub": state.hub.map(CanonicalJSON.string) ?? .null,
+            "hubURL": settings.map { .string($0.hubURL) } ?? .null,
+            "pending": .integer(pending),
+            "lastAttempt": Self.time(state.lastAttempt),
+            "lastSuccess": Self.time(state.lastSuccess),
+            "lagSeconds": lag.map { .integer(Int64($0 / 1000)) } ?? .null,
+            "consecutiveFailures": .integer(Int64(state.consecutiveFailures)),
+            "lastError": state.lastError.map { error in
+                .object([
+                    "at": Self.time(error.at), "code": .string(error.code), "message": .string(error.message),
+                    "remedy": .string(error.remedy),
+                ])
+            } ?? .null,
+        ])
+    }
+
+    /// The status as labelled lines for a terminal.
+    public var lines: [String] {
+        let hub = [state.hub, settings.map { "at \($0.hubURL)" }].compactMap { $0 }.joined(separator: " ")
+        var lines = ["Hub         \(hub.isEmpty ? "not configured (sst sync --hub URL …)" : hub)"]
+        lines.append("Pending     \(pending) local write\(pending == 1 ? "" : "s") not yet acknowledged by the hub")
+        if let success = state.lastSuccess, let lag {
+            lines.append("Last sync   \(Self.text(success)) (\(Self.ago(lag)) ago)")
+        } else {
+            lines.append("Last sync   never")
+        }
+        if let error = state.lastError {
+            lines.append("Last error  \(Self.text(error.at)): \(error.message) [\(error.code)]")
+            if !error.remedy.isEmpty { lines.append("            \(error.remedy)") }
+            if state.consecutiveFailures > 1 {
+                lines.append("            \(state.consecutiveFailures) failed syncs in a row")
+            }
+        }
+        return lines
+    }
+
+    private static func time(_ milliseconds: UInt64?) -> CanonicalJSON {
+        milliseconds.map { .string(text($0)) } ?? .null
+    }
+
+    /// An ISO 8601 UTC time.
+    static func text(_ milliseconds: UInt64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
+    }
+
+    static func ago(_ milliseconds: UInt64) -> String {
+        DurationText.milliseconds(milliseconds)
+    }
+}

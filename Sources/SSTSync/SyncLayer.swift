@@ -1,2 +1,0 @@
-/// Sync over HTTPS: being built (issue 4).
-enum SyncLayer {}

@@ -1,0 +1,91 @@
+import NIOSSL
+
+/// The PEM files a node or hub uses for mutual TLS: its certificate (chain), its private key and the district
+/// CA certificate it trusts, and nothing else.
+public struct TLSFiles: Hashable, Sendable, Codable {
+    /// The node's certificate, optionally followed by intermediates (PEM).
+    public var certificate: String
+    /// The node's private key (PEM).
+    public var key: String
+    /// The district CA certificate (PEM): the only trust root.
+    public var ca: String
+
+    public init(certificate: String, key: String, ca: String) {
+        self.certificate = certificate
+        self.key = key
+        self.ca = ca
+    }
+
+    /// A server configuration: TLS 1.2 at least (1.3 preferred, as the highest both speak is chosen), this
+    /// node's certificate, and client certificates verified against the district CA when presented.
+    ///
+    /// A client certificate is optional at the TLS level so that `/health` and `/metrics` stay open; every
+    /// `/v1` route refuses a request without one (``ClientCertificateMiddleware``). A certificate from another
+    /// CA, or an expired one, fails the TLS handshake.
+    public func serverConfiguration() throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try chain().map { .certificate($0) },
+            privateKey: .privateKey(try privateKey())
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.trustRoots = .certificates(try trustRoots())
+        configuration.certificateVerification = .optionalVerification
+        configuration.sendCANameList = true
+        return configuration
+    }
+
+    /// A client configuration: this node's certificate, TLS 1.2 at least, and only the district CA trusted.
+    ///
+    /// District certificates name nodes, not host names, so the hub is checked by its chain to the district CA
+    /// and not by host name (`verifyHostname` turns host-name checking on for certificates that carry them).
+    public func clientConfiguration(verifyHostname: Bool = false) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateChain = try chain().map { .certificate($0) }
+        configuration.privateKey = .privateKey(try privateKey())
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.trustRoots = .certificates(try trustRoots())
+        configuration.certificateVerification = verifyHostname ? .fullVerification : .noHostnameVerification
+        return configuration
+    }
+
+    /// The DER bytes of this node's own certificate (the first of the chain).
+    public func certificateDER() throws -> [UInt8] {
+        guard let first = try chain().first else {
+            throw SyncSetupError("\(certificate) holds no certificate", remedy: "Give the node's certificate.pem.")
+        }
+        return try first.toDERBytes()
+    }
+
+    private func chain() throws -> [NIOSSLCertificate] {
+        let certificates = try load(certificate, what: "certificate") { try NIOSSLCertificate.fromPEMFile($0) }
+        guard !certificates.isEmpty else {
+            throw SyncSetupError("\(certificate) holds no certificate", remedy: "Give the node's certificate (PEM).")
+        }
+        return certificates
+    }
+
+    private func privateKey() throws -> NIOSSLPrivateKey {
+        try load(key, what: "private key") { try NIOSSLPrivateKey(file: $0, format: .pem) }
+    }
+
+    private func trustRoots() throws -> [NIOSSLCertificate] {
+        let roots = try load(ca, what: "CA certificate") { try NIOSSLCertificate.fromPEMFile($0) }
+        guard !roots.isEmpty else {
+            throw SyncSetupError("\(ca) holds no certificate", remedy: "Give the district CA's certificate (PEM).")
+        }
+        return roots
+    }
+
+    private func load<T>(_ path: String, what: String, _ body: (String) throws -> T) throws -> T {
+        do {
+            return try body(path)
+        } catch {
+            throw SyncSetupError(
+                "cannot read the \(what) \(path): \(error)",
+                remedy: "Check the path and that the file is PEM, as `sst pki issue` writes it."
+            )
+        }
+    }
+}

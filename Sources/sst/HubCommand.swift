@@ -1,0 +1,76 @@
+import ArgumentParser
+import Logging
+import SSTStore
+import SSTSync
+
+/// `sst hub serve`: the district hub's sync endpoints over HTTPS with mutual TLS.
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the district hub.",
+        subcommands: [Serve.self]
+    )
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the sync protocol (Protocol/sync.md) to school nodes over HTTPS with mutual TLS.",
+            discussion: """
+                Nodes authenticate with certificates issued by the district CA (--client-ca); their node id, \
+                role, school and stadsdel are read from the certificate. A certificate listed in --revoked \
+                (the CA folder's revoked.json) is refused from the next request on, without a restart. \
+                /health and /metrics need no client certificate. SIGTERM or SIGINT shuts down gracefully: \
+                requests in flight finish.
+
+                Example:
+                  sst hub serve --data ./hub --listen 0.0.0.0:8443 \\
+                    --cert hub-cert/node.pem --key hub-cert/node-key.pem \\
+                    --client-ca ca/ca.pem --revoked ca/revoked.json
+                """
+        )
+
+        @OptionGroup var options: DataOptions
+
+        @Option(help: ArgumentHelp("The address to listen on.", valueName: "HOST:PORT"))
+        var listen: String
+
+        @Option(help: ArgumentHelp("The hub's certificate (PEM, from `sst pki issue --role hub`).", valueName: "FILE"))
+        var cert: String
+
+        @Option(help: ArgumentHelp("The hub's private key (PEM).", valueName: "FILE"))
+        var key: String
+
+        @Option(
+            help: ArgumentHelp("The district CA certificate that node certificates must chain to.", valueName: "FILE")
+        )
+        var clientCa: String
+
+        @Option(help: ArgumentHelp("The district's revoked.json, re-read when it changes.", valueName: "FILE"))
+        var revoked: String?
+
+        @Option(help: ArgumentHelp("The largest request body accepted.", valueName: "BYTES"))
+        var maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes
+
+        func validate() throws {
+            guard ListenAddress(listen) != nil else {
+                throw ValidationError("--listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8443")
+            }
+            guard maxBodyBytes >= 1024 else {
+                throw ValidationError("--max-body-bytes must be at least 1024")
+            }
+        }
+
+        func run() async throws {
+            let store = try options.openStore()
+            try await HubServer.run(
+                store: store,
+                configuration: HubServer.Configuration(
+                    listen: ListenAddress(listen)!,
+                    tls: TLSFiles(certificate: cert, key: key, ca: clientCa),
+                    revokedPath: revoked,
+                    service: HubService.Configuration(maxBodyBytes: maxBodyBytes)
+                ),
+                logger: Logger.command(label: "sst.hub", level: .info)
+            )
+        }
+    }
+}

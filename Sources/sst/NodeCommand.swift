@@ -1,0 +1,83 @@
+import ArgumentParser
+import Logging
+import SSTStore
+import SSTSync
+
+/// `sst node serve`: a school node's long-running service, syncing with the hub in the background.
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run a school node.",
+        subcommands: [Serve.self]
+    )
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sync with the hub in the background, and listen on HTTPS.",
+            discussion: """
+                Syncs at start, every --interval and a few seconds after local writes; while the hub is \
+                down it keeps retrying with growing waits (capped at the interval), for days if need be. \
+                The hub settings are stored in the data directory (sync.json), so `sst sync` needs no \
+                flags afterwards. The listener serves /health and /metrics only: the staff API (JSON, for \
+                school staff and social workers) is later work. SIGTERM or SIGINT shuts down gracefully: \
+                the sync stops between two steps, nothing is half-applied.
+
+                Example:
+                  sst node serve --data ./ekbacken --hub https://hub.example:8443 \\
+                    --listen 127.0.0.1:9443 --cert certs/node.pem --key certs/node-key.pem --ca certs/ca.pem
+                """
+        )
+
+        @OptionGroup var options: DataOptions
+
+        @Option(help: ArgumentHelp("The hub's base URL.", valueName: "URL"))
+        var hub: String
+
+        @Option(help: ArgumentHelp("The address of the node's own HTTPS listener.", valueName: "HOST:PORT"))
+        var listen: String
+
+        @Option(help: ArgumentHelp("This node's certificate (PEM, from `sst pki issue`).", valueName: "FILE"))
+        var cert: String
+
+        @Option(help: ArgumentHelp("This node's private key (PEM).", valueName: "FILE"))
+        var key: String
+
+        @Option(help: ArgumentHelp("The district CA certificate, the only one trusted.", valueName: "FILE"))
+        var ca: String
+
+        @Option(help: ArgumentHelp("Seconds between two syncs when nothing happens.", valueName: "SECONDS"))
+        var interval: Int = 300
+
+        @Option(help: ArgumentHelp("Field changes per push and pull batch.", valueName: "N"))
+        var batchSize: Int?
+
+        func validate() throws {
+            guard ListenAddress(listen) != nil else {
+                throw ValidationError("--listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:9443")
+            }
+            guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        }
+
+        func run() async throws {
+            let store = try options.openStore()
+            let settings = try SyncSettings.resolve(
+                stored: try SyncSettings.load(directory: options.data),
+                hubURL: hub,
+                certificate: cert,
+                key: key,
+                ca: ca,
+                batchSize: batchSize
+            )
+            try settings.save(directory: options.data)
+            try await NodeServer.run(
+                store: store,
+                dataDirectory: options.data,
+                settings: settings,
+                listen: ListenAddress(listen)!,
+                loop: NodeSyncService.Configuration(interval: .seconds(interval)),
+                logger: Logger.command(label: "sst.node", level: .info)
+            )
+        }
+    }
+}

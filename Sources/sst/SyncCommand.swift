@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SSTCore
+import SSTStore
+import SSTSync
+
+/// `sst sync`: one sync with the hub, now.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Sync with the hub now: push this node's changes, pull the hub's.",
+        discussion: """
+            The hub settings come from the data directory (stored by `sst node serve`, or by the first \
+            successful `sst sync`); --hub, --cert, --key and --ca override them for this run. Transient failures (the hub unreachable, a dropped \
+            connection) are retried with backoff; the node keeps its changes whatever happens, and the \
+            outcome is recorded for `sst status`. Exits 0 only when the sync completed.
+
+            Example:
+              sst sync --data ./ekbacken --hub https://hub.example:8443 \\
+                --cert certs/node.pem --key certs/node-key.pem --ca certs/ca.pem
+            """
+    )
+
+    @OptionGroup var options: DataOptions
+
+    @Option(help: ArgumentHelp("The hub's base URL.", valueName: "URL"))
+    var hub: String?
+
+    @Option(help: ArgumentHelp("This node's certificate (PEM).", valueName: "FILE"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("This node's private key (PEM).", valueName: "FILE"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The district CA certificate (PEM).", valueName: "FILE"))
+    var ca: String?
+
+    @Option(help: ArgumentHelp("Field changes per push and pull batch.", valueName: "N"))
+    var batchSize: Int?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Log each step to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() async throws {
+        let store = try options.openStore()
+        let stored = try SyncSettings.load(directory: options.data)
+        let settings = try SyncSettings.resolve(
+            stored: stored,
+            hubURL: hub,
+            certificate: cert,
+            key: key,
+            ca: ca,
+            batchSize: batchSize
+        )
+        let logger = Logger.command(label: "sst.sync", level: verbose ? .debug : .error)
+        let showProgress = !json && isatty(STDERR_FILENO) == 1
+        let progress: @Sendable (SyncProgress) -> Void = { progress in
+            if showProgress { Self.drawProgress(progress) }
+        }
+        let result = try await NodeSynchronizer.withHTTP(
+            store: store,
+            dataDirectory: options.data,
+            settings: settings,
+            logger: logger
+        ) { synchronizer -> Result<SyncReport, SyncFailure> in
+            await synchronizer.syncResult(progress: progress)
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        switch result {
+        case .success(let report):
+            if stored == nil { try settings.save(directory: options.data) }
+            json ? printJSON(SyncOutput.json(report)) : print(SyncOutput.text(report))
+        case .failure(let failure):
+            guard json else { throw failure }
+            printJSON(SyncOutput.json(failure))
+            throw ExitCode.failure
+        }
+    }
+
+    @Sendable static func drawProgress(_ progress: SyncProgress) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + progress.bar(width: 30)).utf8))
+    }
+}
+
+extension Logger {
+    /// A logger for a command: standard error, from `level` up. Commands never bootstrap the logging system.
+    static func command(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        return logger
+    }
+}

@@ -1,0 +1,79 @@
+import SSTCore
+import SSTPrivacy
+import SSTStore
+
+/// A pupil written at a school node, with a guardian with custody and, optionally, an active consent.
+struct TestPupil: Sendable {
+    let pupil: RecordID
+    let guardian: RecordID
+    let schoolName: String
+
+    /// Writes the pupil and the guardian; `consent` scopes are granted by the guardian (and the child's view).
+    @discardableResult
+    init(
+        at node: TestNode,
+        givenName: String = "Åsa",
+        familyName: String = "Öberg",
+        personnummer: String = "20130101-0000",
+        consent scopes: [String] = []
+    ) throws {
+        pupil = RecordID.random()
+        guardian = RecordID.random()
+        schoolName = node.identity.school ?? "?"
+        try node.store.set(
+            entity: "pupil",
+            record: pupil,
+            assignments: [
+                ("given_name", givenName), ("family_name", familyName), ("personnummer", personnummer),
+                ("grade", "7"), ("school", schoolName), ("stadsdel", node.identity.stadsdel ?? "?"),
+            ]
+        )
+        try node.store.set(
+            entity: "guardian",
+            record: guardian,
+            assignments: [
+                ("pupil_id", pupil.rawValue), ("given_name", "Örjan"), ("family_name", familyName),
+                ("has_custody", "true"),
+            ]
+        )
+        if !scopes.isEmpty {
+            try node.store.grantConsent(
+                ConsentRequest(
+                    pupil: pupil,
+                    scopes: scopes,
+                    answers: ConsentAnswers(givenBy: [guardian], pupilView: "vill ha stöd"),
+                    method: "written"
+                )
+            )
+        }
+    }
+
+    /// Opens a case on the pupil (crosses with consent scope `sst_case`) and returns its id.
+    func openCase(at node: TestNode, plan: String = "Motiverande samtal varje vecka.") throws -> RecordID {
+        let id = RecordID.random()
+        try node.store.set(
+            entity: "case",
+            record: id,
+            assignments: [("pupil_id", pupil.rawValue), ("category", "absence"), ("phase", "opened"), ("plan", plan)]
+        )
+        return id
+    }
+
+    /// Files a report of concern (crosses by legal duty, without consent) and returns its id.
+    func reportConcern(at node: TestNode, concern: String = "Lång frånvaro sedan augusti.") throws -> RecordID {
+        let id = RecordID.random()
+        try node.store.set(
+            entity: "concern_report",
+            record: id,
+            assignments: [("pupil_id", pupil.rawValue), ("concern", concern), ("reported_by", "Rektor Märta Ek")]
+        )
+        return id
+    }
+}
+
+extension Store {
+    /// The record's fields as `field → value`, or `nil` when this node does not hold it.
+    func values(_ entity: String, _ record: RecordID) throws -> [String: Value]? {
+        try self.record(entity: entity, record: record)?.mapValues(\.value)
+    }
+}

@@ -1,0 +1,129 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import SSTCore
+import SSTStore
+import SSTSync
+import ServiceLifecycle
+
+/// A logger that drops everything (tests never bootstrap logging).
+let quietLogger = Logger(label: "sst-sync-tests") { _ in SwiftLogNoOpLogHandler() }
+
+/// A node for tests: a store in a temporary data directory and its certificate.
+struct TestNode: Sendable {
+    let identity: NodeIdentity
+    let store: Store
+    let tls: TLSFiles
+    let clock: TestClock
+    let dataDirectory: String
+
+    init(
+        _ node: String,
+        role: NodeIdentity.Role = .school,
+        school: String? = nil,
+        stadsdel: String? = nil,
+        district: TestDistrict,
+        clock: TestClock = TestClock()
+    ) throws {
+        identity = NodeIdentity(node: NodeID(node)!, role: role, school: school, stadsdel: stadsdel)
+        dataDirectory = district.directory.path("data/\(node)")
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        store = try Store.create(at: "\(dataDirectory)/\(Store.fileName)", identity: identity, physicalClock: clock)
+        tls = try district.issue(node, role: role.rawValue, school: school, stadsdel: stadsdel)
+        self.clock = clock
+    }
+
+    /// A synchronizer reaching the hub at `port` over HTTPS, for the duration of `body`.
+    func withSynchronizer<T>(
+        port: Int,
+        batchSize: Int = SyncProtocol.defaultBatchSize,
+        maxAttempts: Int = 2,
+        connectTimeout: Duration = .seconds(2),
+        _ body: (NodeSynchronizer) async throws -> T
+    ) async throws -> T {
+        try await HTTPSyncTransport.withTransport(
+            configuration: .init(
+                hubURL: "https://127.0.0.1:\(port)",
+                connectTimeout: connectTimeout,
+                requestTimeout: .seconds(20)
+            ),
+            tls: try tls.clientConfiguration(verifyHostname: true),
+            logger: quietLogger
+        ) { transport in
+            try await body(
+                NodeSynchronizer(
+                    store: store,
+                    transport: transport,
+                    configuration: SyncSession.Configuration(
+                        batchSize: batchSize,
+                        maxAttempts: maxAttempts,
+                        backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
+                    ),
+                    stateFile: SyncStateFile(directory: dataDirectory, physicalClock: clock),
+                    physicalClock: clock,
+                    logger: quietLogger
+                )
+            )
+        }
+    }
+
+    /// Syncs once with the hub at `port`.
+    @discardableResult
+    func sync(port: Int, batchSize: Int = SyncProtocol.defaultBatchSize) async throws -> SyncReport {
+        try await withSynchronizer(port: port, batchSize: batchSize) { try await $0.sync() }
+    }
+}
+
+/// Runs the hub of `node` on 127.0.0.1 with a free port for the duration of `body`, then shuts it down gracefully.
+func withHub<T: Sendable>(
+    _ node: TestNode,
+    revokedPath: String? = nil,
+    maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,
+    port: Int = 0,
+    _ body: @Sendable (_ port: Int) async throws -> T
+) async throws -> T {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let application = try HubServer.application(
+        store: node.store,
+        configuration: HubServer.Configuration(
+            listen: ListenAddress(host: "127.0.0.1", port: port),
+            tls: node.tls,
+            revokedPath: revokedPath,
+            service: HubService.Configuration(maxBodyBytes: maxBodyBytes)
+        ),
+        physicalClock: node.clock,
+        logger: quietLogger
+    ) { port in
+        continuation.yield(port)
+    }
+    let group = ServiceGroup(configuration: .init(services: [application], logger: quietLogger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            throw SyncSetupError("the hub did not start", remedy: "")
+        }
+        do {
+            let result = try await body(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// A raw HTTPS client with `tls` (or no client certificate at all), for requests the node client never sends.
+func withRawClient<T>(
+    tls: TLSConfiguration,
+    _ body: (HTTPClient) async throws -> T
+) async throws -> T {
+    var configuration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(2)))
+    configuration.httpVersion = .http1Only
+    return try await HTTPClient.withHTTPClient(configuration: configuration) { try await body($0) }
+}
