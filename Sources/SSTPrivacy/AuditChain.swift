@@ -39,7 +39,9 @@ public enum AuditChain {
             if entry.sequence != expectedSequence {
                 problems.append(
                     entry.sequence > expectedSequence
-                        ? "entries \(expectedSequence)–\(entry.sequence - 1) were removed"
+                        ? (entry.sequence - 1 == expectedSequence
+                            ? "entry \(expectedSequence) was removed"
+                            : "entries \(expectedSequence)–\(entry.sequence - 1) were removed")
                         : "entry \(entry.sequence) is out of order"
                 )
             }

@@ -54,10 +54,17 @@ extension Store {
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var result = try PrivacyFilter(policy: policy, schema: schema)
                 .filter(base.changes, direction: direction, context: context)
-            if identity.role == .hub, let peer, peer.role == .school {
+            if identity.role == .hub, destination == .school {
+                guard let school = peer?.school else {
+                    throw StoreError(
+                        .invalidValue,
+                        "a hub's export for the school side must name the school it is for",
+                        remedy: "Pass --school NAME: a school receives only its own records."
+                    )
+                }
                 result.allowed = try result.allowed.filter { item in
                     try Self.homeSchool(entity: item.change.entity, record: item.change.record, context: context)
-                        == peer.school
+                        == school
                 }
             }
             let detail = "sequence \(base.since)–\(base.upTo)" + (peer == nil ? ", export file" : "")

@@ -44,11 +44,17 @@ struct ChangesCommand: ParsableCommand {
         )
         var destination: Side?
 
+        @Option(help: "At a hub, exporting for the school side: the school the file is for (it gets only its records).")
+        var school: String?
+
         func run() throws {
             let store = try options.openStore()
             let identity = try store.identity()
             let destination = destination ?? identity.side.other
-            let export = try store.exportChanges(forSide: destination, peer: nil, since: since)
+            let peer = try school.map { name in
+                PeerIdentity(node: NodeID("file")!, role: destination == .school ? .school : .hub, school: name)
+            }
+            let export = try store.exportChanges(forSide: destination, peer: peer, since: since)
             let changeSet = export.changeSet
             let data = try ChangeSetCodec.encode(changeSet)
             do {
@@ -86,6 +92,9 @@ struct ChangesCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The change-set file.", valueName: "FILE"))
         var file: String
 
+        @Option(help: "At a hub, importing a school's file: the school it comes from.")
+        var school: String?
+
         @Flag(help: "Print the result as JSON.")
         var json = false
 
@@ -100,7 +109,18 @@ struct ChangesCommand: ParsableCommand {
                     remedy: "Check the path of the change-set file."
                 )
             }
-            let report = try store.apply(try ChangeSetCodec.decode(data))
+            let changeSet = try ChangeSetCodec.decode(data)
+            var peer: PeerIdentity?
+            if try store.identity().role == .hub, changeSet.side == .school {
+                guard let school, let origin = changeSet.originNode else {
+                    throw ValidationError(
+                        "a hub importing a school's file must know the school: pass --school NAME (the school of "
+                            + "\(changeSet.origin)); the hub then sends that school only its own records"
+                    )
+                }
+                peer = PeerIdentity(node: origin, role: .school, school: school)
+            }
+            let report = try store.apply(changeSet, from: peer)
             if json {
                 printJSON(
                     .object([
