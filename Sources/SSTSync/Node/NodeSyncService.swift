@@ -49,6 +49,12 @@ public struct NodeSyncService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if clock.now >= next {
                 do {
+                    // Consents expire on this node's own clock, even while the hub is unreachable.
+                    try synchronizer.store.sweepConsents()
+                } catch {
+                    logger.error("consent sweep failed", metadata: ["error": "\(error)"])
+                }
+                do {
                     try await synchronizer.sync(shouldStop: { Task.isShuttingDownGracefully })
                     failures = 0
                     next = clock.now + configuration.interval
