@@ -6,7 +6,8 @@ import SSTCore
 /// text as TEXT, integers as INTEGER, booleans as 0/1, lists as JSON arrays, phases as `"1:planning"`.
 enum ColumnCoding {
     static func quoted(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
+        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The column definition for a field, with the CHECK constraints SQLite enforces for us.
@@ -60,7 +61,14 @@ enum ColumnCoding {
     }
 
     static func value(jsonText: String) -> Value {
-        (try? JSONDecoder().decode(Value.self, from: Data(jsonText.utf8))) ?? .null
+        // A JSON string with nothing to unescape (what text values mostly are) decodes to its content.
+        var utf8 = jsonText.utf8[...]
+        if utf8.count >= 2, utf8.popFirst() == UInt8(ascii: "\""), utf8.popLast() == UInt8(ascii: "\""),
+            !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 })
+        {
+            return .string(String(Substring(utf8)))
+        }
+        return (try? JSONDecoder().decode(Value.self, from: Data(jsonText.utf8))) ?? .null
     }
 
     static func jsonText(_ items: [String]) -> String {
@@ -81,7 +89,9 @@ enum ColumnCoding {
     }
 
     static func context(text: String?) -> CausalContext? {
-        guard let text, let entries = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+        guard let text else { return nil }
+        if let context = contextFromCanonicalText(text) { return context }
+        guard let entries = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
             return nil
         }
         var context = CausalContext()
@@ -91,5 +101,62 @@ enum ColumnCoding {
             }
         }
         return context
+    }
+
+    /// Parses the text ``contextText(_:)`` writes — `{"node":"ms:counter",…}` with node ids that need no
+    /// escaping — without a JSON decoder. Returns nil for anything else (escapes, spaces, a repeated
+    /// node), which the JSON decoder then reads, so the result is always the decoder's.
+    private static func contextFromCanonicalText(_ text: String) -> CausalContext? {
+        var utf8 = text.utf8[...]
+        guard utf8.popFirst() == UInt8(ascii: "{"), utf8.popLast() == UInt8(ascii: "}") else { return nil }
+        var entries: [NodeID: Timestamp] = [:]
+        var skipped: Set<Substring> = []
+        while !utf8.isEmpty {
+            guard let node = quotedText(&utf8), utf8.popFirst() == UInt8(ascii: ":"),
+                let timestamp = quotedText(&utf8)
+            else { return nil }
+            if let nodeID = NodeID(String(node)), let stamp = Self.timestamp(timestamp.utf8) {
+                guard entries.updateValue(stamp, forKey: nodeID) == nil else { return nil }
+            } else {
+                guard skipped.insert(node).inserted else { return nil }
+            }
+            if utf8.isEmpty { break }
+            guard utf8.popFirst() == UInt8(ascii: ","), !utf8.isEmpty else { return nil }
+        }
+        return CausalContext(entries)
+    }
+
+    /// `Timestamp(text:)` for `<milliseconds>:<counter>` in ASCII digits, reading bytes instead of characters.
+    private static func timestamp(_ utf8: Substring.UTF8View) -> Timestamp? {
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+            let milliseconds = number(utf8[..<colon], maximum: Timestamp.maxMilliseconds),
+            let counter = number(utf8[utf8.index(after: colon)...], maximum: UInt64(Timestamp.maxCounter))
+        else { return nil }
+        return Timestamp(milliseconds: milliseconds, counter: UInt16(counter))
+    }
+
+    /// A non-empty run of ASCII digits no greater than `maximum`.
+    private static func number(_ digits: Substring.UTF8View, maximum: UInt64) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            guard !overflow, !overflow2, sum <= maximum else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// A JSON string without escapes at the start of `utf8`, consumed; nil when there is none.
+    private static func quotedText(_ utf8: inout Substring.UTF8View) -> Substring? {
+        guard utf8.popFirst() == UInt8(ascii: "\""),
+            let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }),
+            utf8[end] == UInt8(ascii: "\"")
+        else { return nil }
+        let content = Substring(utf8[..<end])
+        utf8 = utf8[utf8.index(after: end)...]
+        return content
     }
 }

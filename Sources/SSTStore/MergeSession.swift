@@ -3,10 +3,17 @@ import SSTCore
 
 /// One write transaction of the store: merges changes into the tables by the rules of each field's
 /// merge kind and gives every change that alters the state a new local sequence number.
+///
+/// A record's stamps are read with one query when the session first needs them, its row and conflicts
+/// only when a merge needs them, and kept while the session works on that record (``MergeCache``): a
+/// change set writes a record's fields one after the other, so most changes read nothing. Statements
+/// are prepared once per session and run through the SQLite C API (``RawStatement``).
 struct MergeSession {
     let db: Database
     let schema: Schema
     var state: ClockState
+    /// Shared by copies of the session, which all work in the same transaction.
+    let cache = MergeCache()
 
     /// Merges one validated change. Returns true when the store changed.
     mutating func merge(_ change: FieldChange, entity: EntitySchema, field: FieldSchema) throws -> Bool {
@@ -33,14 +40,14 @@ struct MergeSession {
 
     /// The purge marker's stamp, when the record has been purged.
     func purgeStamp(entity: String, record: RecordID) throws -> Stamp? {
-        try stamp(entity: entity, record: record, field: Schema.purgedField)?.stamp
+        try stamps(entity: entity, record: record)[Schema.purgedField]?.stamp
     }
 
     /// The current value and stamp of a single-valued field, or nil when it was never written.
     func currentState(entity: EntitySchema, record: RecordID, field: FieldSchema) throws -> FieldState? {
-        guard let stamped = try stamp(entity: entity.name, record: record, field: field.name) else { return nil }
+        guard let stored = try stamps(entity: entity.name, record: record)[field.name] else { return nil }
         let value = try columnValue(entity: entity, record: record, field: field)
-        return FieldState(value: value, stamp: stamped.stamp, context: stamped.context)
+        return FieldState(value: value, stamp: stored.stamp, context: ColumnCoding.context(text: stored.contextText))
     }
 
     func textRegister(entity: EntitySchema, record: RecordID, field: FieldSchema) throws -> TextRegister {
@@ -48,46 +55,91 @@ struct MergeSession {
         if let winner = try currentState(entity: entity, record: record, field: field) {
             values.append(winner)
         }
-        let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT hlc, node, value, context FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?",
-            arguments: [entity.name, record.rawValue, field.name]
-        )
-        for row in rows {
-            guard let node = NodeID(row["node"]) else { continue }
-            let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"])), node: node)
-            values.append(
-                FieldState(
-                    value: ColumnCoding.value(jsonText: row["value"]),
-                    stamp: stamp,
-                    context: ColumnCoding.context(text: row["context"])
-                )
-            )
-        }
+        values += try conflicts(entity: entity.name, record: record)[field.name] ?? []
         return TextRegister(values: values)
     }
 
-    private func stamp(
-        entity: String,
-        record: RecordID,
-        field: String
-    ) throws -> (stamp: Stamp, context: CausalContext?)? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ? AND field = ?"
-        )
-        guard let row = try Row.fetchOne(statement, arguments: [entity, record.rawValue, field]),
-            let node = NodeID(row["node"])
-        else { return nil }
-        let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"])), node: node)
-        return (stamp, ColumnCoding.context(text: row["context"]))
+    /// The value in a field's column (null when there is no row), as stored, whether stamped or not.
+    func columnValue(entity: EntitySchema, record: RecordID, field: FieldSchema) throws -> Value {
+        let snapshot = try snapshot(entity: entity.name, record: record)
+        if snapshot.row == nil {
+            let columns = Self.columns(entity)
+            let statement = try cache.statement(.row(entity: entity.name), db) {
+                "SELECT \(columns.map(ColumnCoding.quoted).joined(separator: ", ")) "
+                    + "FROM \(ColumnCoding.quoted(entity.name)) WHERE id = ?"
+            }
+            defer { statement.reset() }
+            statement.bind(1, record.rawValue)
+            var row: [String: DatabaseValue] = [:]
+            if try statement.step() {
+                for (index, column) in columns.enumerated() { row[column] = statement.databaseValue(Int32(index)) }
+            }
+            snapshot.row = row
+        }
+        return ColumnCoding.value(snapshot.row?[field.name] ?? .null, type: field.type)
     }
 
-    private func columnValue(entity: EntitySchema, record: RecordID, field: FieldSchema) throws -> Value {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(ColumnCoding.quoted(field.name)) FROM \(ColumnCoding.quoted(entity.name)) WHERE id = ?"
-        )
-        let databaseValue = try DatabaseValue.fetchOne(statement, arguments: [record.rawValue]) ?? .null
-        return ColumnCoding.value(databaseValue, type: field.type)
+    /// The snapshot of the record: the one held, or a new, empty one (its parts are read when needed).
+    private func snapshot(entity: String, record: RecordID) throws -> RecordSnapshot {
+        if let held = cache.snapshot(entity: entity, record: record, db) { return held }
+        let snapshot = RecordSnapshot(entity: entity, record: record)
+        cache.hold(snapshot, db)
+        return snapshot
+    }
+
+    /// Every field's stamp of the record, read with one query.
+    private func stamps(entity: String, record: RecordID) throws -> [String: RecordSnapshot.StoredStamp] {
+        let snapshot = try snapshot(entity: entity, record: record)
+        if let stamps = snapshot.stamps { return stamps }
+        let statement = try cache.statement(.stamps, db) {
+            "SELECT field, hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ?"
+        }
+        defer { statement.reset() }
+        statement.bind(1, entity)
+        statement.bind(2, record.rawValue)
+        var stamps: [String: RecordSnapshot.StoredStamp] = [:]
+        var lastNode: NodeID?
+        while try statement.step() {
+            guard let field = statement.text(0), let nodeText = statement.text(2) else { continue }
+            let node = lastNode?.rawValue == nodeText ? lastNode : NodeID(nodeText)
+            guard let node else { continue }
+            lastNode = node
+            let timestamp = Timestamp(rawValue: UInt64(bitPattern: statement.int64(1)))
+            stamps[field] = .init(stamp: Stamp(timestamp: timestamp, node: node), contextText: statement.text(3))
+        }
+        snapshot.stamps = stamps
+        return stamps
+    }
+
+    /// The concurrent values kept in `sst_conflict` for each text field of the record.
+    private func conflicts(entity: String, record: RecordID) throws -> [String: [FieldState]] {
+        let snapshot = try snapshot(entity: entity, record: record)
+        if let conflicts = snapshot.conflicts { return conflicts }
+        let statement = try cache.statement(.conflicts, db) {
+            "SELECT field, hlc, node, value, context FROM sst_conflict WHERE entity = ? AND record_id = ? "
+                + "ORDER BY field, hlc, node"
+        }
+        defer { statement.reset() }
+        statement.bind(1, entity)
+        statement.bind(2, record.rawValue)
+        var conflicts: [String: [FieldState]] = [:]
+        while try statement.step() {
+            guard let field = statement.text(0), let node = statement.text(2).flatMap(NodeID.init) else { continue }
+            let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: statement.int64(1))), node: node)
+            let state = FieldState(
+                value: ColumnCoding.value(jsonText: statement.text(3) ?? ""),
+                stamp: stamp,
+                context: ColumnCoding.context(text: statement.text(4))
+            )
+            conflicts[field, default: []].append(state)
+        }
+        snapshot.conflicts = conflicts
+        return conflicts
+    }
+
+    /// The columns a snapshot reads: the entity's fields, then the system fields.
+    private static func columns(_ entity: EntitySchema) -> [String] {
+        entity.fields.map(\.name) + [Schema.deletedField, Schema.purgedField]
     }
 
     // MARK: Merge kinds with state of their own
@@ -109,23 +161,38 @@ struct MergeSession {
         guard let winner = register.winner else { return }
         try writeColumn(entity: entity, record: record, field: field, value: winner.value)
         try writeStamp(entity: entity.name, record: record, field: field.name, state: winner)
-        try db.execute(
-            sql: "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?",
-            arguments: [entity.name, record.rawValue, field.name]
-        )
-        for loser in register.losers {
-            try db.execute(
-                sql: """
-                    INSERT INTO sst_conflict (entity, record_id, field, hlc, node, value, context)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    entity.name, record.rawValue, field.name, Int64(bitPattern: loser.stamp.timestamp.rawValue),
-                    loser.stamp.node.rawValue, ColumnCoding.jsonText(loser.value),
-                    ColumnCoding.contextText(loser.textContext),
-                ]
-            )
+        let snapshot = try snapshot(entity: entity.name, record: record)
+        let delete = try cache.statement(.fieldConflictsDelete, db) {
+            "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?"
         }
+        delete.bind(1, entity.name)
+        delete.bind(2, record.rawValue)
+        delete.bind(3, field.name)
+        try delete.execute()
+        let insert = try cache.statement(.conflictInsert, db) {
+            "INSERT INTO sst_conflict (entity, record_id, field, hlc, node, value, context) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        }
+        var kept: [FieldState] = []
+        for loser in register.losers {
+            let context = loser.textContext
+            insert.bind(1, entity.name)
+            insert.bind(2, record.rawValue)
+            insert.bind(3, field.name)
+            insert.bind(4, Int64(bitPattern: loser.stamp.timestamp.rawValue))
+            insert.bind(5, loser.stamp.node.rawValue)
+            insert.bind(6, ColumnCoding.jsonText(loser.value))
+            insert.bind(7, ColumnCoding.contextText(context))
+            try insert.execute()
+            kept.append(FieldState(value: loser.value, stamp: loser.stamp, context: context))
+        }
+        // In the order the conflicts query reads them back: by hlc as stored (signed), then node.
+        snapshot.conflicts?[field.name] = kept.sorted {
+            let (left, right) = (
+                Int64(bitPattern: $0.stamp.timestamp.rawValue), Int64(bitPattern: $1.stamp.timestamp.rawValue)
+            )
+            return left != right ? left < right : $0.stamp.node < $1.stamp.node
+        }
+        cache.confirm(db)
     }
 
     /// A purge erases every value, stamp and conflict of the record and keeps only the marker, whose
@@ -136,21 +203,29 @@ struct MergeSession {
             try writeStamp(entity: entity.name, record: change.record, field: Schema.purgedField, state: change.state)
             return true
         }
-        let table = ColumnCoding.quoted(entity.name)
-        let erase = (entity.fields.map { "\(ColumnCoding.quoted($0.name)) = NULL" } + ["_deleted = 0", "_purged = 1"])
-            .joined(separator: ", ")
-        try db.execute(
-            sql: "INSERT INTO \(table) (id, _purged) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET \(erase)",
-            arguments: [change.record.rawValue]
-        )
-        try db.execute(
-            sql: "DELETE FROM sst_field WHERE entity = ? AND record_id = ?",
-            arguments: [entity.name, change.record.rawValue]
-        )
-        try db.execute(
-            sql: "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ?",
-            arguments: [entity.name, change.record.rawValue]
-        )
+        let snapshot = try snapshot(entity: entity.name, record: change.record)
+        let erase = try cache.statement(.erase(entity: entity.name), db) {
+            let columns =
+                (entity.fields.map { "\(ColumnCoding.quoted($0.name)) = NULL" } + ["_deleted = 0", "_purged = 1"])
+                .joined(separator: ", ")
+            return "INSERT INTO \(ColumnCoding.quoted(entity.name)) (id, _purged) VALUES (?, 1) "
+                + "ON CONFLICT (id) DO UPDATE SET \(columns)"
+        }
+        erase.bind(1, change.record.rawValue)
+        try erase.execute()
+        for query in [MergeCache.Query.recordStampsDelete, .recordConflictsDelete] {
+            let statement = try cache.statement(query, db) {
+                let table = query == .recordStampsDelete ? "sst_field" : "sst_conflict"
+                return "DELETE FROM \(table) WHERE entity = ? AND record_id = ?"
+            }
+            statement.bind(1, entity.name)
+            statement.bind(2, change.record.rawValue)
+            try statement.execute()
+        }
+        snapshot.stamps = [:]
+        snapshot.row = nil
+        snapshot.conflicts = [:]
+        cache.confirm(db)
         try writeStamp(entity: entity.name, record: change.record, field: Schema.purgedField, state: change.state)
         return true
     }
@@ -158,31 +233,46 @@ struct MergeSession {
     // MARK: Writing
 
     private func writeColumn(entity: EntitySchema, record: RecordID, field: FieldSchema, value: Value) throws {
-        let column = ColumnCoding.quoted(field.name)
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO \(ColumnCoding.quoted(entity.name)) (id, \(column)) VALUES (?, ?)
-                ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column)
-                """
-        )
+        let snapshot = try snapshot(entity: entity.name, record: record)
+        let statement = try cache.statement(.columnUpsert(entity: entity.name, field: field.name), db) {
+            let column = ColumnCoding.quoted(field.name)
+            return "INSERT INTO \(ColumnCoding.quoted(entity.name)) (id, \(column)) VALUES (?, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column)"
+        }
         var databaseValue = ColumnCoding.databaseValue(value)
         if field.name == Schema.deletedField && databaseValue.isNull {
             databaseValue = 0.databaseValue
         }
-        try statement.execute(arguments: [record.rawValue, databaseValue])
+        statement.bind(1, record.rawValue)
+        statement.bind(2, databaseValue)
+        try statement.execute()
+        if snapshot.row?.isEmpty == false {
+            snapshot.row?[field.name] = databaseValue
+        } else {
+            snapshot.row = nil  // A new row: its other columns have their defaults; read them when needed.
+        }
+        cache.confirm(db)
     }
 
     private mutating func writeStamp(entity: String, record: RecordID, field: String, state: FieldState) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (entity, record_id, field) DO UPDATE SET
-                    hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq
-                """
-        )
-        try statement.execute(arguments: [
-            entity, record.rawValue, field, Int64(bitPattern: state.stamp.timestamp.rawValue),
-            state.stamp.node.rawValue, ColumnCoding.contextText(state.context), self.state.nextSequence(),
-        ])
+        let snapshot = try snapshot(entity: entity, record: record)
+        let statement = try cache.statement(.stampUpsert, db) {
+            """
+            INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entity, record_id, field) DO UPDATE SET
+                hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq
+            """
+        }
+        let contextText = ColumnCoding.contextText(state.context)
+        statement.bind(1, entity)
+        statement.bind(2, record.rawValue)
+        statement.bind(3, field)
+        statement.bind(4, Int64(bitPattern: state.stamp.timestamp.rawValue))
+        statement.bind(5, state.stamp.node.rawValue)
+        statement.bind(6, contextText)
+        statement.bind(7, self.state.nextSequence())
+        try statement.execute()
+        snapshot.stamps?[field] = .init(stamp: state.stamp, contextText: contextText)
+        cache.confirm(db)
     }
 }

@@ -5,7 +5,8 @@ extension Store {
     /// Writes the canonical full state: every record's fields with value and stamp, then the conflicts.
     ///
     /// The text is ``CanonicalJSON`` and contains no node-local bookkeeping (sequence numbers, cursors,
-    /// the clock), so converged replicas dump identical bytes. Records stream one at a time.
+    /// the clock), so converged replicas dump identical bytes. Records stream one at a time: one scan of
+    /// each entity's stamps in record order, and one read of each record's row.
     public func dump(to write: (String) throws -> Void) throws {
         try writer.read { db in
             let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
@@ -16,11 +17,12 @@ extension Store {
             var firstEntity = true
             for name in entities {
                 let entity = schema.entity(named: name)!
-                let rows = try Row.fetchCursor(
+                let rows = try RawStatement(
                     db,
-                    sql: "SELECT record_id, field, hlc, node FROM sst_field WHERE entity = ? ORDER BY record_id, field",
-                    arguments: [name]
+                    sql: "SELECT record_id, field, hlc, node FROM sst_field WHERE entity = ? ORDER BY record_id, field"
                 )
+                defer { rows.reset() }
+                rows.bind(1, name)
                 var currentRecord: String?
                 var members: [String: CanonicalJSON] = [:]
                 var firstRecord = true
@@ -37,20 +39,25 @@ extension Store {
                     try write("      " + CanonicalJSON.string(record).rendered() + ": ")
                     try write(CanonicalJSON.object(members).rendered(level: 3))
                 }
-                while let row = try rows.next() {
-                    let record: String = row["record_id"]
+                var recordID: RecordID?
+                while try rows.step() {
+                    let record = rows.text(0) ?? ""
                     if record != currentRecord {
                         try flush()
                         currentRecord = record
                         members = [:]
+                        recordID = RecordID(record)
                     }
-                    guard let field = entity.field(named: row["field"]), let recordID = RecordID(record) else {
+                    guard let field = entity.field(named: rows.text(1) ?? ""), let recordID else {
                         continue
                     }
-                    let value = try session.currentState(entity: entity, record: recordID, field: field)?.value ?? .null
+                    // The row is the field's stamp; a stamp with a malformed node reads as no state (null).
+                    let node = NodeID(rows.text(3) ?? "")
+                    var value = Value.null
+                    if node != nil { value = try session.columnValue(entity: entity, record: recordID, field: field) }
                     let stamp = Stamp(
-                        timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"])),
-                        node: NodeID(row["node"]) ?? NodeID("invalid")!
+                        timestamp: Timestamp(rawValue: UInt64(bitPattern: rows.int64(2))),
+                        node: node ?? NodeID("invalid")!
                     )
                     members[field.name] = .object(["stamp": .string(stamp.description), "value": CanonicalJSON(value)])
                 }

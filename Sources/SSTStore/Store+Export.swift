@@ -7,21 +7,32 @@ extension Store {
     /// Each changed field is exported once, with its current value and original stamp; a text field in
     /// conflict brings every concurrent value. With a `limit`, the set stops after that many fields and
     /// `upTo` says where the next one starts.
+    ///
+    /// One scan of `sst_field` in sequence order gives each field's stamp; values come from the record's
+    /// row, read once for the fields of a record that follow one another (as a change set leaves them).
     public func exportChanges(since: Int64, limit: Int? = nil) throws -> ChangeSet {
         try writer.read { db in
             let identity = try Self.identity(db)
             let lastSequence = try ClockState.load(db).lastSequence
             let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-            var sql = "SELECT entity, record_id, field, seq FROM sst_field WHERE seq > ? ORDER BY seq"
+            var sql =
+                "SELECT entity, record_id, field, seq, hlc, node, context FROM sst_field WHERE seq > ? ORDER BY seq"
             if let limit { sql += " LIMIT \(max(1, limit))" }
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: [since])
+            let rows = try RawStatement(db, sql: sql)
+            defer { rows.reset() }
+            rows.bind(1, since)
             var changes: [FieldChange] = []
             var upTo = since
-            while let row = try rows.next() {
-                upTo = row["seq"]
-                guard let entity = schema.entity(named: row["entity"]), let field = entity.field(named: row["field"]),
-                    let record = RecordID(row["record_id"])
+            var lastRecord: RecordID?
+            var lastNode: NodeID?
+            while try rows.step() {
+                upTo = rows.int64(3)
+                guard let entityName = rows.text(0), let entity = schema.entity(named: entityName),
+                    let fieldName = rows.text(2), let field = entity.field(named: fieldName),
+                    let recordText = rows.text(1),
+                    let record = lastRecord?.rawValue == recordText ? lastRecord : RecordID(recordText)
                 else { continue }
+                lastRecord = record
                 if field.merge == .text {
                     let register = try session.textRegister(entity: entity, record: record, field: field)
                     for state in register.values {
@@ -29,9 +40,20 @@ extension Store {
                             FieldChange(entity: entity.name, record: record, field: field.name, state: state)
                         )
                     }
-                } else if let state = try session.currentState(entity: entity, record: record, field: field) {
-                    changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
+                    continue
                 }
+                // The field's current state: this row's stamp (the one a point query would read) and the
+                // value in the record's row.
+                guard let nodeText = rows.text(5),
+                    let node = lastNode?.rawValue == nodeText ? lastNode : NodeID(nodeText)
+                else { continue }
+                lastNode = node
+                let state = FieldState(
+                    value: try session.columnValue(entity: entity, record: record, field: field),
+                    stamp: Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: rows.int64(4))), node: node),
+                    context: ColumnCoding.context(text: rows.text(6))
+                )
+                changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
             }
             if limit == nil || changes.isEmpty { upTo = max(upTo, lastSequence) }
             return ChangeSet(origin: identity.node, side: identity.side, since: since, upTo: upTo, changes: changes)

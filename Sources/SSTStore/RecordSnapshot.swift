@@ -1,0 +1,25 @@
+import GRDB
+import SSTCore
+
+/// What a ``MergeSession`` knows of one record: each part (stamps, row, conflicts) read when first needed.
+final class RecordSnapshot {
+    /// A field's stamp with its context as stored (JSON text, parsed only when asked for).
+    struct StoredStamp {
+        let stamp: Stamp
+        let contextText: String?
+    }
+
+    let entity: String
+    let record: RecordID
+    /// Each field's stamp; nil until read.
+    var stamps: [String: StoredStamp]?
+    /// The row's columns by field name; nil until read, empty when there is no row.
+    var row: [String: DatabaseValue]?
+    /// The `sst_conflict` values of each text field, in key order; nil until read.
+    var conflicts: [String: [FieldState]]?
+
+    init(entity: String, record: RecordID) {
+        self.entity = entity
+        self.record = record
+    }
+}

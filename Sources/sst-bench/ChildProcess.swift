@@ -1,0 +1,110 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs programs to their end for B7: their wall time, and their own peak resident set size.
+///
+/// The peak cannot come from this process's `wait4` or `getrusage(RUSAGE_CHILDREN)`: `posix_spawn`
+/// (vfork) and `fork` both start the child on a copy or share of this process's memory, and Linux
+/// records that memory's high-water mark in the child's `ru_maxrss` at `exec`, so every child would
+/// report at least this benchmark's own peak. A small reporter starts the program instead and prints its
+/// `ru_maxrss`: GNU `time` (`/usr/bin/time -f %M`), or else python3 with `os.wait4`, whose own size
+/// (about 10 MB) is then the floor of what can be seen.
+enum ChildProcess {
+    struct Result {
+        let seconds: Double
+        /// The program's own peak resident set size, when it was measured.
+        let peakResidentBytes: Int?
+        /// The raw wait status.
+        let status: Int32
+
+        /// True when the program exited by itself with status 0.
+        var succeeded: Bool { status & 0x7f == 0 && (status >> 8) & 0xff == 0 }
+    }
+
+    /// What starts a program and reports its peak memory.
+    enum Reporter: Equatable {
+        case gnuTime
+        case python(String)
+
+        /// GNU time when it is installed, else python3 when it is on the path.
+        static func find() -> Reporter? {
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/time") { return .gnuTime }
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            for directory in path.split(separator: ":") {
+                let candidate = "\(directory)/python3"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return .python(candidate) }
+            }
+            return nil
+        }
+
+        var name: String {
+            switch self {
+            case .gnuTime: "GNU time"
+            case .python: "python3 os.wait4"
+            }
+        }
+    }
+
+    private static let pythonReporter = """
+        import os, sys
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.execv(sys.argv[3], sys.argv[3:])
+        _, status, usage = os.wait4(pid, 0)
+        open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+
+    /// Runs `executable` with `arguments` through `reporter`; standard output goes to `outputPath`.
+    static func measured(
+        _ executable: String,
+        _ arguments: [String],
+        outputPath: String,
+        reporter: Reporter,
+        reportPath: String
+    ) throws -> Result {
+        let run: Result
+        switch reporter {
+        case .gnuTime:
+            run = try self.run(
+                "/usr/bin/time",
+                ["-f", "%M", "-o", reportPath, executable] + arguments,
+                outputPath: outputPath
+            )
+        case .python(let python):
+            run = try self.run(python, ["-c", pythonReporter, reportPath, outputPath, executable] + arguments)
+        }
+        let report = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
+        let kilobytes = report.split(whereSeparator: \.isNewline).last.flatMap { Int($0) }
+        return Result(seconds: run.seconds, peakResidentBytes: kilobytes.map { $0 * 1024 }, status: run.status)
+    }
+
+    /// Runs `executable` with `arguments` and waits for it; standard output goes to `outputPath` (or
+    /// /dev/null), standard error to /dev/null. The peak memory of this result is not the program's.
+    static func run(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws -> Result {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let start = Measure.now()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw BenchError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return Result(seconds: Measure.now() - start, peakResidentBytes: nil, status: status)
+    }
+}

@@ -1,0 +1,42 @@
+/// How big each benchmark is. A row is one field value with its stamp (a row of `sst_field`); the
+/// synthetic records average about 6 fields each.
+struct Sizes: Encodable {
+    /// B1: field changes in the applied change set.
+    var applyChanges: Int
+    /// B6: the store sizes (rows already held) at which a change set is applied; the first is the baseline.
+    var growthRows: [Int]
+    /// B6: field changes in each applied change set (half new records, half edits of existing ones).
+    var growthChanges: Int
+    /// B7: rows of the store `sst status` and `sst dump` run on; dump also runs on a tenth of it.
+    var commandRows: Int
+    /// B5: field changes in the catch-up, and in each pushed batch.
+    var wireChanges: Int
+    var wireBatch: Int
+
+    static let standard = Sizes(
+        applyChanges: 100_000,
+        growthRows: [10_000, 100_000, 1_000_000],
+        growthChanges: 10_000,
+        commandRows: 100_000,
+        wireChanges: 100_000,
+        wireBatch: 500
+    )
+
+    /// Small enough for CI in a debug build (seconds): checks that everything runs, not how fast.
+    static let tiny = Sizes(
+        applyChanges: 2_000,
+        growthRows: [500, 1_000, 2_000],
+        growthChanges: 500,
+        commandRows: 2_000,
+        wireChanges: 1_000,
+        wireBatch: 100
+    )
+
+    func capped(maxRows: Int?) -> Sizes {
+        guard let maxRows else { return self }
+        var sizes = self
+        sizes.growthRows = growthRows.filter { $0 <= maxRows }
+        if sizes.growthRows.isEmpty { sizes.growthRows = [maxRows] }
+        return sizes
+    }
+}

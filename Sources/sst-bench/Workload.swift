@@ -1,0 +1,200 @@
+import Foundation
+import SSTCore
+
+/// Synthetic SST data for the benchmarks: pupils, guardians, absence periods and cases with fake
+/// Swedish names and personnummer, stamped by one node with an increasing hybrid logical clock.
+///
+/// The same seed gives the same records, values and stamps, so every figure of a run (and every run)
+/// measures the same work.
+struct Workload {
+    /// The node that wrote the synthetic changes.
+    static let origin = NodeID("ekbacken-1")!
+    /// A second writer, whose concurrent text writes leave conflicts.
+    static let otherWriter = NodeID("ekbacken-3")!
+
+    private var random: SplitMix64
+    private var nextMilliseconds: UInt64
+    private var nextPupil = 0
+    private var pending: [FieldChange] = []
+
+    /// `startMilliseconds` should be in the past (stamps from the future are refused by the store);
+    /// each record gets the next millisecond.
+    init(seed: UInt64, startMilliseconds: UInt64) {
+        random = SplitMix64(seed: seed)
+        nextMilliseconds = startMilliseconds
+    }
+
+    /// A start an hour ago, so that no stamp of a workload of up to ~3.6 million records is in the future.
+    static func defaultStart() -> UInt64 {
+        UInt64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+    }
+
+    /// The next `count` field changes: whole new records, each written with one stamp.
+    mutating func newChanges(_ count: Int) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        changes.reserveCapacity(count)
+        while changes.count < count {
+            if pending.isEmpty { pending = nextFamily() }
+            let take = min(count - changes.count, pending.count)
+            changes += pending.prefix(take)
+            pending.removeFirst(take)
+        }
+        return changes
+    }
+
+    /// `count` later values for fields of the given existing changes (lww fields only), one stamp per
+    /// record, as edits arriving after the records were created.
+    mutating func edits(_ count: Int, of existing: [FieldChange]) -> [FieldChange] {
+        let editable = existing.filter { ["grade", "class_name", "excused_minutes", "phone"].contains($0.field) }
+        guard !editable.isEmpty else { return [] }
+        var changes: [FieldChange] = []
+        changes.reserveCapacity(count)
+        var index = Int(random.next() % UInt64(editable.count))
+        while changes.count < count {
+            let old = editable[index % editable.count]
+            index += 7919
+            let value: Value =
+                switch old.field {
+                case "grade": .integer(Int64(4 + random.next() % 6))
+                case "class_name": .string("\(4 + random.next() % 6)\(["A", "B", "C"][Int(random.next() % 3)])")
+                case "phone": .string(phone())
+                default: .integer(Int64(random.next() % 600))
+                }
+            let state = FieldState(value: value, stamp: nextStamp(Self.origin))
+            changes.append(FieldChange(entity: old.entity, record: old.record, field: old.field, state: state))
+        }
+        return changes
+    }
+
+    /// Concurrent overwrites of text fields by ``otherWriter`` (no context: it had not seen the value),
+    /// which the store keeps as conflicts.
+    mutating func concurrentTextWrites(of existing: [FieldChange], every stride: Int) -> [FieldChange] {
+        let texts = existing.filter { $0.entity == "case" && $0.field == "concern" }
+        return texts.enumerated().compactMap { index, old in
+            guard index % max(1, stride) == 0 else { return nil }
+            let state = FieldState(
+                value: .string("Enligt mentor: frånvaron gäller främst måndagar."),
+                stamp: Stamp(timestamp: old.stamp.timestamp, node: Self.otherWriter)
+            )
+            return FieldChange(entity: old.entity, record: old.record, field: old.field, state: state)
+        }
+    }
+
+    // MARK: Records
+
+    /// One pupil with a guardian, two absence periods and a case: 8 + 6 + 6 + 6 + 5 = 31 field changes.
+    private mutating func nextFamily() -> [FieldChange] {
+        nextPupil += 1
+        let pupil = RecordID.random(using: &random)
+        let family = pick(Self.familyNames)
+        let grade = Int64(4 + random.next() % 6)
+        let birthYear = 2026 - 7 - Int(grade)
+        let month = 1 + Int(random.next() % 12)
+        let day = 1 + Int(random.next() % 28)
+        let personnummer = String(format: "%04d%02d%02d-%04d", birthYear, month, day, Int(random.next() % 10_000))
+        var changes = record(
+            "pupil",
+            [
+                ("personnummer", .string(personnummer)), ("given_name", .string(pick(Self.givenNames))),
+                ("family_name", .string(family)), ("grade", .integer(grade)),
+                ("class_name", .string("\(grade)\(["A", "B", "C"][Int(random.next() % 3)])")),
+                ("school", .string("Ekbackens skola")), ("stadsdel", .string("Södermalm")),
+                ("protected_identity", .boolean(random.next() % 50 == 0)),
+            ],
+            id: pupil
+        )
+        let guardianName = pick(Self.givenNames)
+        changes += record(
+            "guardian",
+            [
+                ("pupil_id", .string(pupil.rawValue)), ("given_name", .string(guardianName)),
+                ("family_name", .string(family)), ("phone", .string(phone())),
+                ("email", .string("\(guardianName.lowercased()).\(nextPupil)@example.se")),
+                ("has_custody", .boolean(true)),
+            ]
+        )
+        for week in 0..<2 {
+            let scheduled = Int64(1200 + random.next() % 400)
+            changes += record(
+                "absence",
+                [
+                    ("pupil_id", .string(pupil.rawValue)),
+                    ("period_start", .string("2026-09-\(String(format: "%02d", 7 + 7 * week))")),
+                    ("period_end", .string("2026-09-\(String(format: "%02d", 11 + 7 * week))")),
+                    ("scheduled_minutes", .integer(scheduled)),
+                    ("excused_minutes", .integer(Int64(random.next() % 300))),
+                    ("unexcused_minutes", .integer(Int64(random.next() % 300))),
+                ]
+            )
+        }
+        changes += record(
+            "case",
+            [
+                ("pupil_id", .string(pupil.rawValue)), ("category", .string("absence")),
+                ("phase", .phase(Phase(generation: 1, step: .noticed))),
+                ("concern", .string(pick(Self.concerns))), ("opened_at", .string("2026-10-0\(1 + random.next() % 9)")),
+            ]
+        )
+        return changes
+    }
+
+    /// One record's fields, all with one new stamp (as one `sst record set` writes them).
+    private mutating func record(_ entity: String, _ fields: [(String, Value)], id: RecordID? = nil) -> [FieldChange] {
+        guard !fields.isEmpty else { return [] }
+        let record = id ?? RecordID.random(using: &random)
+        let stamp = nextStamp(Self.origin)
+        return fields.map { name, value in
+            FieldChange(entity: entity, record: record, field: name, state: FieldState(value: value, stamp: stamp))
+        }
+    }
+
+    private mutating func nextStamp(_ node: NodeID) -> Stamp {
+        nextMilliseconds += 1
+        return Stamp(timestamp: Timestamp(milliseconds: nextMilliseconds, counter: 0), node: node)
+    }
+
+    private mutating func pick(_ names: [String]) -> String {
+        names[Int(random.next() % UInt64(names.count))]
+    }
+
+    private mutating func phone() -> String {
+        String(
+            format: "070-%03d %02d %02d",
+            Int(random.next() % 1000),
+            Int(random.next() % 100),
+            Int(random.next() % 100)
+        )
+    }
+
+    static let givenNames = [
+        "Åsa", "Björn", "Elsa", "Örjan", "Linnea", "Oskar", "Maja", "Hugo", "Saga", "Ali", "Amira", "Noah",
+        "Ebba", "Liam", "Alva", "Yusuf", "Selma", "Elias", "Wilma", "Matteo",
+    ]
+    static let familyNames = [
+        "Öberg", "Lindqvist", "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson",
+        "Åkesson", "Ahmed", "Hassan", "Berg", "Sjöberg", "Lundgren", "Bergström", "Falk",
+    ]
+    static let concerns = [
+        "Hög ströfrånvaro sedan höstlovet, främst första lektionen.",
+        "Upprepad frånvaro på idrotten; eleven uppger magont.",
+        "Vårdnadshavare oroliga för skolvägran efter byte av klass.",
+        "Frånvaro över 20 % under september; mentor har pratat med eleven.",
+    ]
+}
+
+/// A small, fast, deterministic random number generator (Steele, Lea and Flood's SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,1 +1,0 @@
-print("sst-bench: not built yet (issue 5)")
