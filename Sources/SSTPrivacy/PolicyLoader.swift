@@ -19,6 +19,11 @@ public enum PolicyLoader {
         } catch {
             throw PolicyError("the file is not valid JSON (or has a number that is not an integer)")
         }
+        if let path = JSONDuplicateMembers.first(in: data) {
+            throw PolicyError(
+                "the member \"\(path.joined(separator: "."))\" is given twice; give each member once"
+            )
+        }
         guard let top = document.objectMembers else { throw PolicyError("the file is not a JSON object") }
         if let unknown = Set(top.keys).subtracting(topLevelKeys).sorted().first {
             throw PolicyError("unknown member \"\(unknown)\" at the top level")

@@ -54,7 +54,10 @@ public struct PrivacyFilter: Sendable {
         guard let pupil = try context.pupil(entity: entity.name, record: change.record) else {
             return .withhold(reason: "the pupil this \(entity.name) concerns is not known here")
         }
-        if field.privacy == .identity || field.privacy == .guardianContact,
+        // The protection flag itself crosses on its own bases, so that a side which received the pupil's
+        // identity before the protection learns of it and purges what it holds.
+        let isProtectionFlag = entity.name == "pupil" && field.name == "protected_identity"
+        if field.privacy == .identity || field.privacy == .guardianContact, !isProtectionFlag,
             try context.hasProtectedIdentity(pupil: pupil)
         {
             return .withhold(reason: "the pupil has protected identity: identity and guardian contact never cross")

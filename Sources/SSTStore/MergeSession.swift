@@ -12,6 +12,9 @@ struct MergeSession {
     let db: Database
     let schema: Schema
     var state: ClockState
+    /// The side the merged changes were received from, or nil for this node's own writes (and same-side
+    /// peers): stored with each value it brings, so the consent sweep knows what came across the boundary.
+    var sourceSide: Side? = nil
     /// Shared by copies of the session, which all work in the same transaction.
     let cache = MergeCache()
 
@@ -32,7 +35,13 @@ struct MergeSession {
             return false
         }
         try writeColumn(entity: entity, record: change.record, field: field, value: change.value)
-        try writeStamp(entity: entity.name, record: change.record, field: field.name, state: change.state)
+        try writeStamp(
+            entity: entity.name,
+            record: change.record,
+            field: field.name,
+            state: change.state,
+            side: sourceSide?.rawValue
+        )
         return true
     }
 
@@ -92,7 +101,7 @@ struct MergeSession {
         let snapshot = try snapshot(entity: entity, record: record)
         if let stamps = snapshot.stamps { return stamps }
         let statement = try cache.statement(.stamps, db) {
-            "SELECT field, hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ?"
+            "SELECT field, hlc, node, context, source_side FROM sst_field WHERE entity = ? AND record_id = ?"
         }
         defer { statement.reset() }
         statement.bind(1, entity)
@@ -105,7 +114,11 @@ struct MergeSession {
             guard let node else { continue }
             lastNode = node
             let timestamp = Timestamp(rawValue: UInt64(bitPattern: statement.int64(1)))
-            stamps[field] = .init(stamp: Stamp(timestamp: timestamp, node: node), contextText: statement.text(3))
+            stamps[field] = .init(
+                stamp: Stamp(timestamp: timestamp, node: node),
+                contextText: statement.text(3),
+                sourceSide: statement.text(4)
+            )
         }
         snapshot.stamps = stamps
         return stamps
@@ -116,13 +129,14 @@ struct MergeSession {
         let snapshot = try snapshot(entity: entity, record: record)
         if let conflicts = snapshot.conflicts { return conflicts }
         let statement = try cache.statement(.conflicts, db) {
-            "SELECT field, hlc, node, value, context FROM sst_conflict WHERE entity = ? AND record_id = ? "
-                + "ORDER BY field, hlc, node"
+            "SELECT field, hlc, node, value, context, source_side FROM sst_conflict "
+                + "WHERE entity = ? AND record_id = ? ORDER BY field, hlc, node"
         }
         defer { statement.reset() }
         statement.bind(1, entity)
         statement.bind(2, record.rawValue)
         var conflicts: [String: [FieldState]] = [:]
+        var sides: [String: [Stamp: String]] = [:]
         while try statement.step() {
             guard let field = statement.text(0), let node = statement.text(2).flatMap(NodeID.init) else { continue }
             let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: statement.int64(1))), node: node)
@@ -132,8 +146,10 @@ struct MergeSession {
                 context: ColumnCoding.context(text: statement.text(4))
             )
             conflicts[field, default: []].append(state)
+            if let side = statement.text(5) { sides[field, default: [:]][stamp] = side }
         }
         snapshot.conflicts = conflicts
+        snapshot.conflictSides = sides
         return conflicts
     }
 
@@ -159,9 +175,20 @@ struct MergeSession {
         field: FieldSchema
     ) throws {
         guard let winner = register.winner else { return }
-        try writeColumn(entity: entity, record: record, field: field, value: winner.value)
-        try writeStamp(entity: entity.name, record: record, field: field.name, state: winner)
+        // Each value keeps the side it came from: those held before by theirs, a new one by this session's.
+        let held = try conflicts(entity: entity.name, record: record)[field.name] ?? []
         let snapshot = try snapshot(entity: entity.name, record: record)
+        var sides: [Stamp: String?] = [:]
+        for value in held { sides.updateValue(snapshot.conflictSides?[field.name]?[value.stamp], forKey: value.stamp) }
+        if let stored = try stamps(entity: entity.name, record: record)[field.name] {
+            sides.updateValue(stored.sourceSide, forKey: stored.stamp)
+        }
+        func side(_ state: FieldState) -> String? {
+            if let known = sides[state.stamp] { return known }
+            return sourceSide?.rawValue
+        }
+        try writeColumn(entity: entity, record: record, field: field, value: winner.value)
+        try writeStamp(entity: entity.name, record: record, field: field.name, state: winner, side: side(winner))
         let delete = try cache.statement(.fieldConflictsDelete, db) {
             "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?"
         }
@@ -170,9 +197,11 @@ struct MergeSession {
         delete.bind(3, field.name)
         try delete.execute()
         let insert = try cache.statement(.conflictInsert, db) {
-            "INSERT INTO sst_conflict (entity, record_id, field, hlc, node, value, context) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO sst_conflict (entity, record_id, field, hlc, node, value, context, source_side) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         }
         var kept: [FieldState] = []
+        var keptSides: [Stamp: String] = [:]
         for loser in register.losers {
             let context = loser.textContext
             insert.bind(1, entity.name)
@@ -182,7 +211,10 @@ struct MergeSession {
             insert.bind(5, loser.stamp.node.rawValue)
             insert.bind(6, ColumnCoding.jsonText(loser.value))
             insert.bind(7, ColumnCoding.contextText(context))
+            let loserSide = side(loser)
+            insert.bind(8, loserSide)
             try insert.execute()
+            keptSides[loser.stamp] = loserSide
             kept.append(FieldState(value: loser.value, stamp: loser.stamp, context: context))
         }
         // In the order the conflicts query reads them back: by hlc as stored (signed), then node.
@@ -192,6 +224,7 @@ struct MergeSession {
             )
             return left != right ? left < right : $0.stamp.node < $1.stamp.node
         }
+        snapshot.conflictSides?[field.name] = keptSides
         cache.confirm(db)
     }
 
@@ -200,7 +233,13 @@ struct MergeSession {
     private mutating func mergePurge(_ change: FieldChange, entity: EntitySchema) throws -> Bool {
         if let existing = try purgeStamp(entity: entity.name, record: change.record) {
             guard change.stamp > existing else { return false }
-            try writeStamp(entity: entity.name, record: change.record, field: Schema.purgedField, state: change.state)
+            try writeStamp(
+                entity: entity.name,
+                record: change.record,
+                field: Schema.purgedField,
+                state: change.state,
+                side: sourceSide?.rawValue
+            )
             return true
         }
         let snapshot = try snapshot(entity: entity.name, record: change.record)
@@ -225,8 +264,15 @@ struct MergeSession {
         snapshot.stamps = [:]
         snapshot.row = nil
         snapshot.conflicts = [:]
+        snapshot.conflictSides = [:]
         cache.confirm(db)
-        try writeStamp(entity: entity.name, record: change.record, field: Schema.purgedField, state: change.state)
+        try writeStamp(
+            entity: entity.name,
+            record: change.record,
+            field: Schema.purgedField,
+            state: change.state,
+            side: sourceSide?.rawValue
+        )
         return true
     }
 
@@ -254,13 +300,22 @@ struct MergeSession {
         cache.confirm(db)
     }
 
-    private mutating func writeStamp(entity: String, record: RecordID, field: String, state: FieldState) throws {
+    /// Writes a field's stamp with a new sequence number and the side its value came from.
+    private mutating func writeStamp(
+        entity: String,
+        record: RecordID,
+        field: String,
+        state: FieldState,
+        side: String?
+    ) throws {
         let snapshot = try snapshot(entity: entity, record: record)
         let statement = try cache.statement(.stampUpsert, db) {
             """
-            INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq, source_side)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (entity, record_id, field) DO UPDATE SET
-                hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq
+                hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq,
+                source_side = excluded.source_side
             """
         }
         let contextText = ColumnCoding.contextText(state.context)
@@ -271,8 +326,9 @@ struct MergeSession {
         statement.bind(5, state.stamp.node.rawValue)
         statement.bind(6, contextText)
         statement.bind(7, self.state.nextSequence())
+        statement.bind(8, side)
         try statement.execute()
-        snapshot.stamps?[field] = .init(stamp: state.stamp, contextText: contextText)
+        snapshot.stamps?[field] = .init(stamp: state.stamp, contextText: contextText, sourceSide: side)
         cache.confirm(db)
     }
 }

@@ -7,6 +7,8 @@ final class RecordSnapshot {
     struct StoredStamp {
         let stamp: Stamp
         let contextText: String?
+        /// The side the value was received from (`sst_field.source_side`), nil for this side's own.
+        let sourceSide: String?
     }
 
     let entity: String
@@ -17,6 +19,9 @@ final class RecordSnapshot {
     var row: [String: DatabaseValue]?
     /// The `sst_conflict` values of each text field, in key order; nil until read.
     var conflicts: [String: [FieldState]]?
+    /// The side each conflict value was received from, by field and stamp (absent: this side's own);
+    /// read with `conflicts`.
+    var conflictSides: [String: [Stamp: String]]?
 
     init(entity: String, record: RecordID) {
         self.entity = entity

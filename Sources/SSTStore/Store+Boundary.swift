@@ -46,6 +46,7 @@ extension Store {
         throws -> BoundaryExport
     {
         let identity = try identity()
+        if destination != identity.side { try resendForConsentsComingIntoForce() }
         let base = try exportChanges(since: since, limit: limit)
         guard destination != identity.side else { return BoundaryExport(changeSet: base, withheld: []) }
         let physical = physicalClock.milliseconds()

@@ -22,17 +22,26 @@ extension Store {
         let report = try withSession { session in
             let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
             let filter = PrivacyFilter(policy: policy, schema: schema)
+            // The values received from the other side: the fields' current values, and the text values
+            // kept in conflict beside them (hlc and node say which; null for a field's current value).
             let rows = try Row.fetchAll(
                 session.db,
-                sql:
-                    "SELECT entity, record_id, field FROM sst_field WHERE source_side = ? AND field NOT LIKE '\\_%' ESCAPE '\\'",
+                sql: """
+                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
+                        WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                    UNION ALL
+                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
+                    """,
                 arguments: [identity.side.other.rawValue]
             )
-            var lapsed: [RecordID: [(entity: String, record: RecordID, field: String)]] = [:]
+            var lapsed: [RecordID: [ReceivedValue]] = [:]
             for row in rows {
                 guard let record = RecordID(row["record_id"]) else { continue }
                 let entity: String = row["entity"]
                 let field: String = row["field"]
+                let conflict = (row["hlc"] as Int64?).flatMap { hlc in
+                    (row["node"] as String?).map { ConflictKey(hlc: hlc, node: $0) }
+                }
                 guard let pupil = try context.pupil(entity: entity, record: record),
                     pupils?.contains(pupil) ?? true
                 else { continue }
@@ -47,48 +56,51 @@ extension Store {
                     direction: Direction(destination: identity.side),
                     context: context
                 ) {
-                    lapsed[pupil, default: []].append((entity, record, field))
+                    lapsed[pupil, default: []].append(
+                        ReceivedValue(entity: entity, record: record, field: field, conflict: conflict)
+                    )
                 }
             }
             var purged = 0
             var retained = 0
             for pupil in lapsed.keys.sorted() {
-                let fields = lapsed[pupil]!
+                var fields = lapsed[pupil]!
+                // A protected pupil's identity goes whatever the policy says about retaining.
+                if try context.hasProtectedIdentity(pupil: pupil) {
+                    let identityFields = fields.filter { isIdentity($0) }
+                    fields.removeAll { isIdentity($0) }
+                    if !identityFields.isEmpty {
+                        try purge(
+                            identityFields,
+                            pupil: pupil,
+                            consent: nil,
+                            basis: nil,
+                            reason: "the pupil has protected identity: identity and guardian contact are not kept here",
+                            at: physical,
+                            identity: identity,
+                            &session
+                        )
+                        purged += identityFields.count
+                    }
+                }
+                if fields.isEmpty { continue }
                 let lapsedConsents = try context.consents(pupil: pupil).filter { !$0.isInForce(on: context.today) }
                 let basis = lapsedConsents.map { "consent \($0.id) \($0.effectiveStatus(on: context.today))" }
                     .sorted().joined(separator: ", ")
-                let names = Array(Set(fields.map { "\($0.entity).\($0.field)" }))
                 if policy.settings.purgeOnWithdrawal {
-                    for field in fields { try Self.erase(field.entity, field.record, field.field, session.db) }
-                    purged += fields.count
-                    try Self.appendAudit(
-                        AuditEntry(
-                            kind: .purged,
-                            atMilliseconds: physical,
-                            direction: Direction(destination: identity.side),
-                            pupil: pupil,
-                            fields: names,
-                            basis: basis.isEmpty ? nil : basis,
-                            detail: "received under a consent no longer in force"
-                        ),
-                        session.db
-                    )
-                    try writeReceipt(
+                    try purge(
+                        fields,
                         pupil: pupil,
                         consent: lapsedConsents.map(\.id).min(),
-                        fields: names,
-                        physical: physical,
-                        node: identity.node,
+                        basis: basis.isEmpty ? nil : basis,
+                        reason: "received under a consent no longer in force (withdrawn or expired)",
+                        at: physical,
+                        identity: identity,
                         &session
                     )
+                    purged += fields.count
                 } else {
-                    for field in fields {
-                        try session.db.execute(
-                            sql:
-                                "UPDATE sst_field SET source_side = NULL WHERE entity = ? AND record_id = ? AND field = ?",
-                            arguments: [field.entity, field.record.rawValue, field.field]
-                        )
-                    }
+                    for value in fields { try Self.keep(value, session.db) }
                     retained += fields.count
                     try Self.appendAudit(
                         AuditEntry(
@@ -96,7 +108,7 @@ extension Store {
                             atMilliseconds: physical,
                             direction: Direction(destination: identity.side),
                             pupil: pupil,
-                            fields: names,
+                            fields: Self.names(fields),
                             basis: basis.isEmpty ? nil : basis,
                             detail: "consent no longer in force; the policy retains received data"
                         ),
@@ -110,22 +122,113 @@ extension Store {
         return report
     }
 
-    /// Erases one field's value, stamp and conflicts on this node only (no purge marker: the field may be
-    /// sent again under a new consent).
-    static func erase(_ entity: String, _ record: RecordID, _ field: String, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE \(ColumnCoding.quoted(entity)) SET \(ColumnCoding.quoted(field)) = NULL WHERE id = ?",
-            arguments: [record.rawValue]
+    /// A value received from the other side: a field's current value, or one kept in conflict beside it.
+    struct ReceivedValue {
+        let entity: String
+        let record: RecordID
+        let field: String
+        /// The stamp of the conflict value; nil for the field's current value.
+        let conflict: ConflictKey?
+    }
+
+    struct ConflictKey {
+        let hlc: Int64
+        let node: String
+    }
+
+    /// Whether a received value is of the classes a protected pupil never has synced (not the flag itself).
+    private func isIdentity(_ value: ReceivedValue) -> Bool {
+        guard let field = schema.entity(named: value.entity)?.field(named: value.field) else { return false }
+        return (field.privacy == .identity || field.privacy == .guardianContact)
+            && !(value.entity == "pupil" && value.field == "protected_identity")
+    }
+
+    private static func names(_ values: [ReceivedValue]) -> [String] {
+        Array(Set(values.map { "\($0.entity).\($0.field)" }))
+    }
+
+    /// Erases received values of one pupil, audits the purge and answers it with a receipt to the origin.
+    private func purge(
+        _ values: [ReceivedValue],
+        pupil: RecordID,
+        consent: RecordID?,
+        basis: String?,
+        reason: String,
+        at physical: UInt64,
+        identity: NodeIdentity,
+        _ session: inout MergeSession
+    ) throws {
+        for value in values { try Self.erase(value, session.db) }
+        let names = Self.names(values)
+        try Self.appendAudit(
+            AuditEntry(
+                kind: .purged,
+                atMilliseconds: physical,
+                direction: Direction(destination: identity.side),
+                pupil: pupil,
+                fields: names,
+                basis: basis,
+                detail: reason
+            ),
+            session.db
         )
-        let key: StatementArguments = [entity, record.rawValue, field]
+        try writeReceipt(
+            pupil: pupil,
+            consent: consent,
+            fields: names,
+            reason: reason,
+            physical: physical,
+            node: identity.node,
+            &session
+        )
+    }
+
+    /// Erases a received value on this node only (no purge marker: the field may be sent again under a
+    /// new consent). A field's current value goes with its stamp and the field's conflicts; a conflict value
+    /// goes alone, leaving the field's current value (this side's own) in place.
+    static func erase(_ value: ReceivedValue, _ db: Database) throws {
+        let key: StatementArguments = [value.entity, value.record.rawValue, value.field]
+        let conflicts = "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?"
+        if let conflict = value.conflict {
+            try db.execute(
+                sql: conflicts + " AND hlc = ? AND node = ?",
+                arguments: key + [conflict.hlc, conflict.node]
+            )
+            return
+        }
+        try db.execute(
+            sql:
+                "UPDATE \(ColumnCoding.quoted(value.entity)) SET \(ColumnCoding.quoted(value.field)) = NULL WHERE id = ?",
+            arguments: [value.record.rawValue]
+        )
         try db.execute(sql: "DELETE FROM sst_field WHERE entity = ? AND record_id = ? AND field = ?", arguments: key)
-        try db.execute(sql: "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?", arguments: key)
+        try db.execute(sql: conflicts, arguments: key)
+    }
+
+    /// Keeps a received value as this side's own (the policy retains received data when a consent lapses).
+    static func keep(_ value: ReceivedValue, _ db: Database) throws {
+        let key: StatementArguments = [value.entity, value.record.rawValue, value.field]
+        if let conflict = value.conflict {
+            try db.execute(
+                sql: """
+                    UPDATE sst_conflict SET source_side = NULL
+                    WHERE entity = ? AND record_id = ? AND field = ? AND hlc = ? AND node = ?
+                    """,
+                arguments: key + [conflict.hlc, conflict.node]
+            )
+        } else {
+            try db.execute(
+                sql: "UPDATE sst_field SET source_side = NULL WHERE entity = ? AND record_id = ? AND field = ?",
+                arguments: key
+            )
+        }
     }
 
     private func writeReceipt(
         pupil: RecordID,
         consent: RecordID?,
         fields: [String],
+        reason: String,
         physical: UInt64,
         node: NodeID,
         _ session: inout MergeSession
@@ -138,7 +241,7 @@ extension Store {
             "pupil_id": .string(pupil.rawValue),
             "purged_at": .string(InstantText.iso8601(millisecondsSinceEpoch: physical)),
             "fields": .list(fields.sorted()),
-            "reason": .string("consent withdrawn or expired"),
+            "reason": .string(reason),
         ]
         for name in values.keys.sorted() {
             let change = FieldChange(
@@ -189,11 +292,16 @@ extension Store {
         }
     }
 
-    /// The pupils whose consent records the set changes (their consent may have come into force or lapsed).
+    /// The pupils whose consent records or protection the set changes: their consent may have come into
+    /// force or lapsed, or their identity may no longer be held here.
     static func pupilsWithConsentChanges(_ changeSet: ChangeSet, context: StorePrivacyContext) throws -> Set<RecordID> {
         var pupils: Set<RecordID> = []
-        for change in changeSet.changes where change.entity == "consent" {
-            if let pupil = try context.pupil(entity: "consent", record: change.record) { pupils.insert(pupil) }
+        for change in changeSet.changes {
+            if change.entity == "consent", let pupil = try context.pupil(entity: "consent", record: change.record) {
+                pupils.insert(pupil)
+            } else if change.entity == "pupil" && change.field == "protected_identity" {
+                pupils.insert(change.record)
+            }
         }
         return pupils
     }

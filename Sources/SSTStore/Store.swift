@@ -164,26 +164,24 @@ public struct Store: Sendable {
 
     /// Runs `body` in one write transaction with the clock and sequence loaded, and saves them after.
     ///
-    /// Every field the body changes is marked with `sourceSide`: the side it was received from, or nil
+    /// Every value the body merges is marked with `sourceSide`: the side it was received from, or nil
     /// for this node's own writes (what the consent sweep may purge is what came from the other side).
     ///
-    /// `afterwards` runs in the same transaction once the marks are set, for work that must not be
-    /// marked (giving a pupil's fields new sequence numbers so they are sent again keeps their source).
+    /// `afterwards` runs in the same transaction, after the body (giving a pupil's fields new sequence
+    /// numbers so they are sent again, which keeps each value's source).
     func withSession<T>(
         sourceSide: Side? = nil,
         _ body: (inout MergeSession) throws -> T,
         afterwards: ((inout MergeSession, T) throws -> Void)? = nil
     ) throws -> T {
         try writer.write { db in
-            var session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-            let before = session.state.lastSequence
+            var session = try MergeSession(
+                db: db,
+                schema: schema,
+                state: ClockState.load(db),
+                sourceSide: sourceSide
+            )
             let result = try body(&session)
-            if session.state.lastSequence > before {
-                try db.execute(
-                    sql: "UPDATE sst_field SET source_side = ? WHERE seq > ?",
-                    arguments: [sourceSide?.rawValue, before]
-                )
-            }
             try afterwards?(&session, result)
             try session.state.save(db)
             return result

@@ -82,7 +82,33 @@ enum StoreMigrations {
                 try migrateSchema(schema, to: version, db)
             }
         }
+        migrator.registerMigration("bookkeeping-3") { db in
+            // Each conflict value keeps the side it came from, so a consent sweep can purge it too; the
+            // consents whose pupil's data was sent again once they came into force (by the clock or a grant).
+            try db.execute(
+                sql: """
+                    ALTER TABLE sst_conflict ADD COLUMN source_side TEXT CHECK (source_side IN ('school', 'social'));
+                    CREATE INDEX sst_conflict_source ON sst_conflict (source_side) WHERE source_side IS NOT NULL;
+                    CREATE INDEX sst_field_source ON sst_field (source_side) WHERE source_side IS NOT NULL;
+                    CREATE INDEX sst_audit_at ON sst_audit (at_ms);
+                    CREATE TABLE sst_consent_in_force (consent_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+                    """
+            )
+            for entity in schema.entities { try createLookupIndexes(entity, db) }
+        }
         return migrator
+    }
+
+    /// Indexes on the columns that find a pupil's or a case's records (the privacy context, backfill and
+    /// routing look records up by them). Idempotent.
+    private static func createLookupIndexes(_ entity: EntitySchema, _ db: Database) throws {
+        for field in ["pupil_id", "case_id"] where entity.field(named: field) != nil {
+            let table = ColumnCoding.quoted(entity.name)
+            let index = ColumnCoding.quoted("\(entity.name)_\(field)")
+            let exists = try db.columns(in: entity.name).contains { $0.name == field }
+            guard exists else { continue }
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index) ON \(table) (\(ColumnCoding.quoted(field)))")
+        }
     }
 
     private static func migrateSchema(_ schema: Schema, to version: Int, _ db: Database) throws {
@@ -101,6 +127,8 @@ enum StoreMigrations {
                     try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(ColumnCoding.columnDefinition(field))")
                 }
             }
+            // Schema versions 1 and 2 shipped without lookup indexes; bookkeeping-3 adds theirs.
+            if version > 2, entity.addedIn <= version { try createLookupIndexes(entity, db) }
         }
     }
 }

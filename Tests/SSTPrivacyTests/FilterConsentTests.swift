@@ -71,13 +71,29 @@ import Testing
         #expect(decision.grant?.consent == active.id)
     }
 
-    @Test(arguments: World.fields("pupil") + World.fields("guardian").map { "guardian." + $0 })
+    @Test(
+        arguments: World.fields("pupil").filter { $0 != "protected_identity" }
+            + World.fields("guardian").map { "guardian." + $0 }
+    )
     func protectedIdentityNeverCrossesWhateverTheConsentOrLegalDuty(name: String) throws {
         let entity = name.hasPrefix("guardian.") ? "guardian" : "pupil"
         let field = entity == "guardian" ? String(name.dropFirst("guardian.".count)) : name
         let context = World.context(scopes: World.everyScope, concernReport: true, protectedIdentity: true)
         let decision = try World.decide(entity, field, .toSocial, context)
         #expect(decision.reason?.contains("protected identity") == true, "\(name)")
+    }
+
+    /// The flag itself crosses on its own bases, so a side that holds the pupil's identity learns to purge it.
+    @Test func theProtectionFlagCrossesOnItsOwnBases() throws {
+        for (scopes, concern, allowed) in [
+            (World.everyScope, false, true), (Set<String>(), true, true), (Set(["sst_case"]), false, false),
+        ] {
+            let context = World.context(scopes: scopes, concernReport: concern, protectedIdentity: true)
+            let decision = try World.decide("pupil", "protected_identity", .toSocial, context)
+            #expect(decision.isAllowed == allowed, "scopes \(scopes.sorted()), concern \(concern)")
+            #expect(try World.decide("pupil", "family_name", .toSocial, context).isAllowed == false)
+            #expect(try World.decide("pupil", "protected_identity", .toSchool, context).isAllowed == false)
+        }
     }
 
     @Test(arguments: ["case", "intervention", "meeting"], [Direction.toSocial, .toSchool])

@@ -22,6 +22,7 @@ import Testing
         func expected(_ entity: String, _ field: String, _ direction: Direction) -> Bool {
             DesignRule.of(entity, field, direction).holds(
                 entity: entity,
+                field: field,
                 scopes: scopes,
                 concernReport: concernReport,
                 protectedIdentity: protectedIdentity

@@ -149,8 +149,19 @@ enum DesignRule: Equatable {
         }
     }
 
-    func holds(entity: String, scopes: Set<String>, concernReport: Bool, protectedIdentity: Bool) -> Bool {
-        if protectedIdentity && (entity == "pupil" || entity == "guardian") { return false }
+    /// Whether the rule lets the field cross. A protected pupil's identity and guardians never cross, but
+    /// the protection flag itself does, on its own rule.
+    func holds(
+        entity: String,
+        field: String,
+        scopes: Set<String>,
+        concernReport: Bool,
+        protectedIdentity: Bool
+    )
+        -> Bool
+    {
+        let isFlag = entity == "pupil" && field == "protected_identity"
+        if protectedIdentity && (entity == "pupil" || entity == "guardian") && !isFlag { return false }
         switch self {
         case .never: return false
         case .consent(let scope): return scopes.contains(scope)

@@ -168,24 +168,19 @@ import Testing
         #expect(error?.message.contains("not an integer") == true)
     }
 
-    @Test func aDuplicateMemberIsNotSilentlyResolved() throws {
-        // Two rules for one field: a reader of the file may see the second while the loader uses the first
-        // (Foundation keeps the first; Python's json keeps the last), so the file means different things to
-        // different readers. Not in the format spec yet: recorded as a known issue until the loader refuses it.
+    @Test func aDuplicateMemberIsRefusedAndNamed() throws {
+        // Two rules for one field: a reader of the file may see the second while a loader used the first
+        // (Foundation keeps the first; Python's json keeps the last), so the file would mean different
+        // things to different readers.
         let needle = #""text": {"school_to_social": "never", "social_to_school": "never"}"#
         #expect(PolicyLoader.defaultPolicyText.contains(needle))
         let duplicated = PolicyLoader.defaultPolicyText.replacingOccurrences(
             of: needle,
             with: needle + #", "text": {"school_to_social": ["consent:identity"], "social_to_school": "never"}"#
         )
-        withKnownIssue("JSONDecoder hides duplicate members; the loader cannot see them") {
-            do {
-                _ = try PolicyLoader.load(Data(duplicated.utf8))
-                Issue.record("a policy with two rules for health_note.text loaded")
-            } catch {
-                #expect((error as? PolicyError)?.message.contains("health_note.text") == true)
-            }
-        }
+        let error = #expect(throws: PolicyError.self) { try PolicyLoader.load(Data(duplicated.utf8)) }
+        #expect(error?.message.contains("entities.health_note.text") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("twice") == true)
     }
 
     @Test func theDefaultEditedBackAndForthStillLoads() throws {

@@ -11,72 +11,64 @@ import Testing
     /// consent comes into force, the pupil's fields are … sent again". A consent valid from a later day
     /// comes into force by the clock alone.
     @Test func aConsentValidFromALaterDaySendsThePupilsDataOnceItIsInForce() throws {
-        withKnownIssue(
-            "open bug: nothing re-sends a pupil's fields when a consent's valid_from is reached by the clock"
-        ) {
-            let pair = try PrivacyPair.inMemory()
-            let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Åsa")])
-            let caseID = try pupil.add(
-                "case",
-                on: pair.school,
-                ["category": .string("absence"), "plan": .string("Plan")]
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Åsa")])
+        let caseID = try pupil.add(
+            "case",
+            on: pair.school,
+            ["category": .string("absence"), "plan": .string("Plan")]
+        )
+        let summary = try pair.school.grantConsent(
+            ConsentRequest(
+                pupil: pupil.id,
+                scopes: ["identity", "sst_case"],
+                answers: ConsentAnswers(givenBy: pupil.custodians),
+                method: "written",
+                validFrom: CivilDate.day(2, after: PrivacyNodes.start)
             )
-            let summary = try pair.school.grantConsent(
-                ConsentRequest(
-                    pupil: pupil.id,
-                    scopes: ["identity", "sst_case"],
-                    answers: ConsentAnswers(givenBy: pupil.custodians),
-                    method: "written",
-                    validFrom: CivilDate.day(2, after: PrivacyNodes.start)
-                )
-            )
-            #expect(summary.status == "not yet valid")
-            try pair.syncToHub()
-            #expect(try pair.hub.record(entity: "case", record: caseID)?["plan"] == nil, "not before it is valid")
+        )
+        #expect(summary.status == "not yet valid")
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "case", record: caseID)?["plan"] == nil, "not before it is valid")
 
-            pair.advance(days: 3)
-            #expect(try pair.school.consentSummaries(pupil: pupil.id).map(\.status) == ["active"])
-            let export = try pair.syncToHub()
-            #expect(
-                try pair.hub.record(entity: "case", record: caseID)?["plan"]?.value == .string("Plan"),
-                "the consent is in force, yet the plan written before was not sent (\(export.changeSet.changes.count) sent)"
-            )
-            #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"]?.value == .string("Åsa"))
-        }
+        pair.advance(days: 3)
+        #expect(try pair.school.consentSummaries(pupil: pupil.id).map(\.status) == ["active"])
+        let export = try pair.syncToHub()
+        #expect(
+            try pair.hub.record(entity: "case", record: caseID)?["plan"]?.value == .string("Plan"),
+            "the consent is in force, yet the plan written before was not sent (\(export.changeSet.changes.count) sent)"
+        )
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"]?.value == .string("Åsa"))
     }
 
     /// DESIGN §5: "A pupil with protected identity never has identity or guardian contact fields synced,
     /// whatever the consent." Protection often comes after the pupil is known to the team.
     @Test func aPupilWhoGetsProtectedIdentityLaterHasNoIdentityLeftAtTheHub() throws {
-        withKnownIssue(
-            "open bug: protected identity set after sharing is not learnt by the hub, which keeps the identity"
-        ) {
-            let pair = try PrivacyPair.inMemory()
-            let pupil = try PrivacyPupil.write(
-                on: pair.school,
-                ["given_name": .string("Märta"), "family_name": .string("Åkesson")],
-                guardians: [["given_name": .string("Ingrid"), "phone": .string("070-123 45 67")]]
-            )
-            try pupil.grant(["identity", "sst_case"], on: pair.school)
-            let caseID = try pupil.add(
-                "case",
-                on: pair.school,
-                ["category": .string("behaviour"), "plan": .string("Plan")]
-            )
-            try pair.syncToHub()
-            #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"] != nil)
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(
+            on: pair.school,
+            ["given_name": .string("Märta"), "family_name": .string("Åkesson")],
+            guardians: [["given_name": .string("Ingrid"), "phone": .string("070-123 45 67")]]
+        )
+        try pupil.grant(["identity", "sst_case"], on: pair.school)
+        let caseID = try pupil.add(
+            "case",
+            on: pair.school,
+            ["category": .string("behaviour"), "plan": .string("Plan")]
+        )
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"] != nil)
 
-            try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
-            try pair.syncToHub()
-            try pair.hub.sweepConsents()
+        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
+        try pair.syncToHub()
+        try pair.hub.sweepConsents()
 
-            let name = try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value
-            let phone = try pair.hub.record(entity: "guardian", record: pupil.guardians[0])?["phone"]?.value
-            #expect(name == nil, "the hub still holds the protected pupil's family name: \(String(describing: name))")
-            #expect(phone == nil, "the hub still holds the guardian's phone: \(String(describing: phone))")
-            // The case can still be worked on under its record id.
-            #expect(try pair.hub.record(entity: "case", record: caseID)?["plan"]?.value == .string("Plan"))
-        }
+        let name = try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value
+        let phone = try pair.hub.record(entity: "guardian", record: pupil.guardians[0])?["phone"]?.value
+        #expect(name == nil, "the hub still holds the protected pupil's family name: \(String(describing: name))")
+        #expect(phone == nil, "the hub still holds the guardian's phone: \(String(describing: phone))")
+        // The case can still be worked on under its record id.
+        #expect(try pair.hub.record(entity: "case", record: caseID)?["plan"]?.value == .string("Plan"))
     }
 
     /// A set refused for a forbidden field leaves its values in neither the hub's database file nor its WAL.
@@ -108,25 +100,64 @@ import Testing
     /// A school's text that waits in a conflict at the hub was received under the consent too: a withdrawal
     /// must purge it, even after someone at the hub has edited the visible value since.
     @Test func withdrawalPurgesTheSchoolsTextThatWaitsInAConflictAtTheHub() throws {
-        withKnownIssue("open bug: the sweep does not purge the school's text kept as a conflict value at the hub") {
-            let pair = try PrivacyPair.files()
-            let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Björn")])
-            let consent = try pupil.grant(["sst_case"], on: pair.school)
-            let caseID = try pupil.add("case", on: pair.school, ["plan": .string("Första planen")])
-            try pair.syncToHub()
-            try pair.hub.set(entity: "case", record: caseID, values: ["plan": .string("Hubbens plan")])
-            try pair.school.set(entity: "case", record: caseID, values: ["plan": .string("CONFLICT-school-text")])
-            try pair.syncToHub()
-            try #require(try pair.hub.conflicts().contains { $0.record == caseID }, "a conflict at the hub")
-            try pair.hub.set(entity: "case", record: caseID, values: ["plan": .string("Hubbens andra plan")])
+        let pair = try PrivacyPair.files()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Björn")])
+        let consent = try pupil.grant(["sst_case"], on: pair.school)
+        let caseID = try pupil.add("case", on: pair.school, ["plan": .string("Första planen")])
+        try pair.syncToHub()
+        try pair.hub.set(entity: "case", record: caseID, values: ["plan": .string("Hubbens plan")])
+        try pair.school.set(entity: "case", record: caseID, values: ["plan": .string("CONFLICT-school-text")])
+        try pair.syncToHub()
+        try #require(try pair.hub.conflicts().contains { $0.record == caseID }, "a conflict at the hub")
+        try pair.hub.set(entity: "case", record: caseID, values: ["plan": .string("Hubbens andra plan")])
 
-            try pair.school.withdrawConsent(id: consent.id)
-            try pair.syncToHub()
+        try pair.school.withdrawConsent(id: consent.id)
+        try pair.syncToHub()
 
-            let left = try pair.hub.conflicts().filter { $0.record == caseID }.flatMap { [$0.current] + $0.others }
-            #expect(!left.contains { $0.value == .string("CONFLICT-school-text") }, "still at the hub: \(left)")
-            expectNoMarker(["CONFLICT-school-text"], in: try pair.databaseFiles("hub"))
-        }
+        let left = try pair.hub.conflicts().filter { $0.record == caseID }.flatMap { [$0.current] + $0.others }
+        #expect(!left.contains { $0.value == .string("CONFLICT-school-text") }, "still at the hub: \(left)")
+        expectNoMarker(["CONFLICT-school-text"], in: try pair.databaseFiles("hub"))
+    }
+
+    /// At the hub, a school's text that loses to the hub's own concurrent text stays marked as the school's
+    /// and the winner as the hub's: a withdrawal purges the school's value and never the hub's own writing.
+    @Test func withdrawalPurgesTheSchoolsLosingTextAndKeepsTheHubsOwn() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Björn")])
+        let consent = try pupil.grant(["sst_case"], on: pair.school)
+        let caseID = try pupil.add("case", on: pair.school, ["plan": .string("Första planen")])
+        try pair.syncToHub()
+        try pair.school.set(entity: "case", record: caseID, values: ["plan": .string("Skolans plan")])
+        pair.hubClock.advance(by: 60_000)  // the hub's edit is the later one and wins
+        try pair.hub.set(entity: "case", record: caseID, values: ["plan": .string("Hubbens plan")])
+        try pair.syncToHub()
+        let conflict = try #require(try pair.hub.conflicts().first { $0.record == caseID })
+        #expect(conflict.current.value == .string("Hubbens plan"))
+        #expect(conflict.others.map(\.value) == [.string("Skolans plan")])
+
+        try pair.school.withdrawConsent(id: consent.id)
+        try pair.syncToHub()
+
+        #expect(try pair.hub.record(entity: "case", record: caseID)?["plan"]?.value == .string("Hubbens plan"))
+        #expect(try pair.hub.conflicts().filter { $0.record == caseID }.isEmpty, "the school's text is purged")
+        #expect(try pair.hub.record(entity: "case", record: caseID)?["category"] == nil, "school fields purged")
+    }
+
+    /// A school that records protected identity after sharing gets the hub's purge receipt back.
+    @Test func theSchoolIsToldThatTheHubLetGoOfAProtectedPupilsIdentity() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
+        try pupil.grant(["identity"], on: pair.school)
+        try pair.syncToHub()
+        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
+        try pair.syncToHub()
+        try pair.syncToSchool()
+
+        let acknowledged = try pair.school.auditEntries().map(\.entry).filter { $0.kind == .purgeAcknowledged }
+        #expect(acknowledged.count == 1)
+        #expect(acknowledged.first?.fields.contains("pupil.family_name") == true)
+        #expect(acknowledged.first?.fields.contains("pupil.protected_identity") == false)
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["protected_identity"]?.value == .boolean(true))
     }
 
     /// The hub sends a school only that school's records (policy README) — also in an export file for a

@@ -89,6 +89,7 @@ struct PrivacyReferenceModel {
         let protected = pupils[pupil]?.protected ?? false
         switch entity {
         case "consent": return field != "pupil_view"
+        case "pupil" where field == "protected_identity": return hasConsent(pupil, scope: "identity", on: today)
         case "pupil", "guardian": return !protected && hasConsent(pupil, scope: "identity", on: today)
         case "absence": return hasConsent(pupil, scope: "absence", on: today)
         case "school_assessment": return hasConsent(pupil, scope: "school_assessment", on: today)
