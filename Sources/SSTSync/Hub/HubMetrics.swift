@@ -41,6 +41,30 @@ public struct HubMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts a request body read, by endpoint and content coding (`gzip`, `identity`).
+    func requestBody(endpoint: String, encoding: String) {
+        registry.makeCounter(
+            descriptor: Self.name(
+                "request_bodies",
+                "total",
+                "Request bodies read, by endpoint and content coding (gzip, identity)."
+            ),
+            labels: [("endpoint", endpoint), ("encoding", encoding)]
+        ).increment()
+    }
+
+    /// Counts an answer body sent, by endpoint and content coding (`gzip`, `identity`).
+    func responseBody(endpoint: String, encoding: String) {
+        registry.makeCounter(
+            descriptor: Self.name(
+                "response_bodies",
+                "total",
+                "Answer bodies sent, by endpoint and content coding (gzip, identity)."
+            ),
+            labels: [("endpoint", endpoint), ("encoding", encoding)]
+        ).increment()
+    }
+
     func changesReceived(_ count: Int, applied appliedCount: Int) {
         received.increment(by: Int64(count))
         applied.increment(by: Int64(appliedCount))

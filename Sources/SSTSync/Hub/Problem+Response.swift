@@ -14,10 +14,10 @@ extension Problem: HTTPResponseError {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(self)) ?? Data(#"{"status":500}"#.utf8)
-        return Response(
-            status: status,
-            headers: [.contentType: SyncProtocol.problemMediaType],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
-        )
+        var headers: HTTPFields = [.contentType: SyncProtocol.problemMediaType]
+        if statusCode == 415 {  // RFC 9110 §15.5.16: name the content codings the hub reads.
+            headers[.acceptEncoding] = ContentCoding.supported
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

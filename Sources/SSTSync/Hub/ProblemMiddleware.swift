@@ -88,14 +88,16 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension Problem {
-    /// A 413 for a request body over the limit.
-    static func bodyTooLarge(limit: Int?) -> Problem {
+    /// A 413 for a request body over the limit; `decompressed`: a gzip body that decompresses to more.
+    static func bodyTooLarge(limit: Int?, decompressed: Bool = false) -> Problem {
         Problem(
             status: 413,
             code: Codes.bodyTooLarge,
             title: "Request body too large",
-            detail: "the request body is larger than the hub accepts"
-                + (limit.map { " (\($0) bytes)" } ?? ""),
+            detail: (decompressed
+                ? "the gzip request body decompresses to more than the hub accepts"
+                : "the request body is larger than the hub accepts")
+                + (limit.map { " (\($0) bytes)" } ?? "") + ". Nothing was applied",
             remedy: "Push smaller batches (`--batch-size`); the handshake announces the limit (maxBodyBytes)."
         )
     }

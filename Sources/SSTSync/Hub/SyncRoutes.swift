@@ -19,7 +19,7 @@ public enum SyncRoutes {
             .add(middleware: ClientCertificateMiddleware(authenticator: authenticator, metrics: service.metrics))
         v1.post("handshake") { request, context in
             let peer = try context.requirePeer()
-            let body = try await collect(request, limit: service.configuration.maxBodyBytes)
+            let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
             let handshake: HandshakeRequest
             do {
                 handshake = try JSONDecoder().decode(HandshakeRequest.self, from: body)
@@ -27,13 +27,13 @@ public enum SyncRoutes {
                 throw Problem.malformed("the handshake body is not a handshake request: \(error)")
             }
             let answer = try await Blocking.run { () throws(Problem) in try service.handshake(handshake, from: peer) }
-            return try json(answer)
+            return try await json(answer, answering: request, metrics: service.metrics)
         }
         v1.post("push") { request, context in
             let peer = try context.requirePeer()
-            let body = try await collect(request, limit: service.configuration.maxBodyBytes)
+            let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
             let answer = try await Blocking.run { () throws(Problem) in try service.push(body, from: peer) }
-            return try json(answer)
+            return try await json(answer, answering: request, metrics: service.metrics)
         }
         v1.get("pull") { request, context in
             let peer = try context.requirePeer()
@@ -42,7 +42,7 @@ public enum SyncRoutes {
             let answer = try await Blocking.run { () throws(Problem) in
                 try service.pull(since: since, limit: limit, for: peer)
             }
-            return try json(answer)
+            return try await json(answer, answering: request, metrics: service.metrics)
         }
         return router
     }
@@ -61,27 +61,31 @@ public enum SyncRoutes {
         }
     }
 
-    /// The request body, refused with a 413 problem when it is (or says it is) larger than `limit`, and with a
-    /// 415 when it is compressed (this hub reads identity bodies only).
-    static func collect(_ request: Request, limit: Int) async throws -> Data {
-        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
-            throw Problem(
-                status: 415,
-                code: Problem.Codes.malformedRequest,
-                title: "Unsupported content encoding",
-                detail: "the request body is \(encoding)-encoded; this hub reads uncompressed bodies only",
-                remedy: "Send the body without Content-Encoding."
-            )
-        }
+    /// The request body as the JSON it carries: uncompressed, or gzip (`Content-Encoding: gzip`) decompressed.
+    ///
+    /// Refused with a 413 problem when the body is (or says it is) larger than `limit`, or decompresses to more
+    /// than `limit`; with a 400 when a gzip body cannot be decompressed; with a 415 in any other coding.
+    static func collect(_ request: Request, limit: Int, metrics: HubMetrics) async throws -> Data {
+        let coding = try ContentCoding.ofRequest(request.headers[.contentEncoding])
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw Problem.bodyTooLarge(limit: limit)
         }
+        let body: Data
         do {
             let buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
+            body = Data(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
             throw Problem.bodyTooLarge(limit: limit)
         }
+        // Off the cooperative threads: inflating up to `limit` (16 MiB by default) takes a while.
+        let decoded = try await Blocking.run { () throws(Problem) in
+            try ContentCoding.decode(body, coding, limit: limit)
+        }
+        metrics.requestBody(
+            endpoint: ProblemMiddleware<SyncRequestContext>.endpoint(request.uri.path),
+            encoding: coding.rawValue
+        )
+        return decoded
     }
 
     static func integer(_ request: Request, _ name: String) throws(Problem) -> Int64? {
@@ -94,12 +98,41 @@ public enum SyncRoutes {
 
     /// A JSON response with sorted keys.
     static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
+        Response(
             status: .ok,
             headers: [.contentType: SyncProtocol.jsonMediaType],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value)))
         )
+    }
+
+    /// A JSON answer to a `/v1` request: gzip-compressed when the request's `Accept-Encoding` takes gzip,
+    /// uncompressed otherwise, and counted by coding.
+    static func json(
+        _ value: some Encodable,
+        answering request: Request,
+        metrics: HubMetrics
+    ) async throws -> Response {
+        var body = try encode(value)
+        var headers: HTTPFields = [.contentType: SyncProtocol.jsonMediaType, .vary: "Accept-Encoding"]
+        var coding = ContentCoding.identity
+        let uncompressed = body
+        if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
+            let compressed = await Blocking.run({ try? GzipCodec.compress(uncompressed) })
+        {
+            body = compressed
+            headers[.contentEncoding] = ContentCoding.gzip.rawValue
+            coding = .gzip
+        }
+        metrics.responseBody(
+            endpoint: ProblemMiddleware<SyncRequestContext>.endpoint(request.uri.path),
+            encoding: coding.rawValue
+        )
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(value)
     }
 }

@@ -3,11 +3,13 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import NIOSSL
 import SSTCore
 
 /// The node's transport to the hub over HTTPS with mutual TLS (AsyncHTTPClient): its certificate as client
-/// certificate, only the district CA trusted, a deadline on every request.
+/// certificate, only the district CA trusted, a deadline on every request. Push bodies go gzip-compressed
+/// (unless ``Configuration/gzipRequestBodies`` is off), and every request accepts a gzip answer.
 public struct HTTPSyncTransport: SyncTransport {
     /// Connection and request limits.
     public struct Configuration: Sendable {
@@ -17,19 +19,23 @@ public struct HTTPSyncTransport: SyncTransport {
         public var connectTimeout: Duration
         /// Time for a whole request, from sending to the last byte of the answer.
         public var requestTimeout: Duration
-        /// The largest answer accepted, in bytes.
+        /// The largest answer accepted, in bytes (after decompression).
         public var maxResponseBytes: Int
+        /// Whether push bodies are sent gzip-compressed (`Content-Encoding: gzip`).
+        public var gzipRequestBodies: Bool
 
         public init(
             hubURL: String,
             connectTimeout: Duration = .seconds(10),
             requestTimeout: Duration = .seconds(120),
-            maxResponseBytes: Int = 256 * 1024 * 1024
+            maxResponseBytes: Int = 256 * 1024 * 1024,
+            gzipRequestBodies: Bool = true
         ) {
             self.hubURL = hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.maxResponseBytes = maxResponseBytes
+            self.gzipRequestBodies = gzipRequestBodies
         }
     }
 
@@ -43,7 +49,8 @@ public struct HTTPSyncTransport: SyncTransport {
         self.logger = logger
     }
 
-    /// Runs `body` with a transport on a new HTTP client, shut down when `body` returns.
+    /// Runs `body` with a transport on a new HTTP client, shut down when `body` returns. The client decompresses
+    /// gzip answers, up to ``Configuration/maxResponseBytes``.
     public static func withTransport<T>(
         configuration: Configuration,
         tls: TLSConfiguration,
@@ -56,6 +63,7 @@ public struct HTTPSyncTransport: SyncTransport {
             timeout: .init(connect: .nanoseconds(configuration.connectTimeout.nanoseconds))
         )
         clientConfiguration.httpVersion = .http1Only
+        clientConfiguration.decompression = .enabled(limit: .size(configuration.maxResponseBytes))
         return try await HTTPClient.withHTTPClient(configuration: clientConfiguration, backgroundActivityLogger: logger)
         {
             client in
@@ -74,26 +82,48 @@ public struct HTTPSyncTransport: SyncTransport {
         } catch {
             throw SyncFailure(.local, "cannot encode the change set: \(error)", remedy: "Report this as a bug.")
         }
-        return try await send(.POST, SyncProtocol.pushPath, body: body)
+        guard configuration.gzipRequestBodies else {
+            return try await send(.POST, SyncProtocol.pushPath, body: body)
+        }
+        let compressed: Data
+        do {
+            compressed = try GzipCodec.compress(body)
+        } catch {
+            logger.warning("cannot gzip the push body; sending it uncompressed", metadata: ["error": "\(error)"])
+            return try await send(.POST, SyncProtocol.pushPath, body: body)
+        }
+        do throws(SyncFailure) {
+            return try await send(.POST, SyncProtocol.pushPath, body: compressed, encoding: "gzip")
+        } catch let failure where failure.problem?.statusCode == 415 {
+            // A hub of an earlier version reads uncompressed bodies only; nothing was applied.
+            logger.notice("the hub does not read gzip bodies; pushing uncompressed")
+            return try await send(.POST, SyncProtocol.pushPath, body: body)
+        }
     }
 
     public func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
         try await send(.GET, "\(SyncProtocol.pullPath)?since=\(since)&limit=\(limit)", body: nil)
     }
 
+    /// Sends a request (`body` in the content coding `encoding`, if any) and reads the answer.
     private func send<Answer: Decodable>(
         _ method: HTTPMethod,
         _ path: String,
-        body: Data?
+        body: Data?,
+        encoding: String? = nil
     ) async throws(SyncFailure)
         -> Answer
     {
         var request = HTTPClientRequest(url: configuration.hubURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: SyncProtocol.jsonMediaType)
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: "sst-sync/\(SyncProtocol.version)")
         if let body {
             request.headers.add(name: "Content-Type", value: SyncProtocol.jsonMediaType)
+            if let encoding {
+                request.headers.add(name: "Content-Encoding", value: encoding)
+            }
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let status: Int
@@ -109,7 +139,19 @@ public struct HTTPSyncTransport: SyncTransport {
         } catch {
             throw Self.failure(error, url: configuration.hubURL)
         }
-        let data = Data(bytes.readableBytesView)
+        var data = Data(bytes.readableBytesView)
+        if GzipCodec.isGzip(data) {
+            // Still compressed: the HTTP client was made without decompression (JSON never starts so).
+            do {
+                data = try GzipCodec.decompress(data, limit: configuration.maxResponseBytes)
+            } catch {
+                throw SyncFailure(
+                    .protocolError,
+                    "the hub's gzip answer to \(path) cannot be read: \(error)",
+                    remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+                )
+            }
+        }
         guard (200..<300).contains(status) else {
             if let problem = try? JSONDecoder().decode(Problem.self, from: data) {
                 throw SyncFailure(problem: problem)
@@ -155,6 +197,14 @@ public struct HTTPSyncTransport: SyncTransport {
         }
         if let error = error as? HTTPClientError, error == .cancelled {
             return SyncFailure(.cancelled, "the request to \(url) was cancelled", remedy: "Sync again.")
+        }
+        if error is NIOHTTPDecompression.DecompressionError || error is NIOHTTPDecompression.ExtraDecompressionError {
+            return SyncFailure(
+                .protocolError,
+                "the hub's gzip answer cannot be read: \(error)",
+                remedy: "An answer over the node's limit, or a corrupt one: check the --hub URL, and run the same SST "
+                    + "Sync version on the node and the hub."
+            )
         }
         return SyncFailure(
             .unreachable,

@@ -17,7 +17,11 @@ extension NodeSynchronizer {
     ) async throws -> T {
         let tls = try settings.tls.clientConfiguration(verifyHostname: true)
         return try await HTTPSyncTransport.withTransport(
-            configuration: HTTPSyncTransport.Configuration(hubURL: settings.hubURL, connectTimeout: connectTimeout),
+            configuration: HTTPSyncTransport.Configuration(
+                hubURL: settings.hubURL,
+                connectTimeout: connectTimeout,
+                gzipRequestBodies: settings.gzipRequestBodies
+            ),
             tls: tls,
             logger: logger
         ) { transport in

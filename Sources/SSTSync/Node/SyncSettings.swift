@@ -12,21 +12,40 @@ public struct SyncSettings: Codable, Hashable, Sendable {
     public var tls: TLSFiles
     /// Field changes per batch; `nil` for the default.
     public var batchSize: Int?
+    /// Whether push bodies are sent gzip-compressed (`Content-Encoding: gzip`); on unless the file says
+    /// `"gzipRequestBodies": false`. Answers are accepted gzip-compressed either way.
+    public var gzipRequestBodies: Bool
 
-    public init(hubURL: String, tls: TLSFiles, batchSize: Int? = nil) {
+    public init(hubURL: String, tls: TLSFiles, batchSize: Int? = nil, gzipRequestBodies: Bool = true) {
         self.hubURL = hubURL
         self.tls = tls
         self.batchSize = batchSize
+        self.gzipRequestBodies = gzipRequestBodies
     }
 
-    /// The settings with each given value replacing the stored one; throws naming what is still missing.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        hubURL = try container.decode(String.self, forKey: .hubURL)
+        tls = try container.decode(TLSFiles.self, forKey: .tls)
+        batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize)
+        // Files written before gzip bodies have no such member: on by default.
+        gzipRequestBodies = try container.decodeIfPresent(Bool.self, forKey: .gzipRequestBodies) ?? true
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case hubURL, tls, batchSize, gzipRequestBodies
+    }
+
+    /// The settings with each given value replacing the stored one (`nil`: keep it); throws naming what is still
+    /// missing.
     public static func resolve(
         stored: SyncSettings?,
         hubURL: String?,
         certificate: String?,
         key: String?,
         ca: String?,
-        batchSize: Int?
+        batchSize: Int?,
+        gzipRequestBodies: Bool? = nil
     ) throws -> SyncSettings {
         let values = [
             ("--hub", hubURL ?? stored?.hubURL), ("--cert", certificate.map(absolute) ?? stored?.tls.certificate),
@@ -47,7 +66,8 @@ public struct SyncSettings: Codable, Hashable, Sendable {
         return SyncSettings(
             hubURL: url,
             tls: TLSFiles(certificate: cert, key: key, ca: ca),
-            batchSize: batchSize ?? stored?.batchSize
+            batchSize: batchSize ?? stored?.batchSize,
+            gzipRequestBodies: gzipRequestBodies ?? stored?.gzipRequestBodies ?? true
         )
     }
 

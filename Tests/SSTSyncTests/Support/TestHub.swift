@@ -41,13 +41,15 @@ struct TestNode: Sendable {
         batchSize: Int = SyncProtocol.defaultBatchSize,
         maxAttempts: Int = 2,
         connectTimeout: Duration = .seconds(2),
+        gzipRequestBodies: Bool = true,
         _ body: (NodeSynchronizer) async throws -> T
     ) async throws -> T {
         try await HTTPSyncTransport.withTransport(
             configuration: .init(
                 hubURL: "https://127.0.0.1:\(port)",
                 connectTimeout: connectTimeout,
-                requestTimeout: .seconds(20)
+                requestTimeout: .seconds(20),
+                gzipRequestBodies: gzipRequestBodies
             ),
             tls: try tls.clientConfiguration(verifyHostname: true),
             logger: quietLogger
@@ -71,8 +73,14 @@ struct TestNode: Sendable {
 
     /// Syncs once with the hub at `port`.
     @discardableResult
-    func sync(port: Int, batchSize: Int = SyncProtocol.defaultBatchSize) async throws -> SyncReport {
-        try await withSynchronizer(port: port, batchSize: batchSize) { try await $0.sync() }
+    func sync(
+        port: Int,
+        batchSize: Int = SyncProtocol.defaultBatchSize,
+        gzipRequestBodies: Bool = true
+    ) async throws -> SyncReport {
+        try await withSynchronizer(port: port, batchSize: batchSize, gzipRequestBodies: gzipRequestBodies) {
+            try await $0.sync()
+        }
     }
 }
 
@@ -116,6 +124,36 @@ func withHub<T: Sendable>(
             throw error
         }
     }
+}
+
+/// The value of the counter `name` with exactly `labels` in the hub's `/metrics`, or 0 when it has not been counted.
+func hubCounter(port: Int, _ name: String, _ labels: [String: String]) async throws -> Double {
+    var tls = TLSConfiguration.makeClientConfiguration()
+    tls.certificateVerification = .none  // /metrics is open; this only reads the counters.
+    let text = try await withRawClient(tls: tls) { client in
+        let response = try await client.execute(
+            HTTPClientRequest(url: "https://127.0.0.1:\(port)/metrics"),
+            timeout: .seconds(5)
+        )
+        return String(buffer: try await response.body.collect(upTo: 1 << 20))
+    }
+    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
+        guard let close = line.firstIndex(of: "}"),
+            let value = Double(line[close...].dropFirst().trimmingCharacters(in: .whitespaces))
+        else {
+            continue
+        }
+        let pairs = line[line.index(after: line.firstIndex(of: "{")!)..<close].split(separator: ",")
+        let found = Dictionary(
+            pairs.map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), String(parts.count > 1 ? parts[1] : "").trimmingCharacters(in: ["\""]))
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        if found == labels { return value }
+    }
+    return 0
 }
 
 /// A raw HTTPS client with `tls` (or no client certificate at all), for requests the node client never sends.
