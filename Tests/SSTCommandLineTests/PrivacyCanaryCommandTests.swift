@@ -10,72 +10,8 @@ import Testing
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)
             let hub = try Node.hub("hub-sodermalm", in: scratch)
-            var forbidden: [String] = []
-            func canary(_ field: String, _ name: String) -> String {
-                forbidden.append("CANARY-\(name)")
-                return "\(field)=Får ej lämna skolan CANARY-\(name)"
-            }
-            let pupil = ["personnummer=20160315-2386", "grade=4", "school=\(ekbacken)", "stadsdel=\(sodermalm)"]
-
-            // Åsa: no consent. Everything of hers stays at the school.
-            let asa = newRecordID()
-            try school.set("pupil", asa, pupil + [canary("given_name", "A-given"), canary("family_name", "A-family")])
-            try school.set(
-                "guardian",
-                newRecordID(),
-                ["pupil_id=\(asa)", "has_custody=true", canary("given_name", "A-guardian"), canary("phone", "A-phone")]
-            )
-            try school.set("health_note", newRecordID(), ["pupil_id=\(asa)", canary("text", "A-health")])
-            try school.set("school_assessment", newRecordID(), ["pupil_id=\(asa)", canary("summary", "A-summary")])
-            let asaCase = newRecordID()
-            try school.set("case", asaCase, ["pupil_id=\(asa)", "category=absence", canary("plan", "A-plan")])
-            try school.set("meeting", newRecordID(), ["case_id=\(asaCase)", canary("notes", "A-meeting")])
-
-            // Björn, 13: consent to everything; his health note and his own view never cross.
-            let bjorn = newRecordID()
-            let bjornGuardians = [newRecordID(), newRecordID()]
-            try school.set("pupil", bjorn, ["personnummer=20130101-0000", "given_name=ALLOWED-B-given", "grade=7"])
-            for (guardian, name) in zip(bjornGuardians, ["Märta", "Östen"]) {
-                try school.set("guardian", guardian, ["pupil_id=\(bjorn)", "given_name=\(name)", "has_custody=true"])
-            }
-            forbidden.append("CANARY-B-view")
-            try school.grantConsent(
-                pupil: bjorn,
-                scopes: "identity,absence,school_assessment,sst_case,social_support_flag",
-                givenBy: bjornGuardians,
-                ["--pupil-view", "Jag vill ha hjälp CANARY-B-view"]
-            )
-            try school.set("health_note", newRecordID(), ["pupil_id=\(bjorn)", canary("text", "B-health")])
-            let bjornCase = newRecordID()
-            try school.set("case", bjornCase, ["pupil_id=\(bjorn)", "category=absence", "plan=ALLOWED-B-plan"])
-
-            // Märta, protected identity, with consent and a report of concern: no identity crosses.
-            let marta = newRecordID()
-            let martaGuardian = newRecordID()
-            try school.set(
-                "pupil",
-                marta,
-                pupil + ["protected_identity=true", canary("given_name", "C-given"), canary("class_name", "C-class")]
-            )
-            try school.set(
-                "guardian",
-                martaGuardian,
-                ["pupil_id=\(marta)", "has_custody=true", canary("phone", "C-phone"), canary("email", "C-email")]
-            )
-            try school.grantConsent(pupil: marta, scopes: "identity,sst_case", givenBy: [martaGuardian])
-            try school.set("case", newRecordID(), ["pupil_id=\(marta)", "category=behaviour", "plan=ALLOWED-C-plan"])
-            try school.set("concern_report", newRecordID(), ["pupil_id=\(marta)", "concern=ALLOWED-C-concern"])
-
-            // Göran: no consent, a report of concern (legal duty): identity and concern only.
-            let goran = newRecordID()
-            try school.set("pupil", goran, pupil + ["given_name=ALLOWED-D-given"])
-            try school.set("concern_report", newRecordID(), ["pupil_id=\(goran)", "concern=ALLOWED-D-concern"])
-            try school.set(
-                "case",
-                newRecordID(),
-                ["pupil_id=\(goran)", "category=behaviour", canary("plan", "D-plan")]
-            )
-
+            let scenario = try CanaryScenario.write(on: school)
+            let (forbidden, bjorn, bjornCase) = (scenario.forbidden, scenario.bjorn, scenario.bjornCase)
             let toHub = scratch.appendingPathComponent("till-hubben.json")
             let exported = try school.export(for: "social", to: toHub)
             #expect(exported.out.contains("Withheld by the privacy policy"), "\(exported)")
@@ -99,10 +35,7 @@ import Testing
 
             // And the other way round: what may cross did arrive.
             let hubBytes = hubFiles.map(\.bytes).reduce(Data(), +)
-            for allowed in [
-                "ALLOWED-B-given", "ALLOWED-B-plan", "ALLOWED-C-plan", "ALLOWED-C-concern", "ALLOWED-D-given",
-                "ALLOWED-D-concern",
-            ] {
+            for allowed in CanaryScenario.allowed {
                 #expect(markerOccurs(allowed, in: fileBytes), "\(allowed) is missing from the export file")
                 #expect(markerOccurs(allowed, in: hubBytes), "\(allowed) is missing from the hub's database")
             }

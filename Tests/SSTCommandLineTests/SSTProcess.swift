@@ -75,6 +75,17 @@ final class SSTRun {
         _ = kill(process.processIdentifier, SIGKILL)
     }
 
+    /// Sends SIGTERM: a server shuts down gracefully.
+    func terminate() {
+        _ = kill(process.processIdentifier, SIGTERM)
+    }
+
+    /// What the process has written so far: standard output, then standard error (where logs go).
+    func outputSoFar() -> String {
+        [outURL, errURL].map { String(decoding: (try? Data(contentsOf: $0)) ?? Data(), as: UTF8.self) }
+            .joined(separator: "\n")
+    }
+
     /// Waits for the process to end; kills it and throws after `timeout` seconds.
     func wait(timeout: Double = 120) throws -> SSTResult {
         if finished.wait(timeout: .now() + timeout) == .timedOut {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SSTCore
+import SSTPrivacy
 import SSTStore
 
 /// The hub's side of the sync protocol without HTTP: what each `/v1` endpoint does for a peer whose
@@ -51,7 +52,7 @@ public struct HubService: Sendable {
 
     /// Checks the node's protocol version, policy and clock, and tells it where its pushes resume.
     public func handshake(_ request: HandshakeRequest, from peer: PeerIdentity) throws(Problem) -> HandshakeResponse {
-        let hash = store.syncPolicyHash
+        let hash = store.policy.hash
         guard request.protocolVersion == SyncProtocol.version else {
             throw Problem(
                 status: 400,

@@ -1,4 +1,5 @@
 import SSTCore
+import SSTPrivacy
 import SSTStore
 
 extension NodeSynchronizer {
@@ -58,7 +59,7 @@ extension NodeSynchronizer {
             progress(SyncProgress(phase: .handshake))
             let sentAt = physicalClock.milliseconds()
             let request = HandshakeRequest(
-                policyHash: store.syncPolicyHash,
+                policyHash: store.policy.hash,
                 nodeTime: sentAt,
                 lastSequence: try local { try store.lastSequence() }
             )
