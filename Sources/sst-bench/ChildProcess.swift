@@ -70,31 +70,101 @@ enum ChildProcess {
         reporter: Reporter,
         reportPath: String
     ) throws -> Result {
-        let run: Result
+        try startMeasured(
+            executable,
+            arguments,
+            outputPath: outputPath,
+            reporter: reporter,
+            reportPath: reportPath
+        ).finish()
+    }
+
+    /// A program started through a reporter and not waited for yet.
+    struct Measured {
+        let started: Started
+        let reportPath: String
+
+        /// The program itself (the reporter's child), once the reporter has started it.
+        var program: pid_t? { ChildProcess.children(of: started.pid).first }
+
+        /// Waits for the reporter, and so the program, to end; the result carries the program's peak memory.
+        func finish() -> Result {
+            let run = started.wait()
+            let report = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
+            let kilobytes = report.split(whereSeparator: \.isNewline).last.flatMap { Int($0) }
+            return Result(seconds: run.seconds, peakResidentBytes: kilobytes.map { $0 * 1024 }, status: run.status)
+        }
+    }
+
+    /// Starts `executable` with `arguments` through `reporter` and returns at once; standard output goes to
+    /// `outputPath`, standard error to `errorPath` (or /dev/null).
+    static func startMeasured(
+        _ executable: String,
+        _ arguments: [String],
+        outputPath: String,
+        errorPath: String? = nil,
+        reporter: Reporter,
+        reportPath: String
+    ) throws -> Measured {
+        try? FileManager.default.removeItem(atPath: reportPath)
+        let started: Started
         switch reporter {
         case .gnuTime:
-            run = try self.run(
+            started = try start(
                 "/usr/bin/time",
                 ["-f", "%M", "-o", reportPath, executable] + arguments,
-                outputPath: outputPath
+                outputPath: outputPath,
+                errorPath: errorPath
             )
         case .python(let python):
-            run = try self.run(python, ["-c", pythonReporter, reportPath, outputPath, executable] + arguments)
+            started = try start(
+                python,
+                ["-c", pythonReporter, reportPath, outputPath, executable] + arguments,
+                errorPath: errorPath
+            )
         }
-        let report = (try? String(contentsOfFile: reportPath, encoding: .utf8)) ?? ""
-        let kilobytes = report.split(whereSeparator: \.isNewline).last.flatMap { Int($0) }
-        return Result(seconds: run.seconds, peakResidentBytes: kilobytes.map { $0 * 1024 }, status: run.status)
+        return Measured(started: started, reportPath: reportPath)
     }
 
     /// Runs `executable` with `arguments` and waits for it; standard output goes to `outputPath` (or
     /// /dev/null), standard error to /dev/null. The peak memory of this result is not the program's.
     static func run(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws -> Result {
+        try start(executable, arguments, outputPath: outputPath).wait()
+    }
+
+    /// A program started and not waited for yet.
+    struct Started {
+        let pid: pid_t
+        let start: Double
+
+        /// Waits for the program to end.
+        func wait() -> Result {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return Result(seconds: Measure.now() - start, peakResidentBytes: nil, status: status)
+        }
+
+        /// True once the program has ended (it is then reaped: call no other wait).
+        func hasEnded() -> Bool {
+            var status: Int32 = 0
+            return waitpid(pid, &status, WNOHANG) == pid
+        }
+    }
+
+    /// Starts `executable` with `arguments` and returns at once; standard output goes to `outputPath` and
+    /// standard error to `errorPath` (each /dev/null when not given).
+    static func start(
+        _ executable: String,
+        _ arguments: [String],
+        outputPath: String? = nil,
+        errorPath: String? = nil
+    ) throws -> Started {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid = pid_t()
@@ -103,8 +173,22 @@ enum ChildProcess {
         guard spawned == 0 else {
             throw BenchError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return Result(seconds: Measure.now() - start, peakResidentBytes: nil, status: status)
+        return Started(pid: pid, start: start)
+    }
+
+    /// The children of a running process (Linux: /proc/PID/task/PID/children).
+    static func children(of pid: pid_t) -> [pid_t] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// A running process's peak resident set size so far, from `VmHWM` in /proc/PID/status (Linux). Unlike
+    /// `ru_maxrss` it starts afresh at `exec`, so it is the program's own.
+    static func peakResidentBytes(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
+        return kilobytes * 1024
     }
 }

@@ -4,12 +4,12 @@ import Foundation
 /// `sst-bench`: the performance figures of issue 5, each as a ratio against a baseline measured in the
 /// same run (the machines are shared and noisy), reported as medians of several runs.
 @main
-struct SSTBench: ParsableCommand {
+struct SSTBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sst-bench",
         abstract: "Measure SST Sync against baselines run in the same process, and print medians.",
         discussion: """
-            Run it from a release build: swift run -c release sst-bench (B7 also needs the release `sst`: \
+            Run it from a release build: swift run -c release sst-bench (B4 and B7 also need the release `sst`: \
             swift build -c release --product sst). B5 runs Tools/bench-pycrdt.py with python3 (pip install \
             pycrdt). A row is one field value with its stamp. See BENCHMARKS.md.
             """
@@ -24,7 +24,7 @@ struct SSTBench: ParsableCommand {
     @Flag(help: "Tiny sizes, for CI: checks that every figure runs, in seconds even in a debug build.")
     var tiny = false
 
-    @Option(help: "Only these figures, comma-separated (B1,B5,B6,B7).")
+    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,X2; B1 includes X1).")
     var only: String?
 
     @Option(help: "B1: field changes in the applied change set. (default: 100000)")
@@ -50,7 +50,33 @@ struct SSTBench: ParsableCommand {
     @Option(help: "B5: field changes per pushed change set. (default: 500)")
     var wireBatch: Int?
 
-    @Option(help: ArgumentHelp("B7: the sst executable. (default: beside sst-bench)", valueName: "path"))
+    @Option(help: "B2: field changes pending on the node that catches up with the hub. (default: 100000)")
+    var catchUpChanges: Int?
+
+    @Option(help: "B2, B4: field changes per pushed batch. (default: 500)")
+    var syncBatch: Int?
+
+    @Option(help: "B3: school nodes pushing at once. (default: 200)")
+    var fanInNodes: Int?
+
+    @Option(help: "B3: field changes each node pushes. (default: 500)")
+    var fanInChanges: Int?
+
+    @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
+    var memoryChanges: Int?
+
+    @Option(help: "B4: runs of the catch-up (each also runs a tenth of it). (default: --runs, at most 3)")
+    var memoryRuns: Int?
+
+    @Flag(
+        help: """
+            B2–B4: send the pupils' consents in the catch-up, each just before its pupil's data, instead of \
+            having them at the hub beforehand.
+            """
+    )
+    var consentsPending = false
+
+    @Option(help: ArgumentHelp("B4, B7: the sst executable. (default: beside sst-bench)", valueName: "path"))
     var sst: String?
 
     @Option(help: "B5: the Python interpreter that runs Tools/bench-pycrdt.py.")
@@ -67,11 +93,21 @@ struct SSTBench: ParsableCommand {
     @Flag(help: "Keep the benchmark's stores afterwards.")
     var keep = false
 
+    @Flag(
+        help: """
+            Only make B4's hub and node (with --memory-changes pending) under --scratch, keep them, and print \
+            the sst commands that run the catch-up, for a profiler.
+            """
+    )
+    var prepareOnly = false
+
     func validate() throws {
         for (name, value) in [
             ("--runs", runs), ("--changes", changes), ("--growth-changes", growthChanges),
             ("--command-rows", commandRows), ("--wire-changes", wireChanges), ("--wire-batch", wireBatch),
-            ("--max-rows", maxRows),
+            ("--max-rows", maxRows), ("--catch-up-changes", catchUpChanges), ("--sync-batch", syncBatch),
+            ("--fan-in-nodes", fanInNodes), ("--fan-in-changes", fanInChanges), ("--memory-changes", memoryChanges),
+            ("--memory-runs", memoryRuns),
         ]
         where value.map({ $0 < 1 }) ?? false {
             throw ValidationError("\(name) must be at least 1.")
@@ -81,11 +117,29 @@ struct SSTBench: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let sizes = resolvedSizes()
         let runs = self.runs ?? 5
-        let selected = Set((only ?? "B1,B5,B6,B7").uppercased().split(separator: ",").map(String.init))
-        let scratch = try Scratch(under: self.scratch, keep: keep)
+        let selected = Set(
+            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7").uppercased().split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        )
+        let scratch = try Scratch(under: self.scratch, keep: keep || prepareOnly)
+        if prepareOnly {
+            print(
+                try MemoryFigure(
+                    district: try District(scratch: scratch),
+                    scratch: scratch,
+                    runs: 1,
+                    changes: sizes.memoryChanges,
+                    batch: sizes.syncBatch,
+                    sst: sst ?? CommandFigures.defaultBinary(),
+                    consentsPending: consentsPending
+                ).prepareOnly(),
+                terminator: ""
+            )
+            return
+        }
         var figures: [Figure] = []
         var settings = "baselines: raw SQLite C API on databases made by Store.create (same schema)"
         #if DEBUG
@@ -98,12 +152,54 @@ struct SSTBench: ParsableCommand {
             figures += apply.figures
             settings += "; baseline connection: \(apply.settings)"
         }
-        let needsSync = "not measured: needs sync (issue 4)"
-        figures += [
-            .notMeasured("B2", "catch-up over HTTPS loopback, 100k changes", target: "≥ 0.5 of B1", because: needsSync),
-            .notMeasured("B3", "fan-in: 200 nodes × 500 changes", target: "all applied, 0 errors", because: needsSync),
-            .notMeasured("B4", "peak RSS in a 1M-change catch-up", target: "≤ 256 MB", because: needsSync),
-        ]
+        let district = try selected.isDisjoint(with: ["B2", "X2", "B3", "B4"]) ? nil : District(scratch: scratch)
+        if let district, selected.contains("B2") {
+            progress("B2: catch-up of \(sizes.catchUpChanges) changes over HTTPS, \(runs) runs")
+            figures += try await CatchUpFigure(
+                district: district,
+                scratch: scratch,
+                runs: runs,
+                changes: sizes.catchUpChanges,
+                batch: sizes.syncBatch,
+                consentsPending: consentsPending
+            ).measure()
+        }
+        if let district, selected.contains("X2") {
+            progress("X2: the same catch-up in process, without HTTP, \(runs) runs")
+            figures += try PipelineFigure(
+                district: district,
+                scratch: scratch,
+                runs: runs,
+                changes: sizes.catchUpChanges,
+                batch: sizes.syncBatch,
+                consentsPending: consentsPending
+            ).measure()
+        }
+        if let district, selected.contains("B3") {
+            progress("B3: \(sizes.fanInNodes) nodes × \(sizes.fanInChanges) changes pushed at once, \(runs) runs")
+            figures += try await FanInFigure(
+                district: district,
+                scratch: scratch,
+                runs: runs,
+                nodes: sizes.fanInNodes,
+                changes: sizes.fanInChanges
+            ).measure()
+        }
+        if let district, selected.contains("B4") {
+            let memoryRuns = self.memoryRuns ?? min(runs, 3)
+            progress(
+                "B4: peak memory of sst hub serve and sst sync, \(sizes.memoryChanges) changes, \(memoryRuns) runs"
+            )
+            figures += try MemoryFigure(
+                district: district,
+                scratch: scratch,
+                runs: memoryRuns,
+                changes: sizes.memoryChanges,
+                batch: sizes.syncBatch,
+                sst: sst ?? CommandFigures.defaultBinary(),
+                consentsPending: consentsPending
+            ).measure()
+        }
         if selected.contains("B5") {
             progress("B5: \(sizes.wireChanges) changes on the wire, and pycrdt")
             figures += try WireFigure(
@@ -146,6 +242,11 @@ struct SSTBench: ParsableCommand {
         if let commandRows { sizes.commandRows = commandRows }
         if let wireChanges { sizes.wireChanges = wireChanges }
         if let wireBatch { sizes.wireBatch = wireBatch }
+        if let catchUpChanges { sizes.catchUpChanges = catchUpChanges }
+        if let syncBatch { sizes.syncBatch = syncBatch }
+        if let fanInNodes { sizes.fanInNodes = fanInNodes }
+        if let fanInChanges { sizes.fanInChanges = fanInChanges }
+        if let memoryChanges { sizes.memoryChanges = memoryChanges }
         return sizes.capped(maxRows: maxRows)
     }
 

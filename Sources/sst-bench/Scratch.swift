@@ -55,10 +55,15 @@ final class Scratch {
 }
 
 extension Store {
-    /// Applies `changes` as consecutive change sets of at most `chunk` changes from ``Workload/origin``,
+    /// Applies `changes` as consecutive change sets of at most `chunk` changes from `origin` (a school node),
     /// starting after the origin's sequence number `since`; returns the last sequence number sent.
     @discardableResult
-    func applyInChunks(_ changes: [FieldChange], since: Int64, chunk: Int = 100_000) throws -> Int64 {
+    func applyInChunks(
+        _ changes: [FieldChange],
+        since: Int64,
+        origin: NodeID = Workload.origin,
+        chunk: Int = 100_000
+    ) throws -> Int64 {
         var upTo = since
         var start = 0
         while start < changes.count {
@@ -66,7 +71,7 @@ extension Store {
             let from = upTo
             upTo += Int64(end - start)
             let set = ChangeSet(
-                origin: Workload.origin,
+                origin: origin,
                 side: .school,
                 since: from,
                 upTo: upTo,

@@ -12,6 +12,16 @@ struct Sizes: Encodable {
     /// B5: field changes in the catch-up, and in each pushed batch.
     var wireChanges: Int
     var wireBatch: Int
+    /// B2: field changes pending on the school node that catches up with the hub over HTTPS.
+    var catchUpChanges: Int
+    /// B2, B4: field changes per pushed batch (the protocol's default is 500).
+    var syncBatch: Int
+    /// B3: school nodes pushing at once, and field changes each pushes.
+    var fanInNodes: Int
+    var fanInChanges: Int
+    /// B4: field changes pending on the node in the catch-up whose peak memory is measured; the baseline is a
+    /// tenth of it.
+    var memoryChanges: Int
 
     static let standard = Sizes(
         applyChanges: 100_000,
@@ -19,7 +29,12 @@ struct Sizes: Encodable {
         growthChanges: 10_000,
         commandRows: 100_000,
         wireChanges: 100_000,
-        wireBatch: 500
+        wireBatch: 500,
+        catchUpChanges: 100_000,
+        syncBatch: 500,
+        fanInNodes: 200,
+        fanInChanges: 500,
+        memoryChanges: 1_000_000
     )
 
     /// Small enough for CI in a debug build (seconds): checks that everything runs, not how fast.
@@ -29,7 +44,12 @@ struct Sizes: Encodable {
         growthChanges: 500,
         commandRows: 2_000,
         wireChanges: 1_000,
-        wireBatch: 100
+        wireBatch: 100,
+        catchUpChanges: 1_000,
+        syncBatch: 100,
+        fanInNodes: 10,
+        fanInChanges: 50,
+        memoryChanges: 2_000
     )
 
     func capped(maxRows: Int?) -> Sizes {

@@ -12,16 +12,40 @@ struct Workload {
     /// A second writer, whose concurrent text writes leave conflicts.
     static let otherWriter = NodeID("ekbacken-3")!
 
+    /// The school the pupils are registered at (a hub takes a school's pupils only from that school's nodes).
+    var school = "Ekbackens skola"
+    var stadsdel = "Södermalm"
+    /// The node whose stamps the changes carry.
+    var writer = Workload.origin
+
     private var random: SplitMix64
     private var nextMilliseconds: UInt64
     private var nextPupil = 0
     private var pending: [FieldChange] = []
+    /// With consent: no pupil has protected identity, and each family's consent record is kept here.
+    private let consented: Bool
+    private var consents: [FieldChange] = []
+    /// With consent: each family's consent record comes first among its changes instead of being kept apart.
+    var inlineConsents = false
 
     /// `startMilliseconds` should be in the past (stamps from the future are refused by the store);
     /// each record gets the next millisecond.
     init(seed: UInt64, startMilliseconds: UInt64) {
         random = SplitMix64(seed: seed)
         nextMilliseconds = startMilliseconds
+        consented = false
+    }
+
+    /// A workload whose data the default privacy policy lets cross from the school to the hub: each pupil's
+    /// guardian consented (scopes `identity`, `absence` and `sst_case`, active, valid today) and no pupil has
+    /// protected identity. See ``consentedChanges(_:)``.
+    init(consentedSeed seed: UInt64, startMilliseconds: UInt64, school: String, stadsdel: String, writer: NodeID) {
+        random = SplitMix64(seed: seed)
+        nextMilliseconds = startMilliseconds
+        consented = true
+        self.school = school
+        self.stadsdel = stadsdel
+        self.writer = writer
     }
 
     /// A start an hour ago, so that no stamp of a workload of up to ~3.6 million records is in the future.
@@ -42,6 +66,15 @@ struct Workload {
         return changes
     }
 
+    /// `count` field changes of pupils with consent (as ``newChanges(_:)``), and apart from them the consent
+    /// records of those pupils (9 fields each), which a sync benchmark sends to the hub first.
+    mutating func consentedChanges(_ count: Int) -> (consents: [FieldChange], data: [FieldChange]) {
+        precondition(consented, "consentedChanges needs a workload made with init(consentedSeed:…)")
+        let data = newChanges(count)
+        defer { consents = [] }
+        return (consents, data)
+    }
+
     /// `count` later values for fields of the given existing changes (lww fields only), one stamp per
     /// record, as edits arriving after the records were created.
     mutating func edits(_ count: Int, of existing: [FieldChange]) -> [FieldChange] {
@@ -60,7 +93,7 @@ struct Workload {
                 case "phone": .string(phone())
                 default: .integer(Int64(random.next() % 600))
                 }
-            let state = FieldState(value: value, stamp: nextStamp(Self.origin))
+            let state = FieldState(value: value, stamp: nextStamp(writer))
             changes.append(FieldChange(entity: old.entity, record: old.record, field: old.field, state: state))
         }
         return changes
@@ -86,6 +119,8 @@ struct Workload {
     private mutating func nextFamily() -> [FieldChange] {
         nextPupil += 1
         let pupil = RecordID.random(using: &random)
+        let guardian = consented ? RecordID.random(using: &random) : nil
+        let consentRecord = guardian.map { consent(pupil: pupil, guardian: $0) } ?? []
         let family = pick(Self.familyNames)
         let grade = Int64(4 + random.next() % 6)
         let birthYear = 2026 - 7 - Int(grade)
@@ -98,8 +133,8 @@ struct Workload {
                 ("personnummer", .string(personnummer)), ("given_name", .string(pick(Self.givenNames))),
                 ("family_name", .string(family)), ("grade", .integer(grade)),
                 ("class_name", .string("\(grade)\(["A", "B", "C"][Int(random.next() % 3)])")),
-                ("school", .string("Ekbackens skola")), ("stadsdel", .string("Södermalm")),
-                ("protected_identity", .boolean(random.next() % 50 == 0)),
+                ("school", .string(school)), ("stadsdel", .string(stadsdel)),
+                ("protected_identity", .boolean(random.next() % 50 == 0 && !consented)),
             ],
             id: pupil
         )
@@ -111,7 +146,8 @@ struct Workload {
                 ("family_name", .string(family)), ("phone", .string(phone())),
                 ("email", .string("\(guardianName.lowercased()).\(nextPupil)@example.se")),
                 ("has_custody", .boolean(true)),
-            ]
+            ],
+            id: guardian
         )
         for week in 0..<2 {
             let scheduled = Int64(1200 + random.next() % 400)
@@ -135,14 +171,44 @@ struct Workload {
                 ("concern", .string(pick(Self.concerns))), ("opened_at", .string("2026-10-0\(1 + random.next() % 9)")),
             ]
         )
+        if inlineConsents { return consentRecord + changes }
+        consents += consentRecord
         return changes
+    }
+
+    /// An active consent of the pupil's guardian to the scopes the family's records need, valid from a month
+    /// ago for a year (dates in UTC, far enough from today for any receiver's time zone).
+    private mutating func consent(pupil: RecordID, guardian: RecordID) -> [FieldChange] {
+        record(
+            "consent",
+            [
+                ("pupil_id", .string(pupil.rawValue)), ("scopes", .list(["identity", "absence", "sst_case"])),
+                ("purpose", .string("Skolsocialt team")), ("given_by", .list([guardian.rawValue])),
+                ("method", .string("written")), ("valid_from", .string(Self.consentValidity.from)),
+                ("valid_until", .string(Self.consentValidity.until)),
+                ("status", .string("active")), ("recorded_by", .string("Kurator Ingrid Ek")),
+            ]
+        )
+    }
+
+    /// From a month ago to 300 days ahead.
+    private static let consentValidity = (
+        from: date(Date(timeIntervalSinceNow: -30 * 86_400)), until: date(Date(timeIntervalSinceNow: 300 * 86_400))
+    )
+
+    /// `YYYY-MM-DD` in UTC.
+    private static func date(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
     /// One record's fields, all with one new stamp (as one `sst record set` writes them).
     private mutating func record(_ entity: String, _ fields: [(String, Value)], id: RecordID? = nil) -> [FieldChange] {
         guard !fields.isEmpty else { return [] }
         let record = id ?? RecordID.random(using: &random)
-        let stamp = nextStamp(Self.origin)
+        let stamp = nextStamp(writer)
         return fields.map { name, value in
             FieldChange(entity: entity, record: record, field: name, state: FieldState(value: value, stamp: stamp))
         }

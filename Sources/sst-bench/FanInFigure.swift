@@ -1,0 +1,313 @@
+import Foundation
+import SSTCore
+import SSTPrivacy
+import SSTStore
+import SSTSync
+
+/// B3: fan-in. N school nodes of ten schools, each with its own certificate from the district CA and M field
+/// changes pending, push at once to one hub over HTTPS on 127.0.0.1 (mutual TLS). Each node does what a sync does
+/// before its pulls: a handshake, then its changes exported for the hub (`exportChanges(for:since:limit:)`, one
+/// batch of M) and pushed. Reported: the wall time from the moment every node has its HTTP client ready to the
+/// last answer, the push latencies (p50, p99), the errors, and whether the hub applied all N × M changes.
+///
+/// Hub and nodes run in this process: the hub on a durable store, the nodes on stores in memory (their side
+/// is not what is measured), each with its own HTTP client and connection.
+struct FanInFigure {
+    let district: District
+    let scratch: Scratch
+    let runs: Int
+    let nodes: Int
+    let changes: Int
+
+    static let target = "all applied, 0 errors"
+
+    struct Member: Sendable {
+        let identity: NodeIdentity
+        let writer: NodeID
+        let tls: TLSFiles
+    }
+
+    /// What one node's push did.
+    struct Outcome: Sendable {
+        var handshakeSeconds = 0.0
+        var exportSeconds = 0.0
+        var pushSeconds = 0.0
+        var end = 0.0
+        var received = 0
+        var applied = 0
+        var error: String?
+    }
+
+    func measure() async throws -> [Figure] {
+        let members = try (0..<nodes).map { index in
+            let school = District.schools[index % District.schools.count]
+            let number = index / District.schools.count + 1
+            let identity = NodeIdentity(
+                node: NodeID("\(school.slug)-fanin-\(number)")!,
+                role: .school,
+                school: school.school,
+                stadsdel: school.stadsdel
+            )
+            return Member(
+                identity: identity,
+                writer: NodeID("\(school.slug)-staff-\(number)")!,
+                tls: try district.issue(identity)
+            )
+        }
+        var totals: [Double] = []
+        var p50s: [Double] = []
+        var p99s: [Double] = []
+        var handshakes: [Double] = []
+        var exports: [Double] = []
+        var errors: [String] = []
+        var pullNote = ""
+        for run in 0..<runs {
+            let hub = try district.newHub()
+            var stores: [Store] = []
+            var expected = 0
+            for (index, member) in members.enumerated() {
+                let store = try Store.inMemory(identity: member.identity)
+                let prepared = try CatchUp.prepare(
+                    node: store,
+                    identity: member.identity,
+                    hub: hub.store,
+                    workload: Workload(
+                        consentedSeed: 3_000 + UInt64(index),
+                        startMilliseconds: Workload.defaultStart(),
+                        school: member.identity.school!,
+                        stadsdel: member.identity.stadsdel!,
+                        writer: member.writer
+                    ),
+                    changes: changes
+                )
+                expected += prepared.pending + prepared.consentsAtHub
+                stores.append(store)
+            }
+            let (outcomes, total, pull) = try await fanIn(
+                hub: hub.store,
+                members: members,
+                stores: stores,
+                probe: run == 0
+            )
+            if let pull { pullNote = pull }
+            let failed = outcomes.compactMap(\.error)
+            errors += failed
+            let applied = outcomes.map(\.applied).reduce(0, +)
+            var behind: [String] = []
+            for (member, store) in zip(members, stores) {
+                let cursor = try hub.store.cursor(for: member.identity.node)
+                if cursor != (try store.lastSequence()) { behind.append(member.identity.node.rawValue) }
+            }
+            let held = try HubCount.schoolFields(database: hub.database)
+            if failed.isEmpty && (applied != nodes * changes || !behind.isEmpty || held != expected) {
+                throw BenchError(
+                    "B3: no push failed, but the hub applied \(applied) of \(nodes * changes) changes and holds \(held) "
+                        + "of \(expected) fields; cursors behind for \(behind.count) nodes"
+                        + (behind.isEmpty ? "" : " (\(behind.prefix(3).joined(separator: ", "))…)")
+                )
+            }
+            let succeeded = outcomes.filter { $0.error == nil }
+            let latencies = succeeded.map(\.pushSeconds)
+            if !succeeded.isEmpty {
+                handshakes.append(Measure.median(succeeded.map(\.handshakeSeconds)))
+                exports.append(Measure.median(succeeded.map(\.exportSeconds)))
+            }
+            totals.append(total)
+            if !latencies.isEmpty {
+                p50s.append(Self.percentile(latencies, 0.50))
+                p99s.append(Self.percentile(latencies, 0.99))
+            }
+            scratch.remove(hub.directory)
+        }
+        let total = Measure.median(totals)
+        let ok = errors.isEmpty
+        if !ok {
+            FileHandle.standardError.write(Data("sst-bench: B3: \(errors.count) pushes failed: \(errors[0])\n".utf8))
+        }
+        var note = String(
+            format: "%d nodes of %d schools, hub and nodes in one process (nodes' stores in memory); %.0f changes/s "
+                + "into the hub; errors: %d",
+            nodes,
+            Set(members.compactMap(\.identity.school)).count,
+            Double(nodes * changes) / total,
+            errors.count
+        )
+        if let first = errors.first { note += " (first: \(first))" }
+        if !handshakes.isEmpty {
+            note += String(
+                format: "; per node (medians): handshake %.2f s, export %.3f s before its push",
+                Measure.median(handshakes),
+                Measure.median(exports)
+            )
+        }
+        if !pullNote.isEmpty { note += "; \(pullNote)" }
+        let latency = { (values: [Double]) in values.isEmpty ? nil : Measure.median(values) * 1000 }
+        return [
+            Figure(
+                id: "B3",
+                title: "fan-in: \(nodes) nodes × \(changes) changes pushed at once, total wall time",
+                value: total,
+                unit: "s",
+                baselineTitle: "—",
+                target: Self.target,
+                verdict: ok ? .met : .missed,
+                note: note
+            ),
+            Figure(
+                id: "B3",
+                title: "fan-in push latency p50 (request sent → answer read)",
+                value: latency(p50s),
+                unit: "ms",
+                baselineTitle: "—",
+                target: "report",
+                verdict: .info
+            ),
+            Figure(
+                id: "B3",
+                title: "fan-in push latency p99",
+                value: latency(p99s),
+                unit: "ms",
+                baselineTitle: "—",
+                target: "report",
+                verdict: .info
+            ),
+        ]
+    }
+
+    /// Runs the hub, lets every node push at once, and returns each node's outcome and the wall time; with `probe`,
+    /// one node then syncs in full, and the returned text says what its pull took.
+    private func fanIn(
+        hub: Store,
+        members: [Member],
+        stores: [Store],
+        probe: Bool
+    ) async throws -> ([Outcome], Double, String?) {
+        let changes = self.changes
+        let probeDirectory = try scratch.dataDirectory("b3-probe").directory
+        return try await HubServer.withRunning(
+            store: hub,
+            configuration: HubServer.Configuration(
+                listen: ListenAddress(host: "127.0.0.1", port: 0),
+                tls: district.hubTLS
+            ),
+            logger: District.logger
+        ) { port in
+            let url = "https://127.0.0.1:\(port)"
+            let gate = StartGate(expected: members.count)
+            let outcomes = await withTaskGroup(of: Outcome.self) { group in
+                for (member, store) in zip(members, stores) {
+                    group.addTask {
+                        await Self.push(store: store, url: url, tls: member.tls, changes: changes, gate: gate)
+                    }
+                }
+                var outcomes: [Outcome] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            let start = await gate.openedAt ?? Measure.now()
+            let total = (outcomes.map(\.end).max() ?? start) - start
+            guard probe, let member = members.first, let store = stores.first else { return (outcomes, total, nil) }
+            let from = try store.cursor(for: District.hub.node)
+            let hubSequence = try hub.lastSequence()
+            let probeStart = Measure.now()
+            let result = try await NodeSynchronizer.withHTTP(
+                store: store,
+                dataDirectory: probeDirectory,
+                settings: SyncSettings(hubURL: url, tls: member.tls),
+                logger: District.logger
+            ) { await $0.syncResult() }
+            let text =
+                switch result {
+                case .success(let report):
+                    String(
+                        format: "afterwards %@ synced in full (%.2f s): its pull read the hub's log from %lld to "
+                            + "%lld, every school's, in %d batches for %d changes of its school",
+                        member.identity.node.rawValue,
+                        Measure.now() - probeStart,
+                        from,
+                        hubSequence,
+                        report.pullBatches,
+                        report.pulledChanges
+                    )
+                case .failure(let failure):
+                    "afterwards \(member.identity.node)'s full sync FAILED in its pull: \(failure.message)"
+                }
+            return (outcomes, total, text)
+        }
+    }
+
+    /// One node: its HTTP client, then (once every node is ready) a handshake, the export and the push.
+    private static func push(
+        store: Store,
+        url: String,
+        tls: TLSFiles,
+        changes: Int,
+        gate: StartGate
+    ) async -> Outcome {
+        var arrived = false
+        var outcome = Outcome()
+        do {
+            try await HTTPSyncTransport.withTransport(
+                configuration: HTTPSyncTransport.Configuration(hubURL: url),
+                tls: try tls.clientConfiguration(verifyHostname: true),
+                logger: District.logger
+            ) { transport in
+                arrived = true
+                await gate.arrive()
+                let handshakeStart = Measure.now()
+                let handshake = try await transport.handshake(
+                    HandshakeRequest(
+                        policyHash: store.policy.hash,
+                        nodeTime: UInt64(Date().timeIntervalSince1970 * 1000),
+                        lastSequence: try store.lastSequence()
+                    )
+                )
+                let exportStart = Measure.now()
+                outcome.handshakeSeconds = exportStart - handshakeStart
+                let set = try store.exportChanges(for: District.hubPeer, since: handshake.cursor, limit: changes)
+                let start = Measure.now()
+                outcome.exportSeconds = start - exportStart
+                let response = try await transport.push(set)
+                outcome.end = Measure.now()
+                outcome.pushSeconds = outcome.end - start
+                outcome.received = response.received
+                outcome.applied = response.applied
+            }
+        } catch {
+            if !arrived { await gate.arrive() }
+            outcome.end = Measure.now()
+            outcome.error = "\(error)"
+        }
+        return outcome
+    }
+
+    /// The nearest-rank percentile (`fraction` in 0…1).
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count - 1, max(0, rank - 1))]
+    }
+}
+
+/// Holds every task until `expected` have arrived, then lets them all go at once and notes when.
+actor StartGate {
+    private let expected: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private(set) var openedAt: Double?
+
+    init(expected: Int) {
+        self.expected = expected
+    }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= expected {
+            if openedAt == nil { openedAt = Measure.now() }
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+}
