@@ -3,11 +3,12 @@
 ///
 /// Applying a change set is atomic and idempotent, and change sets commute: duplicated, reordered or
 /// regrouped sets give the same state.
-public struct ChangeSet: Hashable, Sendable, Codable {
+public struct ChangeSet: Hashable, Sendable {
     /// The value of the `format` member that marks a file as an SST change set.
     public static let formatName = "sst-changes"
-    /// The protocol version this build writes and the newest it reads.
-    public static let currentVersion = 1
+    /// The protocol version this build writes and the newest it reads. Version 2 groups the changes by
+    /// record and stamp (`records`); version 1's flat `changes` list is still read.
+    public static let currentVersion = 2
 
     public let format: String
     public let version: Int
@@ -35,6 +36,27 @@ public struct ChangeSet: Hashable, Sendable, Codable {
         self.format = Self.formatName
         self.version = Self.currentVersion
         self.origin = origin.rawValue
+        self.side = side
+        self.since = since
+        self.upTo = upTo
+        self.changes = changes
+        self.policyHash = policyHash
+    }
+
+    /// A set as decoded, in the version it was written in.
+    init(
+        format: String,
+        version: Int,
+        origin: String,
+        side: Side,
+        since: Int64,
+        upTo: Int64,
+        changes: [FieldChange],
+        policyHash: String?
+    ) {
+        self.format = format
+        self.version = version
+        self.origin = origin
         self.side = side
         self.since = since
         self.upTo = upTo

@@ -24,22 +24,38 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.rawValue = rawValue
     }
 
-    /// Parses the text form `"<milliseconds>:<counter>"`; returns nil for anything else.
+    /// Parses the text form `"<milliseconds>:<counter>"` (ASCII digits, one colon); returns nil for anything
+    /// else. Reads the UTF-8 bytes directly: change sets carry one or more timestamps per field.
     public init?(text: some StringProtocol) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2,
-            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
-            let milliseconds = UInt64(parts[0]), milliseconds <= Self.maxMilliseconds,
-            let counter = UInt16(parts[1])
-        else { return nil }
-        self.init(milliseconds: milliseconds, counter: counter)
+        var milliseconds: UInt64 = 0
+        var counter: UInt64 = 0
+        var digitsBefore = 0
+        var digitsAfter = 0
+        var afterColon = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = UInt64(byte &- UInt8(ascii: "0"))
+                if afterColon {
+                    counter = counter * 10 + digit
+                    guard counter <= UInt64(Self.maxCounter) else { return nil }
+                    digitsAfter += 1
+                } else {
+                    milliseconds = milliseconds * 10 + digit
+                    guard milliseconds <= Self.maxMilliseconds else { return nil }
+                    digitsBefore += 1
+                }
+            case UInt8(ascii: ":") where !afterColon:
+                afterColon = true
+            default:
+                return nil
+            }
+        }
+        guard digitsBefore > 0, digitsAfter > 0 else { return nil }
+        self.init(milliseconds: milliseconds, counter: UInt16(counter))
     }
 
     public var description: String { "\(milliseconds):\(counter)" }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.rawValue < rhs.rawValue }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }

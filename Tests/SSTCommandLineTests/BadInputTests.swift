@@ -1,4 +1,5 @@
 import Foundation
+import SSTCore
 import Testing
 
 /// A damaged or unacceptable change-set file, made from a good export.
@@ -21,7 +22,7 @@ enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .truncated: ["not valid JSON", "truncated", "Export it again"]
         case .notJSON: ["not valid JSON", "Export it again"]
         case .jsonButNotAChangeSet: ["not an SST change set", "sst changes export"]
-        case .newerVersion: ["version 2", "Upgrade"]
+        case .newerVersion: ["version \(ChangeSet.currentVersion + 1)", "Upgrade"]
         case .unknownEntity: ["no entity \"elefant\"", "upgrade this node"]
         case .unknownField: ["no field \"skostorlek\"", "upgrade this node"]
         case .valueOfTheWrongType: ["grade", "expected an integer", "Correct the value at the sender"]
@@ -40,23 +41,27 @@ enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .jsonButNotAChangeSet:
             return Data(#"{"elever": ["Åsa", "Björn"], "skola": "Ekbackens skola"}"#.utf8)
         case .newerVersion:
-            return try edited(good) { $0["version"] = 2 }
+            return try edited(good) { $0["version"] = ChangeSet.currentVersion + 1 }
         case .unknownEntity:
-            return try editedChanges(good) { index, change in
-                if index == 0 { change["entity"] = "elefant" }
+            return try editedRecords(good) { index, record in
+                if index == 0 { record["entity"] = "elefant" }
             }
         case .unknownField:
-            return try editedChanges(good) { _, change in
-                if change["field"] as? String == "grade" { change["field"] = "skostorlek" }
+            return try editedRecords(good) { _, record in
+                var fields = record["fields"] as? [String: Any] ?? [:]
+                if let grade = fields.removeValue(forKey: "grade") { fields["skostorlek"] = grade }
+                record["fields"] = fields
             }
         case .valueOfTheWrongType:
-            return try editedChanges(good) { _, change in
-                if change["field"] as? String == "grade" { change["value"] = "sju" }
+            return try editedRecords(good) { _, record in
+                var fields = record["fields"] as? [String: Any] ?? [:]
+                if fields["grade"] != nil { fields["grade"] = "sju" }
+                record["fields"] = fields
             }
         case .stampADayInTheFuture:
             let tomorrow = UInt64(Date().timeIntervalSince1970 * 1000) + 86_400_000
-            return try editedChanges(good) { index, change in
-                if index == 1 { change["stamp"] = "\(tomorrow):0@ekbacken-a" }
+            return try editedRecords(good) { index, record in
+                if index == 1 { record["stamp"] = "\(tomorrow):0@ekbacken-a" }
             }
         case .fromTheSocialSide:
             return try edited(good) { $0["side"] = "social" }
@@ -69,11 +74,12 @@ enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
         return try JSONSerialization.data(withJSONObject: object)
     }
 
-    private func editedChanges(_ good: Data, _ edit: (Int, inout [String: Any]) -> Void) throws -> Data {
+    /// Edits the entries of the set's `records` (version 2: fields of one record at one stamp).
+    private func editedRecords(_ good: Data, _ edit: (Int, inout [String: Any]) -> Void) throws -> Data {
         try edited(good) { object in
-            var changes = object["changes"] as? [[String: Any]] ?? []
-            for index in changes.indices { edit(index, &changes[index]) }
-            object["changes"] = changes
+            var records = object["records"] as? [[String: Any]] ?? []
+            for index in records.indices { edit(index, &records[index]) }
+            object["records"] = records
         }
     }
 }

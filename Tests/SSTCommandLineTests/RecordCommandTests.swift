@@ -124,10 +124,12 @@ import Testing
                 with: Data(contentsOf: a.export(to: scratch.appendingPathComponent("4-a.json")))
             )
             var object = try #require(header as? [String: Any])
-            var changes = try #require(object["changes"] as? [[String: Any]])
-            let index = try #require(changes.firstIndex { $0["field"] as? String == "_purged" })
-            changes[index]["value"] = false
-            object["changes"] = changes
+            var records = try #require(object["records"] as? [[String: Any]])
+            let index = try #require(records.firstIndex { ($0["fields"] as? [String: Any])?["_purged"] != nil })
+            var fields = try #require(records[index]["fields"] as? [String: Any])
+            fields["_purged"] = false
+            records[index]["fields"] = fields
+            object["records"] = records
             let undo = scratch.appendingPathComponent("5-undo.json")
             try JSONSerialization.data(withJSONObject: object).write(to: undo)
             let result = try SST.run(["changes", "import", "--data", b.data, undo.path])

@@ -83,13 +83,21 @@ struct NodeStatus: Decodable {
     let peers: [String: Int64]
 }
 
-/// The header of a change-set file, read as plain JSON.
+/// The header of a change-set file (version 2), read as plain JSON.
 struct ChangeSetHeader: Decodable {
+    /// A `records` entry: fields of one record at one stamp.
+    struct RecordEntry: Decodable {
+        let fields: [String: JSONValue]
+    }
+
     let origin: String
     let side: String
     let since: Int64
     let upTo: Int64
-    let changes: [JSONValue]
+    let records: [RecordEntry]
+
+    /// The field changes the file carries.
+    var fieldCount: Int { records.map(\.fields.count).reduce(0, +) }
 }
 
 let ekbacken = "Ekbackens skola"

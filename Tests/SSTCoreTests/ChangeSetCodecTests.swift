@@ -84,17 +84,21 @@ import Testing
         #expect(decoded.changes.map(\.value) == Self.everyValue.changes.map(\.value))
         #expect(decoded.changes.map(\.state.context) == Self.everyValue.changes.map(\.state.context))
         #expect(decoded.format == "sst-changes")
-        #expect(decoded.version == 1)
+        #expect(decoded.version == 2)
         #expect(decoded.originNode == nodeID("skola-a"))
     }
 
     @Test func encodingIsDeterministicWithSortedKeys() throws {
         let first = try Self.encodedText()
         #expect(try Self.encodedText() == first)
-        #expect(first.hasPrefix("{\"changes\":["))
-        #expect(first.contains("\"format\":\"sst-changes\""))
+        #expect(first.hasPrefix("{\"format\":\"sst-changes\",\"origin\":\"skola-a\","))
+        #expect(first.contains("\"records\":[{"))
         #expect(first.contains("\"stamp\":\"1763884800000:11@skola-a\""))
-        #expect(first.contains("\"context\":{\"hub\":\"1763884700000:2\",\"skola-a\":\"1763884800000:11\"}"))
+        #expect(
+            first.contains(
+                "\"contexts\":{\"plan\":{\"hub\":\"1763884700000:2\",\"skola-a\":\"1763884800000:11\"}}"
+            )
+        )
         #expect(first.contains("a/b"))
     }
 
@@ -146,11 +150,11 @@ import Testing
     }
 
     @Test func newerVersionIsRefusedNamingBothVersions() throws {
-        let text = try Self.encodedText().replacingOccurrences(of: "\"version\":1", with: "\"version\":2")
+        let text = try Self.encodedText().replacingOccurrences(of: "\"version\":2", with: "\"version\":3")
         let error = try #require(Self.decodeError(text), "decoded")
         #expect(error.code == .newerVersion)
-        #expect(error.message.contains("version 2"))
-        #expect(error.message.contains("up to version 1"))
+        #expect(error.message.contains("version 3"))
+        #expect(error.message.contains("up to version 2"))
         #expect(error.description.contains("Nothing was applied"))
     }
 
@@ -182,6 +186,78 @@ import Testing
         let error = try #require(Self.decodeError(text), "decoded")
         #expect(error.code == .corrupt)
         #expect(error.message.contains("\"upTo\" is missing"))
+    }
+
+    @Test func fieldsOfOneRecordAtOneStampTravelAsOneEntry() throws {
+        let stamp = stampAt(1_763_884_800_000, 0, node: "skola-a")
+        let fields: [(String, Value)] = [("category", .string("absence")), ("opened_at", .string("2027-01-07"))]
+        let set = ChangeSet(
+            origin: nodeID("skola-a"),
+            side: .school,
+            since: 0,
+            upTo: 2,
+            changes: fields.map {
+                FieldChange(
+                    entity: "case",
+                    record: Self.caseID,
+                    field: $0.0,
+                    state: FieldState(value: $0.1, stamp: stamp)
+                )
+            }
+        )
+        let text = String(decoding: try ChangeSetCodec.encode(set), as: UTF8.self)
+        #expect(text.components(separatedBy: "\"stamp\"").count == 2, "\(text)")
+        #expect(text.contains(#""fields":{"category":"absence","opened_at":"2027-01-07"}"#), "\(text)")
+        #expect(try ChangeSetCodec.decode(Data(text.utf8)) == set)
+    }
+
+    @Test func aRecordsFieldsAtOneStampTravelTogetherInFieldOrder() throws {
+        let stamp = stampAt(1_763_884_800_000, 0, node: "skola-a")
+        let changes = ["plan", "category", "concern", "closed_at"].map {
+            FieldChange(entity: "case", record: Self.caseID, field: $0, state: FieldState(value: .null, stamp: stamp))
+        }
+        let set = ChangeSet(origin: nodeID("skola-a"), side: .school, since: 0, upTo: 4, changes: changes)
+        let text = String(decoding: try ChangeSetCodec.encode(set), as: UTF8.self)
+        #expect(text.components(separatedBy: "\"stamp\"").count == 2, "\(text)")
+        let decoded = try ChangeSetCodec.decode(Data(text.utf8))
+        #expect(decoded.changes.map(\.field) == ["category", "closed_at", "concern", "plan"])
+        #expect(Set(decoded.changes) == Set(changes))
+    }
+
+    @Test func versionOneFlatChangesStillDecode() throws {
+        let text = #"""
+            {"format": "sst-changes", "version": 1, "origin": "skola-a", "side": "school", "since": 0, "upTo": 2,
+             "changes": [
+               {"entity": "case", "id": "0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", "field": "category",
+                "value": "absence", "stamp": "1763884800000:0@skola-a"},
+               {"entity": "case", "id": "0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", "field": "plan",
+                "value": "Samtal", "stamp": "1763884800000:0@skola-a", "context": {"skola-a": "1763884800000:0"}}
+             ]}
+            """#
+        let decoded = try ChangeSetCodec.decode(Data(text.utf8))
+        #expect(decoded.version == 1)
+        #expect(decoded.changes.map(\.field) == ["category", "plan"])
+        #expect(
+            decoded.changes[1].state.context
+                == CausalContext([nodeID("skola-a"): Timestamp(milliseconds: 1_763_884_800_000, counter: 0)])
+        )
+        // Re-encoded in its own version, it reads back the same.
+        #expect(try ChangeSetCodec.decode(try ChangeSetCodec.encode(decoded)) == decoded)
+    }
+
+    @Test(arguments: [
+        (#""fields":{"plan":"x"},"contexts":{"concern":{"skola-a":"1:0"}}"#, "concern"),
+        (#""fields":{}"#, "at least one field"),
+        (#""fields":{"plan":"x"},"contexts":{"plan":{"skola-a":"ett"}}"#, "context"),
+    ])
+    func malformedRecordEntryIsCorruptNamingIt(members: String, named: String) throws {
+        let text =
+            #"{"format":"sst-changes","version":2,"origin":"skola-a","side":"school","since":0,"upTo":1,"records":["#
+            + #"{"entity":"case","id":"0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4","stamp":"1:0@skola-a","#
+            + members + "}]}"
+        let error = try #require(Self.decodeError(text), "decoded")
+        #expect(error.code == .corrupt)
+        #expect(error.message.contains(named), "\(error.message)")
     }
 
     @Test func errorCodesHaveStableNames() {

@@ -29,35 +29,41 @@ struct BadInputTests {
     /// (method, path, body, expected status, expected code)
     var cases: [(String, String, String, Int, String)] {
         [
-            ("POST", "/v1/push", #"{"format": "sst-changes", "version": 1, "origin": "#, 400, "corrupt"),
-            ("POST", "/v1/push", "[1, 2, 3]", 400, "notAChangeSet"),
-            ("POST", "/v1/push", validChangeSetPrefix + #""since":"zero","upTo":1,"changes":[]}"#, 400, "corrupt"),
-            ("POST", "/v1/push", #"{"format":"sst-changes","version":99,"origin":"ekbacken-1"}"#, 400, "newerVersion"),
+            ("POST", "/v2/push", #"{"format": "sst-changes", "version": 1, "origin": "#, 400, "corrupt"),
+            ("POST", "/v2/push", "[1, 2, 3]", 400, "notAChangeSet"),
+            ("POST", "/v2/push", validChangeSetPrefix + #""since":"zero","upTo":1,"changes":[]}"#, 400, "corrupt"),
+            ("POST", "/v2/push", #"{"format":"sst-changes","version":99,"origin":"ekbacken-1"}"#, 400, "newerVersion"),
             (
-                "POST", "/v1/push",
+                "POST", "/v2/push",
                 validChangeSetPrefix
                     + #""since":0,"upTo":1,"changes":[{"entity":"pupil","id":"5e1f0c3a-7b2d-4c8e-9f10-a1b2c3d4e5f6","field":"grade","value":"sjunde","stamp":"1795425292812:0@ekbacken-1"}]}"#,
                 422, "invalidValue"
             ),
             (
-                "POST", "/v1/push",
+                "POST", "/v2/push",
+                validChangeSetPrefix.replacingOccurrences(of: #""version":1"#, with: #""version":2"#)
+                    + #""since":0,"upTo":1,"records":[{"entity":"pupil","id":"5e1f0c3a-7b2d-4c8e-9f10-a1b2c3d4e5f6","stamp":"1795425292812:0@ekbacken-1","fields":{"given_name":"Åsa","grade":"sjunde"}}]}"#,
+                422, "invalidValue"
+            ),
+            (
+                "POST", "/v2/push",
                 validChangeSetPrefix
                     + #""since":0,"upTo":1,"changes":[{"entity":"spaceship","id":"5e1f0c3a-7b2d-4c8e-9f10-a1b2c3d4e5f6","field":"grade","value":1,"stamp":"1795425292812:0@ekbacken-1"}]}"#,
                 422, "unknownEntity"
             ),
-            ("POST", "/v1/handshake", "not json", 400, "malformedRequest"),
+            ("POST", "/v2/handshake", "not json", 400, "malformedRequest"),
             (
-                "POST", "/v1/handshake", #"{"protocolVersion":"one","policyHash":"x","nodeTime":0,"lastSequence":0}"#,
+                "POST", "/v2/handshake", #"{"protocolVersion":"one","policyHash":"x","nodeTime":0,"lastSequence":0}"#,
                 400, "malformedRequest"
             ),
             (
-                "POST", "/v1/handshake", #"{"protocolVersion":2,"policyHash":"x","nodeTime":0,"lastSequence":0}"#, 400,
+                "POST", "/v2/handshake", #"{"protocolVersion":3,"policyHash":"x","nodeTime":0,"lastSequence":0}"#, 400,
                 "unsupportedVersion"
             ),
-            ("GET", "/v1/pull?since=abc", "", 400, "malformedRequest"),
-            ("GET", "/v1/pull?since=-1", "", 400, "malformedRequest"),
-            ("GET", "/v1/pull?since=0&limit=0", "", 400, "malformedRequest"),
-            ("GET", "/v1/nothing-here", "", 404, "notFound"),
+            ("GET", "/v2/pull?since=abc", "", 400, "malformedRequest"),
+            ("GET", "/v2/pull?since=-1", "", 400, "malformedRequest"),
+            ("GET", "/v2/pull?since=0&limit=0", "", 400, "malformedRequest"),
+            ("GET", "/v2/nothing-here", "", 404, "notFound"),
         ]
     }
 
@@ -87,7 +93,7 @@ struct BadInputTests {
             let big = String(repeating: "x", count: 4096)
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 for streamed in [false, true] {
-                    var request = request(port: port, "POST", "/v1/push", body: big)
+                    var request = request(port: port, "POST", "/v2/push", body: big)
                     if streamed {  // No Content-Length up front: the limit is enforced while reading.
                         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
                         continuation.yield(ByteBuffer(string: big))
@@ -109,7 +115,7 @@ struct BadInputTests {
             let body = String(decoding: try ChangeSetCodec.encode(forged), as: UTF8.self)
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 let response = try await client.execute(
-                    request(port: port, "POST", "/v1/push", body: body),
+                    request(port: port, "POST", "/v2/push", body: body),
                     timeout: .seconds(5)
                 )
                 #expect(response.status == .forbidden)

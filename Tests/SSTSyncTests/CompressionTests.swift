@@ -69,8 +69,8 @@ struct CompressionTests {
             #expect(try hub.store.values("pupil", pupil.pupil)?["given_name"] == .string("Åsa"))
             // The hub counts a body as gzip only once it has decompressed it as gzip.
             #expect(report.pushBatches >= 1)
-            #expect(try await requestBodies(port: port, "/v1/push", "gzip") >= Double(report.pushBatches))
-            #expect(try await requestBodies(port: port, "/v1/push", "identity") == 0)
+            #expect(try await requestBodies(port: port, "/v2/push", "gzip") >= Double(report.pushBatches))
+            #expect(try await requestBodies(port: port, "/v2/push", "identity") == 0)
         }
     }
 
@@ -80,8 +80,8 @@ struct CompressionTests {
             #expect(report.appliedAtHub > 0)
             #expect(try hub.store.values("pupil", pupil.pupil)?["given_name"] == .string("Åsa"))
             #expect(report.pushBatches >= 1)
-            #expect(try await requestBodies(port: port, "/v1/push", "identity") >= Double(report.pushBatches))
-            #expect(try await requestBodies(port: port, "/v1/push", "gzip") == 0)
+            #expect(try await requestBodies(port: port, "/v2/push", "identity") >= Double(report.pushBatches))
+            #expect(try await requestBodies(port: port, "/v2/push", "gzip") == 0)
         }
     }
 
@@ -196,9 +196,9 @@ struct CompressionTests {
             let report = try await relay.sync(port: port)
             #expect(report.pulledChanges > 0)
             #expect(try relay.store.values("pupil", pupil.pupil)?["given_name"] == .string("Åsa"))
-            #expect(try await responseBodies(port: port, "/v1/pull", "gzip") >= Double(report.pullBatches))
-            #expect(try await responseBodies(port: port, "/v1/handshake", "gzip") >= 1)
-            #expect(try await responseBodies(port: port, "/v1/pull", "identity") == 0)
+            #expect(try await responseBodies(port: port, "/v2/pull", "gzip") >= Double(report.pullBatches))
+            #expect(try await responseBodies(port: port, "/v2/handshake", "gzip") >= 1)
+            #expect(try await responseBodies(port: port, "/v2/pull", "identity") == 0)
 
             // On the wire (a client that does not decompress): gzip only for those who accept it.
             try await withRawClient(tls: try relay.tls.clientConfiguration(verifyHostname: true)) { client in
@@ -206,7 +206,7 @@ struct CompressionTests {
                     ("gzip", true), ("deflate, gzip;q=0.5", true), ("*", true), (nil, false), ("gzip;q=0", false),
                     ("br", false),
                 ] {
-                    var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/pull?since=0")
+                    var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/pull?since=0")
                     if let accept { request.headers.add(name: "Accept-Encoding", value: accept) }
                     let response = try await client.execute(request, timeout: .seconds(5))
                     #expect(response.status == .ok)
@@ -226,11 +226,11 @@ struct CompressionTests {
     }
 
     @Test func aHubThatReadsNoGzipGetsThePushAgainUncompressed() async throws {
-        // A hub of the earlier version 1: a 415 for any Content-Encoding, uncompressed bodies read.
+        // A hub built before bodies were compressed: a 415 for any Content-Encoding, uncompressed bodies read.
         let encodings = Encodings()
         let router = Router(context: SyncRequestContext.self)
         router.add(middleware: ProblemMiddleware(metrics: HubMetrics()))
-        router.post("v1/push") { request, _ in
+        router.post(RouterPath("\(SyncProtocol.pathPrefix)/push")) { request, _ in
             let encoding = request.headers[.contentEncoding]
             encodings.append(encoding ?? "identity")
             if let encoding { throw Problem.unsupportedEncoding(encoding) }
@@ -272,7 +272,7 @@ struct CompressionTests {
     }
 
     func push(port: Int, _ body: Data, encoding: String?) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/push")
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/push")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let encoding { request.headers.add(name: "Content-Encoding", value: encoding) }

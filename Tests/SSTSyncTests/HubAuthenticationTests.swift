@@ -56,7 +56,7 @@ struct HubAuthenticationTests {
                     timeout: .seconds(5)
                 )
                 #expect(health.status == .ok)
-                for path in ["/v1/pull?since=0", "/v1/handshake", "/v1/push"] {
+                for path in ["/v2/pull?since=0", "/v2/handshake", "/v2/push"] {
                     var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
                     if !path.contains("pull") {
                         request.method = .POST
@@ -119,7 +119,7 @@ struct HubAuthenticationTests {
         try await withHub(hub) { port in
             try await withRawClient(tls: tls) { client in
                 _ = try await client.execute(
-                    HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/pull"),
+                    HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/pull"),
                     timeout: .seconds(5)
                 )
                 let response = try await client.execute(

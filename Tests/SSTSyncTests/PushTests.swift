@@ -88,7 +88,7 @@ struct PushTests {
             let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
             continuation.yield(ByteBuffer(bytes: body.prefix(body.count / 2)))
             continuation.finish(throwing: CancellationError())
-            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/push")
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/push")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .stream(stream, length: .known(Int64(body.count)))

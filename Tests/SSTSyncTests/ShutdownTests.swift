@@ -61,7 +61,7 @@ struct ShutdownTests {
     }
 
     static func push(port: Int, body: AsyncStream<ByteBuffer>, length: Int) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v1/push")
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/push")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .stream(body, length: .known(Int64(length)))

@@ -5,7 +5,7 @@ import NIOSSL
 import SSTCore
 import SSTStore
 
-/// Authenticates `/v1` requests by the verified TLS client certificate: no certificate, one naming no node
+/// Authenticates `/v2` requests by the verified TLS client certificate: no certificate, one naming no node
 /// identity or a revoked one is a 403 problem, logged and counted; otherwise the peer goes into the context.
 ///
 /// TLS has already checked the chain against the district CA (and its validity period); a certificate from

@@ -4,7 +4,7 @@ import SSTCore
 import SSTPrivacy
 import SSTStore
 
-/// The hub's side of the sync protocol without HTTP: what each `/v1` endpoint does for a peer whose
+/// The hub's side of the sync protocol without HTTP: what each `/v2` endpoint does for a peer whose
 /// identity came from its verified certificate.
 ///
 /// Every method either answers or throws a ``Problem``; nothing of a refused request is applied. The store

@@ -9,7 +9,7 @@ public struct SyncRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The connection the request came in on; its NIOSSL handler holds the verified peer certificate.
     public let channel: any Channel
-    /// The authenticated peer: set by ``ClientCertificateMiddleware`` for `/v1` routes, never from the request.
+    /// The authenticated peer: set by ``ClientCertificateMiddleware`` for `/v2` routes, never from the request.
     public var peer: PeerIdentity?
 
     public init(source: ApplicationRequestContextSource) {

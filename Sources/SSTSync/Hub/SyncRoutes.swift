@@ -5,9 +5,9 @@ import NIOCore
 import SSTCore
 import SSTStore
 
-/// The routes of the hub: `/v1` (client certificate required), `/health` and `/metrics` (open).
+/// The routes of the hub: `/v2` (client certificate required), `/health` and `/metrics` (open).
 public enum SyncRoutes {
-    /// The hub's router: every answer counted, every error a problem+json, `/v1` behind the client certificate.
+    /// The hub's router: every answer counted, every error a problem+json, `/v2` behind the client certificate.
     public static func hubRouter(
         service: HubService,
         authenticator: PeerAuthenticator
@@ -15,9 +15,9 @@ public enum SyncRoutes {
         let router = Router(context: SyncRequestContext.self)
         router.add(middleware: ProblemMiddleware(metrics: service.metrics))
         addOpenRoutes(to: router, metrics: service.metrics, node: try? service.store.identity().node.rawValue)
-        let v1 = router.group("v1")
+        let sync = router.group(RouterPath(SyncProtocol.pathPrefix))
             .add(middleware: ClientCertificateMiddleware(authenticator: authenticator, metrics: service.metrics))
-        v1.post("handshake") { request, context in
+        sync.post("handshake") { request, context in
             let peer = try context.requirePeer()
             let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
             let handshake: HandshakeRequest
@@ -29,13 +29,13 @@ public enum SyncRoutes {
             let answer = try await Blocking.run { () throws(Problem) in try service.handshake(handshake, from: peer) }
             return try await json(answer, answering: request, metrics: service.metrics)
         }
-        v1.post("push") { request, context in
+        sync.post("push") { request, context in
             let peer = try context.requirePeer()
             let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
             let answer = try await Blocking.run { () throws(Problem) in try service.push(body, from: peer) }
             return try await json(answer, answering: request, metrics: service.metrics)
         }
-        v1.get("pull") { request, context in
+        sync.get("pull") { request, context in
             let peer = try context.requirePeer()
             let since = try integer(request, "since") ?? 0
             let limit = try integer(request, "limit").map { Int(clamping: $0) }
@@ -105,7 +105,7 @@ public enum SyncRoutes {
         )
     }
 
-    /// A JSON answer to a `/v1` request: gzip-compressed when the request's `Accept-Encoding` takes gzip,
+    /// A JSON answer to a `/v2` request: gzip-compressed when the request's `Accept-Encoding` takes gzip,
     /// uncompressed otherwise, and counted by coding.
     static func json(
         _ value: some Encodable,

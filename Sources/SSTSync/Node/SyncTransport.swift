@@ -1,6 +1,6 @@
 import SSTCore
 
-/// How a node reaches the hub: the three `/v1` requests. Every failure is a ``SyncFailure``.
+/// How a node reaches the hub: the three `/v2` requests. Every failure is a ``SyncFailure``.
 ///
 /// ``HTTPSyncTransport`` speaks HTTPS with mutual TLS; tests may answer in process.
 public protocol SyncTransport: Sendable {

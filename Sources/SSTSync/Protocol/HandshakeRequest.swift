@@ -1,4 +1,4 @@
-/// The body of `POST /v1/handshake`: what the node speaks and what time it thinks it is.
+/// The body of `POST /v2/handshake`: what the node speaks and what time it thinks it is.
 ///
 /// Who the node is comes from its client certificate, never from this body.
 public struct HandshakeRequest: Codable, Hashable, Sendable {

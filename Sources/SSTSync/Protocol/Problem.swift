@@ -43,7 +43,7 @@ public struct Problem: Error, Codable, Hashable, Sendable, CustomStringConvertib
 extension Problem {
     /// Problem codes of the sync protocol, beyond the change-set error codes.
     public enum Codes {
-        /// A `/v1` request without a client certificate.
+        /// A `/v2` request without a client certificate.
         public static let certificateRequired = "certificateRequired"
         /// A client certificate that names no valid node identity.
         public static let certificateInvalid = "certificateInvalid"

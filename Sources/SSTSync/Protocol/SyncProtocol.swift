@@ -1,14 +1,16 @@
 /// Constants of the HTTPS sync protocol (`Protocol/sync.md`): its version, paths, media types and limits.
 public enum SyncProtocol {
     /// The sync protocol version this build speaks. It moves with the change-set format version.
-    public static let version = 1
+    public static let version = 2
+    /// The first path component of the sync endpoints: the protocol version.
+    public static let pathPrefix = "v\(version)"
 
     /// The handshake: protocol version, policy hash and clocks; answers the hub's cursor for the node.
-    public static let handshakePath = "/v1/handshake"
+    public static let handshakePath = "/\(pathPrefix)/handshake"
     /// Push: a change set from the node to the hub.
-    public static let pushPath = "/v1/push"
+    public static let pushPath = "/\(pathPrefix)/push"
     /// Pull: the hub's changes after a cursor, as much as the policy lets the node see.
-    public static let pullPath = "/v1/pull"
+    public static let pullPath = "/\(pathPrefix)/pull"
     /// Liveness, without a client certificate.
     public static let healthPath = "/health"
     /// Prometheus metrics, without a client certificate.

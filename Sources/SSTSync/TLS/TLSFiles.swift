@@ -20,7 +20,7 @@ public struct TLSFiles: Hashable, Sendable, Codable {
     /// node's certificate, and client certificates verified against the district CA when presented.
     ///
     /// A client certificate is optional at the TLS level so that `/health` and `/metrics` stay open; every
-    /// `/v1` route refuses a request without one (``ClientCertificateMiddleware``). A certificate from another
+    /// `/v2` route refuses a request without one (``ClientCertificateMiddleware``). A certificate from another
     /// CA, or an expired one, fails the TLS handshake.
     public func serverConfiguration() throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
