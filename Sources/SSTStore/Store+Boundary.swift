@@ -125,6 +125,7 @@ extension Store {
             report = try withSession(sourceSide: changeSet.side) { session in
                 try checkCrossing(changeSet, identity: identity, peer: peer, db: session.db)
                 let receipts = try Self.newReceipts(changeSet, session.db)
+                let protectionMayChange = try Self.pupilsWhoseProtectionMayChange(changeSet, session.db)
                 let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
                 let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
                 let direction = Direction(destination: identity.side)
@@ -152,7 +153,11 @@ extension Store {
                 if identity.role == .hub, let peer, peer.role == .school {
                     try Self.recordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, session.db)
                 }
-                consentPupils = try Self.pupilsWithConsentChanges(changeSet, context: context)
+                consentPupils = try Self.pupilsWithConsentChanges(
+                    changeSet,
+                    protectionMayChange: protectionMayChange,
+                    context: context
+                )
                 return report
             } afterwards: { session, _ in
                 for pupil in consentPupils { try Self.resend(pupil: pupil, &session) }

@@ -10,17 +10,19 @@ extension Store {
     @discardableResult
     public func resendForConsentsComingIntoForce() throws -> Set<RecordID> {
         let today = CivilDate(millisecondsSinceEpoch: physicalClock.milliseconds())
+        let candidatesSQL = """
+            SELECT DISTINCT pupil_id FROM consent
+            WHERE status = 'active' AND NOT _purged AND pupil_id IS NOT NULL
+                AND id NOT IN (SELECT consent_id FROM sst_consent_in_force)
+            """
+        // Usually every active consent is known to be in force already: find that out without a write
+        // transaction (whose commit would cost a WAL sync before every export batch).
+        guard try writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (\(candidatesSQL))") ?? false })
+        else { return [] }
         var pupils: Set<RecordID> = []
         try withSession { session in
             let context = StorePrivacyContext(db: session.db, today: today)
-            let candidates = try String.fetchAll(
-                session.db,
-                sql: """
-                    SELECT DISTINCT pupil_id FROM consent
-                    WHERE status = 'active' AND NOT _purged AND pupil_id IS NOT NULL
-                        AND id NOT IN (SELECT consent_id FROM sst_consent_in_force)
-                    """
-            ).compactMap(RecordID.init)
+            let candidates = try String.fetchAll(session.db, sql: candidatesSQL).compactMap(RecordID.init)
             for pupil in candidates {
                 for consent in try context.consents(pupil: pupil) where consent.isInForce(on: today) {
                     try session.db.execute(

@@ -14,16 +14,18 @@ extension Store {
 
     private static func home(entity: String, record: RecordID, _ db: Database) throws -> String? {
         try String.fetchOne(
-            db,
-            sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?",
+            db.cachedStatement(sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?"),
             arguments: [entity, record.rawValue]
         )
     }
 
     /// Refuses a school's set that touches another school's records or names another school.
     static func checkSchool(_ changeSet: ChangeSet, school: String?, db: Database) throws {
+        var checked: Set<RecordKey> = []
         for change in changeSet.changes {
-            if let home = try home(entity: change.entity, record: change.record, db), home != school {
+            if checked.insert(RecordKey(entity: change.entity, record: change.record)).inserted,
+                let home = try home(entity: change.entity, record: change.record, db), home != school
+            {
                 throw ChangeSetError(
                     .notAuthorized,
                     "\(change.entity) \(change.record) belongs to another school; \(changeSet.origin) may write only "
@@ -49,11 +51,20 @@ extension Store {
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
         )
+        var recorded: Set<RecordKey> = []
         for change in changeSet.changes {
-            try statement.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
+            if recorded.insert(RecordKey(entity: change.entity, record: change.record)).inserted {
+                try statement.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
+            }
             if change.field == "pupil_id", case .string(let pupil) = change.value {
                 try statement.execute(arguments: ["pupil", pupil, school, stadsdel])
             }
         }
     }
+}
+
+/// One record of one entity, as a set member.
+struct RecordKey: Hashable {
+    let entity: String
+    let record: RecordID
 }

@@ -24,16 +24,26 @@ extension Store {
             let filter = PrivacyFilter(policy: policy, schema: schema)
             // The values received from the other side: the fields' current values, and the text values
             // kept in conflict beside them (hlc and node say which; null for a field's current value).
-            let rows = try Row.fetchAll(
-                session.db,
-                sql: """
-                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                        WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
-                    UNION ALL
-                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
-                    """,
-                arguments: [identity.side.other.rawValue]
-            )
+            // Every received value, or (for a few pupils) only those of the pupils' records.
+            let rows: [Row]
+            if let pupils {
+                rows = try Self.receivedValues(
+                    of: try context.records(of: pupils, schema: schema),
+                    from: identity.side.other,
+                    session.db
+                )
+            } else {
+                rows = try Row.fetchAll(
+                    session.db,
+                    sql: """
+                        SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
+                            WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                        UNION ALL
+                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
+                        """,
+                    arguments: [identity.side.other.rawValue]
+                )
+            }
             var lapsed: [RecordID: [ReceivedValue]] = [:]
             for row in rows {
                 guard let record = RecordID(row["record_id"]) else { continue }
@@ -120,6 +130,26 @@ extension Store {
         }
         if report.purgedFields > 0 { try eraseFreedPages() }
         return report
+    }
+
+    /// The values received from `side` of the given records, as the whole-store query of
+    /// ``sweepConsents(pupils:)`` returns them (fields by primary key, so a sweep for a few pupils costs what
+    /// their records hold, not what the store holds).
+    private static func receivedValues(of records: [RecordKey], from side: Side, _ db: Database) throws -> [Row] {
+        let fields = try db.cachedStatement(
+            sql: """
+                SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
+                    WHERE entity = ?1 AND record_id = ?2 AND source_side = ?3 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                UNION ALL
+                SELECT entity, record_id, field, hlc, node FROM sst_conflict
+                    WHERE entity = ?1 AND record_id = ?2 AND source_side = ?3
+                """
+        )
+        var rows: [Row] = []
+        for key in records {
+            rows += try Row.fetchAll(fields, arguments: [key.entity, key.record.rawValue, side.rawValue])
+        }
+        return rows
     }
 
     /// A value received from the other side: a field's current value, or one kept in conflict beside it.
@@ -293,15 +323,35 @@ extension Store {
     }
 
     /// The pupils whose consent records or protection the set changes: their consent may have come into
-    /// force or lapsed, or their identity may no longer be held here.
-    static func pupilsWithConsentChanges(_ changeSet: ChangeSet, context: StorePrivacyContext) throws -> Set<RecordID> {
+    /// force or lapsed, or their identity may no longer be held here. `protectionMayChange` are the pupils
+    /// found by ``pupilsWhoseProtectionMayChange(_:_:)`` before the merge.
+    static func pupilsWithConsentChanges(
+        _ changeSet: ChangeSet,
+        protectionMayChange: Set<RecordID>,
+        context: StorePrivacyContext
+    ) throws -> Set<RecordID> {
+        var pupils = protectionMayChange
+        for change in changeSet.changes where change.entity == "consent" {
+            if let pupil = try context.pupil(entity: "consent", record: change.record) { pupils.insert(pupil) }
+        }
+        return pupils
+    }
+
+    /// Before a merge: the pupils whose protected identity the set may switch on or off — it sets the flag, or
+    /// it sends the flag for a pupil who has it here. A pupil's flag sent as false when it is not set here (a
+    /// new pupil, or the flag sent again) changes nothing and costs no sweep.
+    static func pupilsWhoseProtectionMayChange(_ changeSet: ChangeSet, _ db: Database) throws -> Set<RecordID> {
         var pupils: Set<RecordID> = []
-        for change in changeSet.changes {
-            if change.entity == "consent", let pupil = try context.pupil(entity: "consent", record: change.record) {
-                pupils.insert(pupil)
-            } else if change.entity == "pupil" && change.field == "protected_identity" {
+        for change in changeSet.changes where change.entity == "pupil" && change.field == "protected_identity" {
+            if change.value == .boolean(true) {
                 pupils.insert(change.record)
+                continue
             }
+            let protectedHere = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT protected_identity FROM pupil WHERE id = ?"),
+                arguments: [change.record.rawValue]
+            )
+            if protectedHere == true { pupils.insert(change.record) }
         }
         return pupils
     }

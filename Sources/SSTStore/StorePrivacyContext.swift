@@ -12,6 +12,9 @@ final class StorePrivacyContext: PrivacyContext {
     private var protected: [RecordID: Bool] = [:]
     private var reported: [RecordID: Bool] = [:]
 
+    /// The entities that reach their pupil through `case_id`.
+    static let caseEntities = ["intervention", "meeting"]
+
     init(db: Database, today: CivilDate) {
         self.db = db
         self.today = today
@@ -24,7 +27,7 @@ final class StorePrivacyContext: PrivacyContext {
         switch entity {
         case "pupil":
             pupil = record
-        case "intervention", "meeting":
+        case _ where Self.caseEntities.contains(entity):
             pupil = try reference(entity: entity, record: record, column: "case_id")
                 .flatMap { try self.pupil(entity: "case", record: $0) }
         default:
@@ -34,11 +37,42 @@ final class StorePrivacyContext: PrivacyContext {
         return pupil
     }
 
+    /// Every record that ``pupil(entity:record:)`` maps to one of `pupils`: the pupils themselves, the records
+    /// naming them by `pupil_id`, and the interventions and meetings of their cases.
+    func records(of pupils: Set<RecordID>, schema: Schema) throws -> [RecordKey] {
+        var keys: [RecordKey] = []
+        var cases: [RecordID] = []
+        for pupil in pupils.sorted() {
+            keys.append(RecordKey(entity: "pupil", record: pupil))
+            for entity in schema.entities where entity.name != "pupil" && entity.field(named: "pupil_id") != nil {
+                guard !Self.caseEntities.contains(entity.name) else { continue }
+                let ids = try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity.name)) WHERE pupil_id = ?"),
+                    arguments: [pupil.rawValue]
+                ).compactMap(RecordID.init)
+                keys += ids.map { RecordKey(entity: entity.name, record: $0) }
+                if entity.name == "case" { cases += ids }
+            }
+        }
+        for entity in Self.caseEntities {
+            for caseID in cases {
+                let ids = try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE case_id = ?"),
+                    arguments: [caseID.rawValue]
+                ).compactMap(RecordID.init)
+                keys += ids.map { RecordKey(entity: entity, record: $0) }
+            }
+        }
+        return keys
+    }
+
     func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
         let value =
-            try Bool.fetchOne(db, sql: "SELECT protected_identity FROM pupil WHERE id = ?", arguments: [pupil.rawValue])
-            ?? false
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT protected_identity FROM pupil WHERE id = ?"),
+                arguments: [pupil.rawValue]
+            ) ?? false
         protected[pupil] = value
         return value
     }
@@ -46,8 +80,10 @@ final class StorePrivacyContext: PrivacyContext {
     func consents(pupil: RecordID) throws -> [ConsentState] {
         if let cached = consentCache[pupil] { return cached }
         let rows = try Row.fetchAll(
-            db,
-            sql: "SELECT id, scopes, status, valid_from, valid_until FROM consent WHERE pupil_id = ? AND NOT _purged",
+            db.cachedStatement(
+                sql: "SELECT id, scopes, status, valid_from, valid_until FROM consent "
+                    + "WHERE pupil_id = ? AND NOT _purged"
+            ),
             arguments: [pupil.rawValue]
         )
         let states = rows.compactMap { row -> ConsentState? in
@@ -71,8 +107,10 @@ final class StorePrivacyContext: PrivacyContext {
         if let cached = reported[pupil] { return cached }
         let value =
             try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM concern_report WHERE pupil_id = ? AND NOT _deleted AND NOT _purged)",
+                db.cachedStatement(
+                    sql: "SELECT EXISTS (SELECT 1 FROM concern_report "
+                        + "WHERE pupil_id = ? AND NOT _deleted AND NOT _purged)"
+                ),
                 arguments: [pupil.rawValue]
             ) ?? false
         reported[pupil] = value
@@ -81,8 +119,9 @@ final class StorePrivacyContext: PrivacyContext {
 
     private func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
         let text = try String.fetchOne(
-            db,
-            sql: "SELECT \(ColumnCoding.quoted(column)) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?",
+            db.cachedStatement(
+                sql: "SELECT \(ColumnCoding.quoted(column)) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"
+            ),
             arguments: [record.rawValue]
         )
         return text.flatMap(RecordID.init)

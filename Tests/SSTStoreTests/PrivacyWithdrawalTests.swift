@@ -71,6 +71,48 @@ import Testing
         #expect(try pair.school.auditEntries().filter { $0.entry.kind == .purgeAcknowledged }.count == 1)
     }
 
+    /// The sweep after a withdrawal looks only at the pupil's records: it must still reach the interventions
+    /// and meetings of the pupil's cases (found through `case_id`), and leave another pupil's shared data alone.
+    @Test func withdrawalPurgesThePupilsInterventionsAndMeetingsAndNoOtherPupilsData() throws {
+        let pair = try PrivacyPair.files()
+        let shared = try share(pair)
+        let caseLink: Value = .string(shared.caseID.rawValue)
+        let intervention = RecordID.random()
+        try pair.school.set(
+            entity: "intervention",
+            record: intervention,
+            values: ["case_id": caseLink, "kind": .string("study_support"), "description": .string("PURGE-läxhjälp")]
+        )
+        let meeting = RecordID.random()
+        try pair.school.set(
+            entity: "meeting",
+            record: meeting,
+            values: ["case_id": caseLink, "notes": .string("PURGE-möte: uppföljning med vårdnadshavare")]
+        )
+        let other = try PrivacyPupil.write(on: pair.school, ["given_name": .string("KEEP-given-Björn")])
+        try other.grant(["identity", "sst_case"], on: pair.school)
+        let otherCase = try other.add("case", on: pair.school, ["plan": .string("KEEP-plan: studiestöd")])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "meeting", record: meeting)?["notes"] != nil, "the notes reached the hub")
+
+        try pair.school.withdrawConsent(id: shared.consent.id)
+        try pair.syncToHub()
+
+        #expect(try pair.hub.record(entity: "intervention", record: intervention)?["description"] == nil)
+        #expect(try pair.hub.record(entity: "meeting", record: meeting)?["notes"] == nil)
+        expectNoMarker(markers + ["PURGE-läxhjälp", "PURGE-möte"], in: try pair.databaseFiles("hub"))
+        let purged = try pair.hub.auditEntries(pupil: shared.pupil.id).filter { $0.entry.kind == .purged }
+        #expect(purged.first?.entry.fields.contains("intervention.description") == true)
+        #expect(purged.first?.entry.fields.contains("meeting.notes") == true)
+        #expect(
+            try pair.hub.record(entity: "pupil", record: other.id)?["given_name"]?.value == .string("KEEP-given-Björn")
+        )
+        #expect(
+            try pair.hub.record(entity: "case", record: otherCase)?["plan"]?.value == .string("KEEP-plan: studiestöd")
+        )
+        #expect(try pair.hub.auditEntries(pupil: other.id).allSatisfy { $0.entry.kind != .purged })
+    }
+
     @Test func aPolicyThatRetainsKeepsTheDataAtTheHubAndAuditsRetained() throws {
         let policy = try PrivacyNodes.policy(
             replacing: #""purgeOnWithdrawal": true"#,
