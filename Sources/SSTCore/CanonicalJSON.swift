@@ -64,6 +64,14 @@ public indirect enum CanonicalJSON: Hashable, Sendable {
 
     public static func renderString(_ string: String, into output: inout String) {
         output += "\""
+        // Most strings need no escape: copy them whole. (A scalar below U+0020, `"` or `\` is one UTF-8 byte
+        // of the same value, and no byte of a longer scalar is below 0x80.)
+        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        else {
+            output += string
+            output += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

@@ -74,9 +74,12 @@ public struct PrivacyFilter: Sendable {
                 missing.append("no report of concern")
             case .consent(let scope):
                 let today = context.today
-                let inForce = try context.consents(pupil: pupil)
-                    .filter { $0.scopes.contains(scope) && $0.isInForce(on: today) }
-                    .min { $0.id < $1.id }
+                var inForce: ConsentState?
+                for consent in try context.consents(pupil: pupil)
+                where consent.scopes.contains(scope) && consent.isInForce(on: today) {
+                    if let chosen = inForce, chosen.id <= consent.id { continue }
+                    inForce = consent
+                }
                 if let consent = inForce {
                     return .allow(pupil: pupil, grant: Grant(basis: basis, consent: consent.id))
                 }

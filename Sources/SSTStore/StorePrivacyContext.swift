@@ -7,7 +7,7 @@ import SSTPrivacy
 final class StorePrivacyContext: PrivacyContext {
     let db: Database
     let today: CivilDate
-    private var pupils: [String: RecordID?] = [:]
+    private var pupils: [RecordKey: RecordID?] = [:]
     private var consentCache: [RecordID: [ConsentState]] = [:]
     private var protected: [RecordID: Bool] = [:]
     private var reported: [RecordID: Bool] = [:]
@@ -21,7 +21,7 @@ final class StorePrivacyContext: PrivacyContext {
     }
 
     func pupil(entity: String, record: RecordID) throws -> RecordID? {
-        let key = "\(entity) \(record)"
+        let key = RecordKey(entity: entity, record: record)
         if let cached = pupils[key] { return cached }
         let pupil: RecordID?
         switch entity {
