@@ -24,29 +24,9 @@ extension Store {
             let filter = PrivacyFilter(policy: policy, schema: schema)
             // The values received from the other side: the fields' current values, and the text values
             // kept in conflict beside them (hlc and node say which; null for a field's current value).
-            // Every received value, or (for a few pupils) only those of the pupils' records.
-            let rows: [Row]
-            if let pupils {
-                rows = try Self.receivedValues(
-                    of: try context.records(of: pupils, schema: schema),
-                    from: identity.side.other,
-                    session.db
-                )
-            } else {
-                rows = try Row.fetchAll(
-                    session.db,
-                    sql: """
-                        SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                            WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
-                        UNION ALL
-                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
-                        """,
-                    arguments: [identity.side.other.rawValue]
-                )
-            }
             var lapsed: [RecordID: [ReceivedValue]] = [:]
-            for row in rows {
-                guard let record = RecordID(row["record_id"]) else { continue }
+            func consider(_ row: Row) throws {
+                guard let record = RecordID(row["record_id"]) else { return }
                 let entity: String = row["entity"]
                 let field: String = row["field"]
                 let conflict = (row["hlc"] as Int64?).flatMap { hlc in
@@ -54,7 +34,7 @@ extension Store {
                 }
                 guard let pupil = try context.pupil(entity: entity, record: record),
                     pupils?.contains(pupil) ?? true
-                else { continue }
+                else { return }
                 let probe = FieldChange(
                     entity: entity,
                     record: record,
@@ -70,6 +50,26 @@ extension Store {
                         ReceivedValue(entity: entity, record: record, field: field, conflict: conflict)
                     )
                 }
+            }
+            // Every received value, read as a stream (a hub holds millions), or for a few pupils only those of
+            // the pupils' records.
+            if let pupils {
+                let records = try context.records(of: pupils, schema: schema)
+                for row in try Self.receivedValues(of: records, from: identity.side.other, session.db) {
+                    try consider(row)
+                }
+            } else {
+                let rows = try Row.fetchCursor(
+                    session.db,
+                    sql: """
+                        SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
+                            WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                        UNION ALL
+                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
+                        """,
+                    arguments: [identity.side.other.rawValue]
+                )
+                while let row = try rows.next() { try consider(row) }
             }
             var purged = 0
             var retained = 0

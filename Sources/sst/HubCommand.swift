@@ -18,8 +18,10 @@ struct HubCommand: AsyncParsableCommand {
                 Nodes authenticate with certificates issued by the district CA (--client-ca); their node id, \
                 role, school and stadsdel are read from the certificate. A certificate listed in --revoked \
                 (the CA folder's revoked.json) is refused from the next request on, without a restart. \
-                /health and /metrics need no client certificate. SIGTERM or SIGINT shuts down gracefully: \
-                requests in flight finish.
+                /health and /metrics need no client certificate. Every --sweep-minutes (default 10) the hub \
+                purges what it received under consents no longer in force (withdrawn or expired), on its own \
+                clock, as `sst consent sweep` does. SIGTERM or SIGINT shuts down gracefully: requests in \
+                flight finish.
 
                 Example:
                   sst hub serve --data ./hub --listen 0.0.0.0:8443 \\
@@ -50,7 +52,13 @@ struct HubCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The largest request body accepted.", valueName: "BYTES"))
         var maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes
 
+        @Option(help: ArgumentHelp("Minutes between two sweeps of lapsed consents.", valueName: "MINUTES"))
+        var sweepMinutes: Int = 10
+
         func validate() throws {
+            guard sweepMinutes >= 1 else {
+                throw ValidationError("--sweep-minutes must be at least 1")
+            }
             guard ListenAddress(listen) != nil else {
                 throw ValidationError("--listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:8443")
             }
@@ -67,7 +75,8 @@ struct HubCommand: AsyncParsableCommand {
                     listen: ListenAddress(listen)!,
                     tls: TLSFiles(certificate: cert, key: key, ca: clientCa),
                     revokedPath: revoked,
-                    service: HubService.Configuration(maxBodyBytes: maxBodyBytes)
+                    service: HubService.Configuration(maxBodyBytes: maxBodyBytes),
+                    sweepInterval: .seconds(60 * sweepMinutes)
                 ),
                 logger: Logger.command(label: "sst.hub", level: .info)
             )

@@ -16,17 +16,21 @@ public enum HubServer {
         /// The district's `revoked.json`, re-read whenever it changes; `nil`: nothing is revoked.
         public var revokedPath: String?
         public var service: HubService.Configuration
+        /// How often ``run(store:configuration:logger:)`` sweeps lapsed consents (``ConsentSweepService``).
+        public var sweepInterval: Duration
 
         public init(
             listen: ListenAddress,
             tls: TLSFiles,
             revokedPath: String? = nil,
-            service: HubService.Configuration = HubService.Configuration()
+            service: HubService.Configuration = HubService.Configuration(),
+            sweepInterval: Duration = ConsentSweepService.defaultInterval
         ) {
             self.listen = listen
             self.tls = tls
             self.revokedPath = revokedPath
             self.service = service
+            self.sweepInterval = sweepInterval
         }
     }
 
@@ -75,13 +79,19 @@ public enum HubServer {
         )
     }
 
-    /// Runs the hub until SIGTERM or SIGINT, then shuts down gracefully: requests in flight finish.
+    /// Runs the hub, and its consent sweep every `configuration.sweepInterval`, until SIGTERM or SIGINT, then
+    /// shuts down gracefully: requests in flight finish.
     public static func run(store: Store, configuration: Configuration, logger: Logger) async throws {
         let application = try application(store: store, configuration: configuration, logger: logger) { port in
             logger.info("hub listening", metadata: ["host": "\(configuration.listen.host)", "port": "\(port)"])
         }
+        let sweep = ConsentSweepService(store: store, interval: configuration.sweepInterval, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [application, sweep],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }
