@@ -134,24 +134,8 @@ struct RecordChanges: Codable {
     init(from decoder: any Decoder) throws {
         let keyed = try decoder.container(keyedBy: Keys.self)
         entity = try keyed.decode(String.self, forKey: .entity)
-        let idText = try keyed.decode(String.self, forKey: .id)
-        guard let record = RecordID(idText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .id,
-                in: keyed,
-                debugDescription: "\"\(idText)\" is not a record id (a lower-case UUID)"
-            )
-        }
-        self.record = record
-        let stampText = try keyed.decode(String.self, forKey: .stamp)
-        guard let stamp = Stamp(text: stampText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .stamp,
-                in: keyed,
-                debugDescription: "\"\(stampText)\" is not a stamp of the form <milliseconds>:<counter>@<node>"
-            )
-        }
-        self.stamp = stamp
+        record = try keyed.decodeRecordID(forKey: .id)
+        stamp = try keyed.decodeStamp(forKey: .stamp)
         let values = try keyed.nestedContainer(keyedBy: Name.self, forKey: .fields)
         let names = values.allKeys.sorted { $0.stringValue < $1.stringValue }
         guard !names.isEmpty else {
@@ -172,11 +156,7 @@ struct RecordChanges: Codable {
                         debugDescription: "a context for \"\(field.stringValue)\", which the entry does not set"
                     )
                 }
-                contexts[field.stringValue] = try Self.context(
-                    try entries.decode([String: String].self, forKey: field),
-                    field: field,
-                    in: entries
-                )
+                contexts[field.stringValue] = try entries.decodeContext(forKey: field)
             }
         }
         fields = try names.map { name in
@@ -185,26 +165,6 @@ struct RecordChanges: Codable {
                 context: contexts[name.stringValue]
             )
         }
-    }
-
-    private static func context(
-        _ entries: [String: String],
-        field: Name,
-        in container: KeyedDecodingContainer<Name>
-    ) throws -> CausalContext {
-        var decoded: [NodeID: Timestamp] = [:]
-        for (nodeText, timestampText) in entries {
-            guard let node = NodeID(nodeText), let timestamp = Timestamp(text: timestampText) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: field,
-                    in: container,
-                    debugDescription: "context entry \"\(nodeText)\": \"\(timestampText)\" is not a node id "
-                        + "and a <milliseconds>:<counter> timestamp"
-                )
-            }
-            decoded[node] = timestamp
-        }
-        return CausalContext(decoded)
     }
 
     func encode(to encoder: any Encoder) throws {

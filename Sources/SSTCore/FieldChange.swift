@@ -29,38 +29,11 @@ extension FieldChange: Codable {
     public init(from decoder: any Decoder) throws {
         let keyed = try decoder.container(keyedBy: Keys.self)
         let entity = try keyed.decode(String.self, forKey: .entity)
-        let idText = try keyed.decode(String.self, forKey: .id)
-        guard let record = RecordID(idText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .id,
-                in: keyed,
-                debugDescription: "\"\(idText)\" is not a record id (a lower-case UUID)"
-            )
-        }
-        let stampText = try keyed.decode(String.self, forKey: .stamp)
-        guard let stamp = Stamp(text: stampText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .stamp,
-                in: keyed,
-                debugDescription: "\"\(stampText)\" is not a stamp of the form <milliseconds>:<counter>@<node>"
-            )
-        }
-        var context: CausalContext?
-        if let entries = try keyed.decodeIfPresent([String: String].self, forKey: .context) {
-            var decoded: [NodeID: Timestamp] = [:]
-            for (nodeText, timestampText) in entries {
-                guard let node = NodeID(nodeText), let timestamp = Timestamp(text: timestampText) else {
-                    throw DecodingError.dataCorruptedError(
-                        forKey: .context,
-                        in: keyed,
-                        debugDescription: "context entry \"\(nodeText)\": \"\(timestampText)\" is not a node id "
-                            + "and a <milliseconds>:<counter> timestamp"
-                    )
-                }
-                decoded[node] = timestamp
-            }
-            context = CausalContext(decoded)
-        }
+        let record = try keyed.decodeRecordID(forKey: .id)
+        let stamp = try keyed.decodeStamp(forKey: .stamp)
+        // An absent or null context: the change saw no other value.
+        let hasContext = try keyed.contains(.context) && !keyed.decodeNil(forKey: .context)
+        let context = hasContext ? try keyed.decodeContext(forKey: .context) : nil
         self.init(
             entity: entity,
             record: record,

@@ -1,0 +1,46 @@
+/// Decoding helpers shared by the change-set formats: a record id, a stamp and a causal context, each refused
+/// with a message that names the bad text.
+extension KeyedDecodingContainer {
+    /// A record id in lower-case canonical UUID form.
+    func decodeRecordID(forKey key: Key) throws -> RecordID {
+        let text = try decode(String.self, forKey: key)
+        guard let record = RecordID(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key,
+                in: self,
+                debugDescription: "\"\(text)\" is not a record id (a lower-case UUID)"
+            )
+        }
+        return record
+    }
+
+    /// A stamp `<milliseconds>:<counter>@<node>`.
+    func decodeStamp(forKey key: Key) throws -> Stamp {
+        let text = try decode(String.self, forKey: key)
+        guard let stamp = Stamp(text: text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key,
+                in: self,
+                debugDescription: "\"\(text)\" is not a stamp of the form <milliseconds>:<counter>@<node>"
+            )
+        }
+        return stamp
+    }
+
+    /// A causal context: an object from node id to `<milliseconds>:<counter>`.
+    func decodeContext(forKey key: Key) throws -> CausalContext {
+        var decoded: [NodeID: Timestamp] = [:]
+        for (nodeText, timestampText) in try decode([String: String].self, forKey: key) {
+            guard let node = NodeID(nodeText), let timestamp = Timestamp(text: timestampText) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key,
+                    in: self,
+                    debugDescription: "context entry \"\(nodeText)\": \"\(timestampText)\" is not a node id "
+                        + "and a <milliseconds>:<counter> timestamp"
+                )
+            }
+            decoded[node] = timestamp
+        }
+        return CausalContext(decoded)
+    }
+}
