@@ -72,6 +72,40 @@ struct District {
         return (try Store.create(at: paths.database, identity: identity), paths.directory, paths.database)
     }
 
+    /// A new hub and a new school node `identity`, the node holding `changes` pending changes of consented
+    /// pupils (``CatchUp/prepare(node:identity:hub:workload:changes:consentsPending:chunk:)``) from the workload of
+    /// `seed`, which is returned too so that a baseline can generate the same changes.
+    func newCatchUp(
+        node identity: NodeIdentity,
+        seed: UInt64,
+        changes: Int,
+        consentsPending: Bool
+    ) throws -> (
+        hub: (store: Store, directory: String, database: String),
+        node: (store: Store, directory: String, database: String),
+        workload: Workload,
+        prepared: CatchUp.Prepared
+    ) {
+        let workload = Workload(
+            consentedSeed: seed,
+            startMilliseconds: Workload.defaultStart(),
+            school: identity.school!,
+            stadsdel: identity.stadsdel!,
+            writer: Workload.origin
+        )
+        let hub = try newHub()
+        let node = try newSchoolNode(identity)
+        let prepared = try CatchUp.prepare(
+            node: node.store,
+            identity: identity,
+            hub: hub.store,
+            workload: workload,
+            changes: changes,
+            consentsPending: consentsPending
+        )
+        return (hub, node, workload, prepared)
+    }
+
     static func peer(_ identity: NodeIdentity) -> PeerIdentity {
         PeerIdentity(node: identity.node, role: identity.role, school: identity.school, stadsdel: identity.stadsdel)
     }

@@ -239,19 +239,9 @@ struct MemoryFigure {
     ) throws -> (
         hub: (directory: String, database: String), node: (directory: String, database: String), CatchUp.Prepared
     ) {
-        let hub = try district.newHub()
-        let node = try district.newSchoolNode(Self.node)
-        let prepared = try CatchUp.prepare(
-            node: node.store,
-            identity: Self.node,
-            hub: hub.store,
-            workload: Workload(
-                consentedSeed: 4,
-                startMilliseconds: Workload.defaultStart(),
-                school: Self.node.school!,
-                stadsdel: Self.node.stadsdel!,
-                writer: Workload.origin
-            ),
+        let (hub, node, _, prepared) = try district.newCatchUp(
+            node: Self.node,
+            seed: 4,
             changes: changes,
             consentsPending: consentsPending
         )

@@ -37,20 +37,9 @@ struct PipelineFigure {
         var baselineTimes: [Double] = []
         var ratios: [Double] = []
         for run in 0..<runs {
-            let workload = Workload(
-                consentedSeed: 2,
-                startMilliseconds: Workload.defaultStart(),
-                school: Self.node.school!,
-                stadsdel: Self.node.stadsdel!,
-                writer: Workload.origin
-            )
-            let hub = try district.newHub()
-            let node = try district.newSchoolNode(Self.node)
-            let prepared = try CatchUp.prepare(
-                node: node.store,
-                identity: Self.node,
-                hub: hub.store,
-                workload: workload,
+            let (hub, node, workload, prepared) = try district.newCatchUp(
+                node: Self.node,
+                seed: 2,
                 changes: changes,
                 consentsPending: consentsPending
             )
