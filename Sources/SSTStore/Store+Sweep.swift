@@ -341,17 +341,14 @@ extension Store {
     /// it sends the flag for a pupil who has it here. A pupil's flag sent as false when it is not set here (a
     /// new pupil, or the flag sent again) changes nothing and costs no sweep.
     static func pupilsWhoseProtectionMayChange(_ changeSet: ChangeSet, _ db: Database) throws -> Set<RecordID> {
+        // A context of its own: it reads the state before the merge, and its cache must not outlive it. Only its
+        // protection lookup is used, so the day it judges consents on does not matter.
+        let before = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
         var pupils: Set<RecordID> = []
         for change in changeSet.changes where change.entity == "pupil" && change.field == "protected_identity" {
-            if change.value == .boolean(true) {
+            if try change.value == .boolean(true) || before.hasProtectedIdentity(pupil: change.record) {
                 pupils.insert(change.record)
-                continue
             }
-            let protectedHere = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT protected_identity FROM pupil WHERE id = ?"),
-                arguments: [change.record.rawValue]
-            )
-            if protectedHere == true { pupils.insert(change.record) }
         }
         return pupils
     }
