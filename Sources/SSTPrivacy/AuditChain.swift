@@ -24,7 +24,16 @@ public enum AuditChain {
 
     public static func hash(sequence: Int64, text: String, previousHash: String) -> String {
         let digest = SHA256.hash(data: Data("\(previousHash)\n\(sequence)\n\(text)".utf8))
-        return digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
+            var index = 0
+            for byte in digest {
+                buffer[index] = digits[Int(byte >> 4)]
+                buffer[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
     }
 
     /// Every break in the chain, in order, each naming the entry and what happened to it. Empty when the

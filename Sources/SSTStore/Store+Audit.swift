@@ -63,17 +63,30 @@ extension Store {
 
     /// Appends an entry to the hash-chained trail, in the caller's transaction.
     static func appendAudit(_ entry: AuditEntry, _ db: Database) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM sst_audit ORDER BY seq DESC LIMIT 1")
-        let sequence: Int64 = (last?["seq"] ?? 0) + 1
-        let previous: String = last?["hash"] ?? AuditChain.genesis
-        let text = entry.json.rendered()
-        try db.execute(
-            sql: "INSERT INTO sst_audit (seq, at_ms, kind, entry, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                sequence, Int64(entry.atMilliseconds), entry.kind.rawValue, text, previous,
-                AuditChain.hash(sequence: sequence, text: text, previousHash: previous),
-            ]
+        try appendAudit([entry], db)
+    }
+
+    /// Appends entries, in order, to the hash-chained trail, in the caller's transaction: the chain's head is
+    /// read once and each entry links to the one before it.
+    static func appendAudit(_ entries: [AuditEntry], _ db: Database) throws {
+        guard !entries.isEmpty else { return }
+        let head = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT seq, hash FROM sst_audit ORDER BY seq DESC LIMIT 1")
         )
+        var sequence: Int64 = head?["seq"] ?? 0
+        var previous: String = head?["hash"] ?? AuditChain.genesis
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO sst_audit (seq, at_ms, kind, entry, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        for entry in entries {
+            sequence += 1
+            let text = entry.json.rendered()
+            let hash = AuditChain.hash(sequence: sequence, text: text, previousHash: previous)
+            try insert.execute(arguments: [
+                sequence, Int64(entry.atMilliseconds), entry.kind.rawValue, text, previous, hash,
+            ])
+            previous = hash
+        }
     }
 
     /// Audit entries for changes that crossed, one per pupil and basis, listing the fields.
@@ -86,27 +99,36 @@ extension Store {
         detail: String,
         _ db: Database
     ) throws {
-        var groups: [String: (pupil: RecordID?, basis: String, fields: Set<String>)] = [:]
-        for item in allowed {
-            let basis = item.grant.description
-            let key = "\(item.pupil?.rawValue ?? "-") \(basis)"
-            groups[key, default: (item.pupil, basis, [])].fields.insert("\(item.change.entity).\(item.change.field)")
+        struct Group: Hashable {
+            let pupil: RecordID?
+            let grant: PrivacyFilter.Grant
         }
-        for key in groups.keys.sorted() {
-            let group = groups[key]!
-            try appendAudit(
+        struct Field: Hashable {
+            let entity: String
+            let field: String
+        }
+        var groups: [Group: Set<Field>] = [:]
+        for item in allowed {
+            groups[Group(pupil: item.pupil, grant: item.grant), default: []]
+                .insert(Field(entity: item.change.entity, field: item.change.field))
+        }
+        let keyed = groups.map { group, fields in
+            (key: "\(group.pupil?.rawValue ?? "-") \(group.grant)", pupil: group.pupil, basis: group.grant, fields: fields)
+        }
+        try appendAudit(
+            keyed.sorted { $0.key < $1.key }.map { group in
                 AuditEntry(
                     kind: kind,
                     atMilliseconds: at,
                     direction: direction,
                     peer: peer,
                     pupil: group.pupil,
-                    fields: Array(group.fields),
-                    basis: group.basis,
+                    fields: group.fields.map { "\($0.entity).\($0.field)" },
+                    basis: group.basis.description,
                     detail: detail
-                ),
-                db
-            )
-        }
+                )
+            },
+            db
+        )
     }
 }

@@ -59,15 +59,17 @@ extension Store {
                     try consider(row)
                 }
             } else {
+                // The side as a literal, so that a school node's query can use its partial index of values
+                // from the social side (a hub has none: it reads the whole table, which it received).
+                let source = identity.side.other.rawValue
                 let rows = try Row.fetchCursor(
                     session.db,
                     sql: """
                         SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                            WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                            WHERE source_side = '\(source)' AND field NOT LIKE '\\_%' ESCAPE '\\'
                         UNION ALL
-                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
-                        """,
-                    arguments: [identity.side.other.rawValue]
+                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = '\(source)'
+                        """
                 )
                 while let row = try rows.next() { try consider(row) }
             }

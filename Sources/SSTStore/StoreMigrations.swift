@@ -96,6 +96,17 @@ enum StoreMigrations {
             )
             for entity in schema.entities { try createLookupIndexes(entity, db) }
         }
+        migrator.registerMigration("bookkeeping-4") { db in
+            // An index of every received value cost a hub a third B-tree insert per value it received, and
+            // a hub receives nearly all it holds: a hub's sweep reads the whole table anyway. Only a school
+            // node, which receives little, keeps its received values indexed.
+            try db.execute(
+                sql: """
+                    DROP INDEX sst_field_source;
+                    CREATE INDEX sst_field_from_social ON sst_field (source_side) WHERE source_side = 'social';
+                    """
+            )
+        }
         return migrator
     }
 

@@ -13,6 +13,9 @@ extension NodeSynchronizer {
         var pushStart: Int64 = 0
         var pullStart: Int64 = 0
         var hubSequence: Int64 = 0
+        /// The next push's batch, filtered for the hub while the previous push is on the wire; used when the
+        /// session asks for exactly that batch, dropped otherwise. Audited only when it is sent.
+        var nextBatch: (since: Int64, limit: Int, export: Task<Result<PreparedExport, SyncFailure>, Never>)?
 
         init(
             store: Store,
@@ -88,7 +91,7 @@ extension NodeSynchronizer {
             return session.handshakeCompleted(response, local: local)
         }
 
-        private func push(
+        private mutating func push(
             since: Int64,
             limit: Int,
             _ session: inout SyncSession
@@ -96,9 +99,30 @@ extension NodeSynchronizer {
             -> SyncSession.Action
         {
             let hub = try requireHub()
-            let changeSet = try local { try store.exportChanges(for: hub, since: since, limit: limit) }
-            let lastSequence = try local { try store.lastSequence() }
+            let store = store
+            let prepared: PreparedExport
+            if let next = nextBatch, next.since == since, next.limit == limit {
+                prepared = try await next.export.value.get()
+            } else {
+                prepared = try Self.local { try store.prepareExport(forSide: hub.side, peer: hub, since: since, limit: limit) }
+            }
+            nextBatch = nil
+            let changeSet = try Self.local { try store.recordSent(prepared) }.changeSet
+            let lastSequence = try Self.local { try store.lastSequence() }
             progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
+            if changeSet.upTo < lastSequence {
+                let nextSince = changeSet.upTo
+                nextBatch = (
+                    nextSince, limit,
+                    Task {
+                        Result { () throws(SyncFailure) in
+                            try Self.local {
+                                try store.prepareExport(forSide: hub.side, peer: hub, since: nextSince, limit: limit)
+                            }
+                        }
+                    }
+                )
+            }
             let response = try await transport.push(changeSet)
             return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
         }
@@ -140,6 +164,10 @@ extension NodeSynchronizer {
 
         /// Runs store work, turning its errors into `local` failures.
         private func local<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
+            try Self.local(body)
+        }
+
+        private static func local<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
             do {
                 return try body()
             } catch let error as ChangeSetError {
