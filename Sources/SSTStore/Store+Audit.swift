@@ -113,7 +113,10 @@ extension Store {
                 .insert(Field(entity: item.change.entity, field: item.change.field))
         }
         let keyed = groups.map { group, fields in
-            (key: "\(group.pupil?.rawValue ?? "-") \(group.grant)", pupil: group.pupil, basis: group.grant, fields: fields)
+            (
+                key: "\(group.pupil?.rawValue ?? "-") \(group.grant)", pupil: group.pupil, basis: group.grant,
+                fields: fields
+            )
         }
         try appendAudit(
             keyed.sorted { $0.key < $1.key }.map { group in

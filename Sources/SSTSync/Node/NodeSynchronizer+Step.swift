@@ -104,7 +104,9 @@ extension NodeSynchronizer {
             if let next = nextBatch, next.since == since, next.limit == limit {
                 prepared = try await next.export.value.get()
             } else {
-                prepared = try Self.local { try store.prepareExport(forSide: hub.side, peer: hub, since: since, limit: limit) }
+                prepared = try Self.local {
+                    try store.prepareExport(forSide: hub.side, peer: hub, since: since, limit: limit)
+                }
             }
             nextBatch = nil
             let changeSet = try Self.local { try store.recordSent(prepared) }.changeSet
