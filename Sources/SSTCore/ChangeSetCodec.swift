@@ -19,6 +19,12 @@ public enum ChangeSetCodec {
     }
 
     public static func decode(_ data: Data) throws(ChangeSetError) -> ChangeSet {
+        if let changeSet = ChangeSetReader.read(data) { return changeSet }
+        return try decodeWithJSONDecoder(data)
+    }
+
+    /// Decodes with `JSONDecoder`: every version, and the error message for anything malformed.
+    static func decodeWithJSONDecoder(_ data: Data) throws(ChangeSetError) -> ChangeSet {
         let decoder = JSONDecoder()
         let header: Header?
         do {

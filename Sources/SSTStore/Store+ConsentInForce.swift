@@ -1,6 +1,22 @@
 import GRDB
 import SSTCore
 import SSTPrivacy
+import Synchronization
+
+/// The day and sequence number at which a store last found no consent to come into force. Nothing new can
+/// come into force until the day changes or the store changes (every write, local or merged, takes a new
+/// sequence number), so the check before each export batch of a long sync runs once.
+final class ConsentsChecked: Sendable {
+    private let mark = Mutex<(day: CivilDate, lastSequence: Int64)?>(nil)
+
+    func isClear(on day: CivilDate, at lastSequence: Int64) -> Bool {
+        mark.withLock { $0.map { $0.day == day && $0.lastSequence == lastSequence } ?? false }
+    }
+
+    func clear(on day: CivilDate, at lastSequence: Int64) {
+        mark.withLock { $0 = (day, lastSequence) }
+    }
+}
 
 extension Store {
     /// Sends a pupil's data again when one of their consents has come into force by the clock alone (a
@@ -15,10 +31,16 @@ extension Store {
             WHERE status = 'active' AND NOT _purged AND pupil_id IS NOT NULL
                 AND id NOT IN (SELECT consent_id FROM sst_consent_in_force)
             """
+        // Read before the check: a write after it has a later sequence number and makes the next export check again.
+        let lastSequence = try lastSequence()
+        if consentsChecked.isClear(on: today, at: lastSequence) { return [] }
         // Usually every active consent is known to be in force already: find that out without a write
         // transaction (whose commit would cost a WAL sync before every export batch).
         guard try writer.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (\(candidatesSQL))") ?? false })
-        else { return [] }
+        else {
+            consentsChecked.clear(on: today, at: lastSequence)
+            return []
+        }
         var pupils: Set<RecordID> = []
         try withSession { session in
             let context = StorePrivacyContext(db: session.db, today: today)
@@ -35,6 +57,8 @@ extension Store {
         } afterwards: { session, _ in
             for pupil in pupils.sorted() { try Self.resend(pupil: pupil, &session) }
         }
+        // The candidates left are consents valid from a later day: nothing to do until then, or a write.
+        if pupils.isEmpty { consentsChecked.clear(on: today, at: lastSequence) }
         return pupils
     }
 }

@@ -20,6 +20,8 @@ public struct Store: Sendable {
     public let policy: Policy
     let writer: any DatabaseWriter
     let physicalClock: any PhysicalClock
+    /// When the store last found no consent waiting to come into force, shared by copies of the store.
+    let consentsChecked = ConsentsChecked()
 
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
