@@ -26,10 +26,9 @@ public struct BoundaryExport: Sendable {
 }
 
 /// An export filtered for its destination but not yet audited: ``Store/recordSent(_:)`` writes its audit
-/// entries when it is about to leave the node. Made ahead of time, it lets a sync prepare the next batch
-/// while the previous one is on the wire.
-public struct PreparedExport: Sendable {
-    public let export: BoundaryExport
+/// entries. The filter reads in a read transaction; only the audit takes the writer.
+struct PreparedExport: Sendable {
+    let export: BoundaryExport
     /// What crosses the boundary, with its pupils and bases; empty for the same side (nothing to audit).
     let crossing: [FilterResult.Allowed]
     let direction: Direction
@@ -63,7 +62,7 @@ extension Store {
     /// The first half of ``exportChanges(forSide:peer:since:limit:)``: the changes after `since`, filtered
     /// for `destination` in a read transaction, not yet audited. Pass the result to ``recordSent(_:)``
     /// just before it is sent.
-    public func prepareExport(
+    func prepareExport(
         forSide destination: Side,
         peer: PeerIdentity?,
         since: Int64,
@@ -120,7 +119,7 @@ extension Store {
 
     /// Audits a prepared export as sent (one entry per pupil and basis) and returns it.
     @discardableResult
-    public func recordSent(_ prepared: PreparedExport) throws -> BoundaryExport {
+    func recordSent(_ prepared: PreparedExport) throws -> BoundaryExport {
         guard !prepared.crossing.isEmpty else { return prepared.export }
         let changeSet = prepared.export.changeSet
         let physical = physicalClock.milliseconds()

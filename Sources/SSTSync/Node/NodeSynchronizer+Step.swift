@@ -13,9 +13,9 @@ extension NodeSynchronizer {
         var pushStart: Int64 = 0
         var pullStart: Int64 = 0
         var hubSequence: Int64 = 0
-        /// The next push's batch, filtered for the hub while the previous push is on the wire; used when the
-        /// session asks for exactly that batch, dropped otherwise. Audited only when it is sent.
-        var nextBatch: (since: Int64, limit: Int, export: Task<Result<PreparedExport, SyncFailure>, Never>)?
+        /// The next push's batch, exported for the hub (filtered and audited) while the previous push is on the
+        /// wire; sent when the session asks for exactly that batch, dropped otherwise.
+        var nextBatch: (since: Int64, limit: Int, export: Task<Result<ChangeSet, SyncFailure>, Never>)?
 
         init(
             store: Store,
@@ -100,16 +100,13 @@ extension NodeSynchronizer {
         {
             let hub = try requireHub()
             let store = store
-            let prepared: PreparedExport
+            let changeSet: ChangeSet
             if let next = nextBatch, next.since == since, next.limit == limit {
-                prepared = try await next.export.value.get()
+                changeSet = try await next.export.value.get()
             } else {
-                prepared = try Self.local {
-                    try store.prepareExport(forSide: hub.side, peer: hub, since: since, limit: limit)
-                }
+                changeSet = try Self.local { try store.exportChanges(for: hub, since: since, limit: limit) }
             }
             nextBatch = nil
-            let changeSet = try Self.local { try store.recordSent(prepared) }.changeSet
             let lastSequence = try Self.local { try store.lastSequence() }
             progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
             if changeSet.upTo < lastSequence {
@@ -118,9 +115,7 @@ extension NodeSynchronizer {
                     nextSince, limit,
                     Task {
                         Result { () throws(SyncFailure) in
-                            try Self.local {
-                                try store.prepareExport(forSide: hub.side, peer: hub, since: nextSince, limit: limit)
-                            }
+                            try Self.local { try store.exportChanges(for: hub, since: nextSince, limit: limit) }
                         }
                     }
                 )
