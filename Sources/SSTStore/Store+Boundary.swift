@@ -41,7 +41,7 @@ extension Store {
     ///
     /// Across the school ⇄ social-services boundary the privacy policy filters every field (nothing it
     /// forbids leaves this node) and every crossing is audited; a hub sends a school only that school's
-    /// records.
+    /// records, and no peer the changes it wrote itself.
     public func exportChanges(for peer: PeerIdentity, since: Int64, limit: Int? = nil) throws -> ChangeSet {
         try exportChanges(forSide: peer.side, peer: peer, since: since, limit: limit).changeSet
     }
@@ -100,6 +100,9 @@ extension Store {
                         == school
                 }
             }
+            // A node holds what it wrote itself: none of that goes back to it (each push of a school's case
+            // fields would otherwise come back on its next pull).
+            if let peer { result.allowed.removeAll { $0.change.stamp.node == peer.node } }
             let changeSet = ChangeSet(
                 origin: identity.node,
                 side: identity.side,

@@ -15,64 +15,25 @@ extension Store {
     ///
     /// Each purge is audited and answered with a `purge_receipt` record that replicates back to the other
     /// side, so the origin can show the data was let go. Purged values are overwritten in the file and WAL.
+    ///
+    /// Without `pupils` the whole store is read in a read transaction (a hub holds millions of received
+    /// values, and pushes must not wait for the scan); the pupils found are then swept in a write
+    /// transaction that checks their values again.
     @discardableResult
     public func sweepConsents(pupils: Set<RecordID>? = nil) throws -> SweepReport {
         let identity = try identity()
         let physical = physicalClock.milliseconds()
+        let today = CivilDate(millisecondsSinceEpoch: physical)
+        guard let pupils else {
+            let found = try writer.read { db in
+                try lapsedValues(of: nil, identity: identity, context: StorePrivacyContext(db: db, today: today)).keys
+            }
+            if found.isEmpty { return SweepReport(purgedFields: 0, retainedFields: 0, pupils: []) }
+            return try sweepConsents(pupils: Set(found))
+        }
         let report = try withSession { session in
-            let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-            let filter = PrivacyFilter(policy: policy, schema: schema)
-            // The values received from the other side: the fields' current values, and the text values
-            // kept in conflict beside them (hlc and node say which; null for a field's current value).
-            var lapsed: [RecordID: [ReceivedValue]] = [:]
-            func consider(_ row: Row) throws {
-                guard let record = RecordID(row["record_id"]) else { return }
-                let entity: String = row["entity"]
-                let field: String = row["field"]
-                let conflict = (row["hlc"] as Int64?).flatMap { hlc in
-                    (row["node"] as String?).map { ConflictKey(hlc: hlc, node: $0) }
-                }
-                guard let pupil = try context.pupil(entity: entity, record: record),
-                    pupils?.contains(pupil) ?? true
-                else { return }
-                let probe = FieldChange(
-                    entity: entity,
-                    record: record,
-                    field: field,
-                    state: FieldState(value: .null, stamp: Stamp(timestamp: .zero, node: identity.node))
-                )
-                if case .withhold = try filter.decide(
-                    probe,
-                    direction: Direction(destination: identity.side),
-                    context: context
-                ) {
-                    lapsed[pupil, default: []].append(
-                        ReceivedValue(entity: entity, record: record, field: field, conflict: conflict)
-                    )
-                }
-            }
-            // Every received value, read as a stream (a hub holds millions), or for a few pupils only those of
-            // the pupils' records.
-            if let pupils {
-                let records = try context.records(of: pupils, schema: schema)
-                for row in try Self.receivedValues(of: records, from: identity.side.other, session.db) {
-                    try consider(row)
-                }
-            } else {
-                // The side as a literal, so that a school node's query can use its partial index of values
-                // from the social side (a hub has none: it reads the whole table, which it received).
-                let source = identity.side.other.rawValue
-                let rows = try Row.fetchCursor(
-                    session.db,
-                    sql: """
-                        SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                            WHERE source_side = '\(source)' AND field NOT LIKE '\\_%' ESCAPE '\\'
-                        UNION ALL
-                        SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = '\(source)'
-                        """
-                )
-                while let row = try rows.next() { try consider(row) }
-            }
+            let context = StorePrivacyContext(db: session.db, today: today)
+            let lapsed = try lapsedValues(of: pupils, identity: identity, context: context)
             var purged = 0
             var retained = 0
             for pupil in lapsed.keys.sorted() {
@@ -394,5 +355,69 @@ extension Store {
                 db
             )
         }
+    }
+}
+
+extension Store {
+    /// The values received from the other side that the policy would no longer let cross, by pupil: of
+    /// every received value (`pupils` nil), or of the given pupils' records only.
+    private func lapsedValues(
+        of pupils: Set<RecordID>?,
+        identity: NodeIdentity,
+        context: StorePrivacyContext
+    ) throws -> [RecordID: [ReceivedValue]] {
+        let filter = PrivacyFilter(policy: policy, schema: schema)
+        // The values received from the other side: the fields' current values, and the text values
+        // kept in conflict beside them (hlc and node say which; null for a field's current value).
+        var lapsed: [RecordID: [ReceivedValue]] = [:]
+        func consider(_ row: Row) throws {
+            guard let record = RecordID(row["record_id"]) else { return }
+            let entity: String = row["entity"]
+            let field: String = row["field"]
+            let conflict = (row["hlc"] as Int64?).flatMap { hlc in
+                (row["node"] as String?).map { ConflictKey(hlc: hlc, node: $0) }
+            }
+            guard let pupil = try context.pupil(entity: entity, record: record),
+                pupils?.contains(pupil) ?? true
+            else { return }
+            let probe = FieldChange(
+                entity: entity,
+                record: record,
+                field: field,
+                state: FieldState(value: .null, stamp: Stamp(timestamp: .zero, node: identity.node))
+            )
+            if case .withhold = try filter.decide(
+                probe,
+                direction: Direction(destination: identity.side),
+                context: context
+            ) {
+                lapsed[pupil, default: []].append(
+                    ReceivedValue(entity: entity, record: record, field: field, conflict: conflict)
+                )
+            }
+        }
+        // Every received value, read as a stream (a hub holds millions), or for a few pupils only those of
+        // the pupils' records.
+        if let pupils {
+            let records = try context.records(of: pupils, schema: schema)
+            for row in try Self.receivedValues(of: records, from: identity.side.other, context.db) {
+                try consider(row)
+            }
+        } else {
+            // The side as a literal, so that a school node's query can use its partial index of values
+            // from the social side (a hub has none: it reads the whole table, which it received).
+            let source = identity.side.other.rawValue
+            let rows = try Row.fetchCursor(
+                context.db,
+                sql: """
+                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
+                        WHERE source_side = '\(source)' AND field NOT LIKE '\\_%' ESCAPE '\\'
+                    UNION ALL
+                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = '\(source)'
+                    """
+            )
+            while let row = try rows.next() { try consider(row) }
+        }
+        return lapsed
     }
 }

@@ -198,4 +198,34 @@ import Testing
         )
         #expect(throws: Never.self) { try pair.school.apply(file.changeSet) }
     }
+
+    /// A push does not come back on the next pull: the hub leaves out what the pulling node wrote itself —
+    /// and still sends it to another node of the same school.
+    @Test func aHubSendsANodeNoneOfItsOwnChangesBack() throws {
+        let pair = try PrivacyPair.inMemory()
+        let bjorn = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Björn")])
+        try bjorn.grant(["sst_case"], on: pair.school)
+        let bjornCase = try bjorn.add("case", on: pair.school, ["plan": .string("Ekbackens plan")])
+        try pair.syncToHub()
+        let echo = try pair.hub.exportChanges(forSide: .school, peer: PrivacyNodes.schoolPeer, since: 0).changeSet
+        #expect(echo.changes.isEmpty, "the hub sends the school its own changes: \(echo.changes)")
+
+        let sibling = PeerIdentity(
+            node: NodeID("ekbacken-2")!,
+            role: .school,
+            school: PrivacyNodes.school,
+            stadsdel: PrivacyNodes.stadsdel
+        )
+        let forSibling = try pair.hub.exportChanges(forSide: .school, peer: sibling, since: 0).changeSet
+        #expect(forSibling.changes.contains { $0.record == bjornCase && $0.stamp.node == PrivacyNodes.schoolNode })
+
+        try pair.hub.set(entity: "case", record: bjornCase, values: ["plan": .string("Hubbens plan för Björn")])
+        let pulled = try pair.syncToSchool().changeSet
+        #expect(pulled.changes.allSatisfy { $0.stamp.node == PrivacyNodes.hubNode })
+        #expect(pulled.changes.contains { $0.record == bjornCase && $0.field == "plan" })
+        #expect(
+            try pair.school.record(entity: "case", record: bjornCase)?["plan"]?.value
+                == .string("Hubbens plan för Björn")
+        )
+    }
 }
