@@ -228,4 +228,31 @@ import Testing
                 == .string("Hubbens plan för Björn")
         )
     }
+
+    /// A consent that arrives without a grant on this node — granted at another node of the school and
+    /// imported from its file — sends the pupil's withheld data at the next export, although an export the
+    /// same day had found no consent to come into force (the store remembers that only until it changes).
+    @Test func aConsentImportedFromAnotherNodeSendsThePupilsDataAtTheNextExport() throws {
+        let pair = try PrivacyPair.inMemory()
+        let bjorn = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Björn")])
+        let withheld = try pair.syncToHub().changeSet
+        #expect(!withheld.changes.contains { $0.record == bjorn.id && $0.field == "given_name" })
+
+        let sibling = try Store.inMemory(
+            identity: NodeIdentity(
+                node: NodeID("ekbacken-2")!,
+                role: .school,
+                school: PrivacyNodes.school,
+                stadsdel: PrivacyNodes.stadsdel
+            ),
+            physicalClock: pair.schoolClock
+        )
+        try sibling.apply(try pair.school.exportChanges(since: 0))
+        try bjorn.grant(["identity"], on: sibling)
+        try pair.school.apply(try sibling.exportChanges(since: 0))
+
+        let sent = try pair.syncToHub().changeSet
+        #expect(sent.changes.contains { $0.record == bjorn.id && $0.field == "given_name" })
+        #expect(try pair.hub.record(entity: "pupil", record: bjorn.id)?["given_name"]?.value == .string("Björn"))
+    }
 }
