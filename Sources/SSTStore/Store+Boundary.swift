@@ -165,7 +165,11 @@ extension Store {
         let physical = physicalClock.milliseconds()
         guard changeSet.side != identity.side else {
             let report = try withSession { session in
-                try merge(changeSet, into: &session, identity: identity, physical: physical)
+                let flagged = changeSet.changes.filter { $0.entity == "pupil" && $0.field == "protected_identity" }
+                let wereProtected = try Self.protectedPupils(flagged.map(\.record), session.db)
+                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
+                try Self.resendLiftedProtection(wereProtected, &session)
+                return report
             }
             if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) { try eraseFreedPages() }
             return report

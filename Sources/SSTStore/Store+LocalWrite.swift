@@ -11,7 +11,12 @@ extension Store {
     public func set(entity entityName: String, record: RecordID, values: [String: Value]) throws -> [FieldChange] {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
-            try set(entity: entityName, record: record, values: values, in: &session, physical: physical)
+            let wereProtected =
+                entityName == "pupil" && values["protected_identity"] != nil
+                ? try Self.protectedPupils([record], session.db) : []
+            let changes = try set(entity: entityName, record: record, values: values, in: &session, physical: physical)
+            try Self.resendLiftedProtection(wereProtected, &session)
+            return changes
         }
     }
 

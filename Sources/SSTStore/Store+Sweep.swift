@@ -316,6 +316,23 @@ extension Store {
         return pupils
     }
 
+    /// Of `pupils`, those with protected identity here: read before a write that may lift the protection.
+    static func protectedPupils(_ pupils: some Sequence<RecordID>, _ db: Database) throws -> Set<RecordID> {
+        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+        return try Set(pupils.filter { try context.hasProtectedIdentity(pupil: $0) })
+    }
+
+    /// After a write: gives the data of every pupil in `wereProtected` whose protection the write lifted new
+    /// sequence numbers, as a grant does, so that the identity withheld while they were protected is sent
+    /// at the next export (the hub erased what it held when the protection came).
+    static func resendLiftedProtection(_ wereProtected: Set<RecordID>, _ session: inout MergeSession) throws {
+        guard !wereProtected.isEmpty else { return }
+        let now = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
+        for pupil in wereProtected.sorted() where try !now.hasProtectedIdentity(pupil: pupil) {
+            try resend(pupil: pupil, &session)
+        }
+    }
+
     /// The purge receipts in a set that this node has not seen before.
     static func newReceipts(_ changeSet: ChangeSet, _ db: Database) throws -> Set<RecordID> {
         var receipts: Set<RecordID> = []

@@ -255,4 +255,47 @@ import Testing
         #expect(sent.changes.contains { $0.record == bjorn.id && $0.field == "given_name" })
         #expect(try pair.hub.record(entity: "pupil", record: bjorn.id)?["given_name"]?.value == .string("Björn"))
     }
+
+    /// Protection lifted at the school (the flag switched back off): with the identity consent still in
+    /// force, the pupil's identity may cross again, and reaches the hub that had purged it.
+    @Test func aPupilWhoseProtectionIsLiftedHasTheIdentitySentAgain() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
+        try pupil.grant(["identity"], on: pair.school)
+        try pair.syncToHub()
+        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == nil)
+
+        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(false)])
+        try pair.syncToHub()
+        let hubPupil = try pair.hub.record(entity: "pupil", record: pupil.id)
+        #expect(hubPupil?["protected_identity"]?.value == .boolean(false))
+        #expect(hubPupil?["family_name"]?.value == .string("Åkesson"))
+    }
+
+    /// The same when the protection is lifted at another node of the school and imported from its file.
+    @Test func aProtectionLiftedAtAnotherNodeHasTheIdentitySentAgain() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
+        try pupil.grant(["identity"], on: pair.school)
+        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == nil)
+
+        let sibling = try Store.inMemory(
+            identity: NodeIdentity(
+                node: NodeID("ekbacken-2")!,
+                role: .school,
+                school: PrivacyNodes.school,
+                stadsdel: PrivacyNodes.stadsdel
+            ),
+            physicalClock: pair.schoolClock
+        )
+        try sibling.apply(try pair.school.exportChanges(since: 0))
+        try sibling.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(false)])
+        try pair.school.apply(try sibling.exportChanges(since: 0))
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == .string("Åkesson"))
+    }
 }
