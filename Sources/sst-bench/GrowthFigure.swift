@@ -76,7 +76,8 @@ struct GrowthFigure {
                 target: isLargest ? "≤ 1.5× slower" : "none (≤ 1.5× at the largest)",
                 verdict: isLargest ? (ratio <= 1.5 ? .met : .missed) : .info,
                 note: String(
-                    format: "%d rows: raw SQLite upserts %.2f µs/change, %.2f× their cost at %d rows; the store's apply "
+                    format:
+                        "%d rows: raw SQLite upserts %.2f µs/change, %.2f× their cost at %d rows; the store's apply "
                         + "wrote %.2f pages to the WAL per change (%.2f at %d rows)",
                     point.rows,
                     point.raw * 1e6,
