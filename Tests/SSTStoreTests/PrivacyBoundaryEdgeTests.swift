@@ -238,16 +238,7 @@ import Testing
         let withheld = try pair.syncToHub().changeSet
         #expect(!withheld.changes.contains { $0.record == bjorn.id && $0.field == "given_name" })
 
-        let sibling = try Store.inMemory(
-            identity: NodeIdentity(
-                node: NodeID("ekbacken-2")!,
-                role: .school,
-                school: PrivacyNodes.school,
-                stadsdel: PrivacyNodes.stadsdel
-            ),
-            physicalClock: pair.schoolClock
-        )
-        try sibling.apply(try pair.school.exportChanges(since: 0))
+        let sibling = try pair.schoolSibling()
         try bjorn.grant(["identity"], on: sibling)
         try pair.school.apply(try sibling.exportChanges(since: 0))
 
@@ -283,16 +274,7 @@ import Testing
         try pair.syncToHub()
         #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == nil)
 
-        let sibling = try Store.inMemory(
-            identity: NodeIdentity(
-                node: NodeID("ekbacken-2")!,
-                role: .school,
-                school: PrivacyNodes.school,
-                stadsdel: PrivacyNodes.stadsdel
-            ),
-            physicalClock: pair.schoolClock
-        )
-        try sibling.apply(try pair.school.exportChanges(since: 0))
+        let sibling = try pair.schoolSibling()
         try sibling.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(false)])
         try pair.school.apply(try sibling.exportChanges(since: 0))
         try pair.syncToHub()

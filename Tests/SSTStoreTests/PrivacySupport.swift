@@ -108,6 +108,22 @@ struct PrivacyPair {
         return export
     }
 
+    /// A second node of the school (`ekbacken-2`, in memory, on the school's clock) holding what the school
+    /// holds, as a change-set file between the two would bring it.
+    func schoolSibling() throws -> Store {
+        let sibling = try Store.inMemory(
+            identity: NodeIdentity(
+                node: NodeID("ekbacken-2")!,
+                role: .school,
+                school: PrivacyNodes.school,
+                stadsdel: PrivacyNodes.stadsdel
+            ),
+            physicalClock: schoolClock
+        )
+        try sibling.apply(try school.exportChanges(since: 0))
+        return sibling
+    }
+
     /// Hub → school, the same way round.
     @discardableResult
     func syncToSchool() throws -> BoundaryExport {
