@@ -3,28 +3,25 @@
 extension KeyedDecodingContainer {
     /// A record id in lower-case canonical UUID form.
     func decodeRecordID(forKey key: Key) throws -> RecordID {
-        let text = try decode(String.self, forKey: key)
-        guard let record = RecordID(text) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: key,
-                in: self,
-                debugDescription: "\"\(text)\" is not a record id (a lower-case UUID)"
-            )
-        }
-        return record
+        try decodeText(forKey: key, as: RecordID.init, "a record id (a lower-case UUID)")
     }
 
     /// A stamp `<milliseconds>:<counter>@<node>`.
     func decodeStamp(forKey key: Key) throws -> Stamp {
+        try decodeText(forKey: key, as: { Stamp(text: $0) }, "a stamp of the form <milliseconds>:<counter>@<node>")
+    }
+
+    /// A string parsed by `parse`, refused as not being `expected` when it gives nil.
+    private func decodeText<T>(forKey key: Key, as parse: (String) -> T?, _ expected: String) throws -> T {
         let text = try decode(String.self, forKey: key)
-        guard let stamp = Stamp(text: text) else {
+        guard let parsed = parse(text) else {
             throw DecodingError.dataCorruptedError(
                 forKey: key,
                 in: self,
-                debugDescription: "\"\(text)\" is not a stamp of the form <milliseconds>:<counter>@<node>"
+                debugDescription: "\"\(text)\" is not \(expected)"
             )
         }
-        return stamp
+        return parsed
     }
 
     /// A causal context: an object from node id to `<milliseconds>:<counter>`.

@@ -25,17 +25,6 @@ public struct BoundaryExport: Sendable {
     public let withheld: [FilterResult.Withheld]
 }
 
-/// An export filtered for its destination but not yet audited: ``Store/recordSent(_:)`` writes its audit
-/// entries. The filter reads in a read transaction; only the audit takes the writer.
-struct PreparedExport: Sendable {
-    let export: BoundaryExport
-    /// What crosses the boundary, with its pupils and bases; empty for the same side (nothing to audit).
-    let crossing: [FilterResult.Allowed]
-    let direction: Direction
-    /// The peer's node id, or nil for an export file.
-    let peer: NodeID?
-}
-
 extension Store {
     /// The changes after `since` that `peer` may receive, as a change set from this node.
     ///
@@ -56,34 +45,14 @@ extension Store {
     )
         throws -> BoundaryExport
     {
-        try recordSent(prepareExport(forSide: destination, peer: peer, since: since, limit: limit))
-    }
-
-    /// The first half of ``exportChanges(forSide:peer:since:limit:)``: the changes after `since`, filtered
-    /// for `destination` in a read transaction, not yet audited. Pass the result to ``recordSent(_:)``
-    /// just before it is sent.
-    func prepareExport(
-        forSide destination: Side,
-        peer: PeerIdentity?,
-        since: Int64,
-        limit: Int? = nil
-    )
-        throws -> PreparedExport
-    {
         let identity = try identity()
-        let direction = Direction(destination: destination)
         if destination != identity.side { try resendForConsentsComingIntoForce() }
         let base = try exportChanges(since: since, limit: limit)
-        guard destination != identity.side else {
-            return PreparedExport(
-                export: BoundaryExport(changeSet: base, withheld: []),
-                crossing: [],
-                direction: direction,
-                peer: peer?.node
-            )
-        }
+        guard destination != identity.side else { return BoundaryExport(changeSet: base, withheld: []) }
         let physical = physicalClock.milliseconds()
-        return try writer.read { db in
+        let direction = Direction(destination: destination)
+        // The filter reads in a read transaction; only the audit takes the writer.
+        let result = try writer.read { db in
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var result = try PrivacyFilter(policy: policy, schema: schema)
                 .filter(base.changes, direction: direction, context: context)
@@ -103,42 +72,31 @@ extension Store {
             // A node holds what it wrote itself: none of that goes back to it (each push of a school's case
             // fields would otherwise come back on its next pull).
             if let peer { result.allowed.removeAll { $0.change.stamp.node == peer.node } }
-            let changeSet = ChangeSet(
-                origin: identity.node,
-                side: identity.side,
-                since: base.since,
-                upTo: base.upTo,
-                changes: result.allowed.map(\.change),
-                policyHash: policy.hash
-            )
-            return PreparedExport(
-                export: BoundaryExport(changeSet: changeSet, withheld: result.withheld),
-                crossing: result.allowed,
-                direction: direction,
-                peer: peer?.node
-            )
+            return result
         }
-    }
-
-    /// Audits a prepared export as sent (one entry per pupil and basis) and returns it.
-    @discardableResult
-    func recordSent(_ prepared: PreparedExport) throws -> BoundaryExport {
-        guard !prepared.crossing.isEmpty else { return prepared.export }
-        let changeSet = prepared.export.changeSet
-        let physical = physicalClock.milliseconds()
-        let detail = "sequence \(changeSet.since)–\(changeSet.upTo)" + (prepared.peer == nil ? ", export file" : "")
-        try writer.write { db in
-            try Self.auditCrossings(
-                prepared.crossing,
-                kind: .sent,
-                direction: prepared.direction,
-                peer: prepared.peer?.rawValue ?? "file",
-                at: physical,
-                detail: detail,
-                db
-            )
+        if !result.allowed.isEmpty {
+            let detail = "sequence \(base.since)–\(base.upTo)" + (peer == nil ? ", export file" : "")
+            try writer.write { db in
+                try Self.auditCrossings(
+                    result.allowed,
+                    kind: .sent,
+                    direction: direction,
+                    peer: peer?.node.rawValue ?? "file",
+                    at: physical,
+                    detail: detail,
+                    db
+                )
+            }
         }
-        return prepared.export
+        let changeSet = ChangeSet(
+            origin: identity.node,
+            side: identity.side,
+            since: base.since,
+            upTo: base.upTo,
+            changes: result.allowed.map(\.change),
+            policyHash: policy.hash
+        )
+        return BoundaryExport(changeSet: changeSet, withheld: result.withheld)
     }
 
     /// Applies a change set received from `peer` (nil: from a file, origin unverified).

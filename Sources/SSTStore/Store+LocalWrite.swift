@@ -11,12 +11,7 @@ extension Store {
     public func set(entity entityName: String, record: RecordID, values: [String: Value]) throws -> [FieldChange] {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
-            let wereProtected =
-                entityName == "pupil" && values["protected_identity"] != nil
-                ? try Self.protectedPupils([record], session.db) : []
-            let changes = try set(entity: entityName, record: record, values: values, in: &session, physical: physical)
-            try Self.resendLiftedProtection(wereProtected, &session)
-            return changes
+            try set(entity: entityName, record: record, values: values, in: &session, physical: physical)
         }
     }
 
@@ -43,6 +38,9 @@ extension Store {
         let identity = try Self.identity(session.db)
         try refuseIfPurged(session, entity: entity, record: record)
         let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
+        let wereProtected =
+            entity.name == "pupil" && values["protected_identity"] != nil
+            ? try Self.protectedPupils([record], session.db) : []
         var changes: [FieldChange] = []
         for field in fields {
             let state = try localState(
@@ -57,6 +55,7 @@ extension Store {
             _ = try session.merge(change, entity: entity, field: field)
             changes.append(change)
         }
+        try Self.resendLiftedProtection(wereProtected, &session)
         return changes
     }
 

@@ -64,7 +64,7 @@ extension NodeSynchronizer {
             let request = HandshakeRequest(
                 policyHash: store.policy.hash,
                 nodeTime: sentAt,
-                lastSequence: try local { try store.lastSequence() }
+                lastSequence: try Self.local { try store.lastSequence() }
             )
             let response = try await transport.handshake(request)
             let receivedAt = physicalClock.milliseconds()
@@ -77,7 +77,7 @@ extension NodeSynchronizer {
             }
             let hub = PeerIdentity(node: node, role: .hub)
             self.hub = hub
-            let local = try local {
+            let local = try Self.local {
                 SyncSession.Local(
                     lastSequence: try store.lastSequence(),
                     hubCursor: try store.cursor(for: node),
@@ -142,8 +142,8 @@ extension NodeSynchronizer {
                     remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
                 )
             }
-            let report = try local { try store.apply(changeSet, from: hub) }
-            let cursor = try local { try store.cursor(for: hub.node) }
+            let report = try Self.local { try store.apply(changeSet, from: hub) }
+            let cursor = try Self.local { try store.cursor(for: hub.node) }
             return session.pullCompleted(
                 received: report.received,
                 applied: report.applied,
@@ -160,10 +160,6 @@ extension NodeSynchronizer {
         }
 
         /// Runs store work, turning its errors into `local` failures.
-        private func local<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
-            try Self.local(body)
-        }
-
         private static func local<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
             do {
                 return try body()
