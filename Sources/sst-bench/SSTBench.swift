@@ -53,7 +53,7 @@ struct SSTBench: AsyncParsableCommand {
     @Option(help: "B2: field changes pending on the node that catches up with the hub. (default: 100000)")
     var catchUpChanges: Int?
 
-    @Option(help: "B2, B4: field changes per pushed batch. (default: 500)")
+    @Option(help: "B2, B4, X2: field changes per pushed batch. (default: sst sync's, 2000)")
     var syncBatch: Int?
 
     @Option(help: "B3: school nodes pushing at once. (default: 200)")

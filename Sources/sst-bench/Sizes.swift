@@ -1,3 +1,5 @@
+import SSTSync
+
 /// How big each benchmark is. A row is one field value with its stamp (a row of `sst_field`); the
 /// synthetic records average about 6 fields each.
 struct Sizes: Encodable {
@@ -31,7 +33,7 @@ struct Sizes: Encodable {
         wireChanges: 100_000,
         wireBatch: 500,
         catchUpChanges: 100_000,
-        syncBatch: 500,
+        syncBatch: SyncProtocol.defaultBatchSize,
         fanInNodes: 200,
         fanInChanges: 500,
         memoryChanges: 1_000_000

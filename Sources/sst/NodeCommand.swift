@@ -48,7 +48,13 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Seconds between two syncs when nothing happens.", valueName: "SECONDS"))
         var interval: Int = 300
 
-        @Option(help: ArgumentHelp("Field changes per push and pull batch.", valueName: "N"))
+        @Option(
+            help: ArgumentHelp(
+                "Field changes per push and pull batch (default: the node's saved sync settings, else "
+                    + "\(SyncProtocol.defaultBatchSize)).",
+                valueName: "N"
+            )
+        )
         var batchSize: Int?
 
         func validate() throws {

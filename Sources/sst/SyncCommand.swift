@@ -36,7 +36,13 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The district CA certificate (PEM).", valueName: "FILE"))
     var ca: String?
 
-    @Option(help: ArgumentHelp("Field changes per push and pull batch.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Field changes per push and pull batch (default: the node's saved sync settings, else "
+                + "\(SyncProtocol.defaultBatchSize)).",
+            valueName: "N"
+        )
+    )
     var batchSize: Int?
 
     @Flag(help: "Print JSON.")

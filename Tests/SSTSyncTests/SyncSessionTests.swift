@@ -86,7 +86,7 @@ struct SyncSessionTests {
         // The hub got the batch before the connection dropped: its cursor says so, and the push resumes there.
         #expect(
             session.handshakeCompleted(Self.handshake(cursor: 5), local: Self.local(last: 5))
-                == .pull(since: 0, limit: 500)
+                == .pull(since: 0, limit: SyncProtocol.defaultBatchSize)
         )
         #expect(session.report.retries == 1)
     }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 extension HubServer {
     /// Runs the hub for the duration of `body`, which gets the bound port, then shuts it down gracefully
-    /// (requests in flight finish). For tools and demos that start a hub in process.
+    /// (requests in flight finish). For tools and demos that start a hub in process. As in ``run(store:configuration:logger:)``,
+    /// the store's log is checkpointed on a thread of its own while the hub runs.
     public static func withRunning<T: Sendable>(
         store: Store,
         configuration: Configuration,
@@ -23,7 +24,18 @@ extension HubServer {
             continuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        return try await store.withBackgroundCheckpoints {
+            try await run(group, ports: ports, finishing: continuation, body)
+        }
+    }
+
+    private static func run<T: Sendable>(
+        _ group: ServiceGroup,
+        ports: AsyncStream<Int>,
+        finishing continuation: AsyncStream<Int>.Continuation,
+        _ body: @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 try await group.run()
                 continuation.finish()

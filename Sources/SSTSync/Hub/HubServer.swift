@@ -80,7 +80,8 @@ public enum HubServer {
     }
 
     /// Runs the hub, and its consent sweep every `configuration.sweepInterval`, until SIGTERM or SIGINT, then
-    /// shuts down gracefully: requests in flight finish.
+    /// shuts down gracefully: requests in flight finish. The store's log is checkpointed on a thread of its own
+    /// meanwhile (``Store/withBackgroundCheckpoints(isolation:_:)``), not by the pushes' commits.
     public static func run(store: Store, configuration: Configuration, logger: Logger) async throws {
         let application = try application(store: store, configuration: configuration, logger: logger) { port in
             logger.info("hub listening", metadata: ["host": "\(configuration.listen.host)", "port": "\(port)"])
@@ -93,7 +94,7 @@ public enum HubServer {
                 logger: logger
             )
         )
-        try await group.run()
+        try await store.withBackgroundCheckpoints { try await group.run() }
     }
 
     /// Refuses a certificate that names another node than the store: a hub must present its own identity.

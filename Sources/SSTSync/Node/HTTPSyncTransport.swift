@@ -75,29 +75,32 @@ public struct HTTPSyncTransport: SyncTransport {
         try await send(.POST, SyncProtocol.handshakePath, body: encode(request))
     }
 
-    public func push(_ changeSet: ChangeSet) async throws(SyncFailure) -> PushResponse {
-        let body: Data
+    public func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody {
+        let json: Data
         do {
-            body = try ChangeSetCodec.encode(changeSet)
+            json = try ChangeSetCodec.encode(changeSet)
         } catch {
             throw SyncFailure(.local, "cannot encode the change set: \(error)", remedy: "Report this as a bug.")
         }
-        guard configuration.gzipRequestBodies else {
-            return try await send(.POST, SyncProtocol.pushPath, body: body)
-        }
-        let compressed: Data
+        guard configuration.gzipRequestBodies else { return PushBody(json: json, gzip: nil) }
         do {
-            compressed = try GzipCodec.compress(body)
+            return PushBody(json: json, gzip: try GzipCodec.compress(json))
         } catch {
             logger.warning("cannot gzip the push body; sending it uncompressed", metadata: ["error": "\(error)"])
-            return try await send(.POST, SyncProtocol.pushPath, body: body)
+            return PushBody(json: json, gzip: nil)
+        }
+    }
+
+    public func push(_ body: PushBody) async throws(SyncFailure) -> PushResponse {
+        guard let compressed = body.gzip else {
+            return try await send(.POST, SyncProtocol.pushPath, body: body.json)
         }
         do throws(SyncFailure) {
             return try await send(.POST, SyncProtocol.pushPath, body: compressed, encoding: "gzip")
         } catch let failure where failure.problem?.statusCode == 415 {
             // A hub of an earlier version reads uncompressed bodies only; nothing was applied.
             logger.notice("the hub does not read gzip bodies; pushing uncompressed")
-            return try await send(.POST, SyncProtocol.pushPath, body: body)
+            return try await send(.POST, SyncProtocol.pushPath, body: body.json)
         }
     }
 

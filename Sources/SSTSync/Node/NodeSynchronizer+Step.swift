@@ -13,9 +13,15 @@ extension NodeSynchronizer {
         var pushStart: Int64 = 0
         var pullStart: Int64 = 0
         var hubSequence: Int64 = 0
-        /// The next push's batch, exported for the hub (filtered and audited) while the previous push is on the
-        /// wire; sent when the session asks for exactly that batch, dropped otherwise.
-        var nextBatch: (since: Int64, limit: Int, export: Task<Result<ChangeSet, SyncFailure>, Never>)?
+        /// The next push's batch, exported for the hub (filtered and audited) and encoded while the previous push
+        /// is on the wire; sent when the session asks for exactly that batch, dropped otherwise.
+        var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
+
+        /// A batch of changes for the hub, and its request body.
+        struct Batch: Sendable {
+            let changeSet: ChangeSet
+            let body: PushBody
+        }
 
         init(
             store: Store,
@@ -100,12 +106,14 @@ extension NodeSynchronizer {
         {
             let hub = try requireHub()
             let store = store
-            let changeSet: ChangeSet
+            let transport = transport
+            let batch: Batch
             if let next = nextBatch, next.since == since, next.limit == limit {
-                changeSet = try await next.export.value.get()
+                batch = try await next.export.value.get()
             } else {
-                changeSet = try Self.local { try store.exportChanges(for: hub, since: since, limit: limit) }
+                batch = try Self.batch(store, transport, for: hub, since: since, limit: limit)
             }
+            let changeSet = batch.changeSet
             nextBatch = nil
             let lastSequence = try Self.local { try store.lastSequence() }
             progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
@@ -115,12 +123,12 @@ extension NodeSynchronizer {
                     nextSince, limit,
                     Task {
                         Result { () throws(SyncFailure) in
-                            try Self.local { try store.exportChanges(for: hub, since: nextSince, limit: limit) }
+                            try Self.batch(store, transport, for: hub, since: nextSince, limit: limit)
                         }
                     }
                 )
             }
-            let response = try await transport.push(changeSet)
+            let response = try await transport.push(batch.body)
             return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
         }
 
@@ -150,6 +158,18 @@ extension NodeSynchronizer {
                 more: response.more,
                 cursor: cursor
             )
+        }
+
+        /// Exports the batch after `since` for the hub and encodes it for the transport.
+        private static func batch(
+            _ store: Store,
+            _ transport: any SyncTransport,
+            for hub: PeerIdentity,
+            since: Int64,
+            limit: Int
+        ) throws(SyncFailure) -> Batch {
+            let changeSet = try local { try store.exportChanges(for: hub, since: since, limit: limit) }
+            return Batch(changeSet: changeSet, body: try transport.pushBody(changeSet))
         }
 
         private func requireHub() throws(SyncFailure) -> PeerIdentity {

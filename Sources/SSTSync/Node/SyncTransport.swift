@@ -1,3 +1,4 @@
+import Foundation
 import SSTCore
 
 /// How a node reaches the hub: the three `/v2` requests. Every failure is a ``SyncFailure``.
@@ -5,6 +6,27 @@ import SSTCore
 /// ``HTTPSyncTransport`` speaks HTTPS with mutual TLS; tests may answer in process.
 public protocol SyncTransport: Sendable {
     func handshake(_ request: HandshakeRequest) async throws(SyncFailure) -> HandshakeResponse
-    func push(_ changeSet: ChangeSet) async throws(SyncFailure) -> PushResponse
+    /// Encodes a change set as this transport sends it, so that it can be done before the push (while the
+    /// previous push is on the wire).
+    func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody
+    func push(_ body: PushBody) async throws(SyncFailure) -> PushResponse
     func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+}
+
+extension SyncTransport {
+    /// Encodes and pushes `changeSet`.
+    public func push(_ changeSet: ChangeSet) async throws(SyncFailure) -> PushResponse {
+        try await push(try pushBody(changeSet))
+    }
+}
+
+/// A push request's body: the change set's JSON and, when the transport compresses, its gzip.
+public struct PushBody: Sendable {
+    public let json: Data
+    public let gzip: Data?
+
+    public init(json: Data, gzip: Data?) {
+        self.json = json
+        self.gzip = gzip
+    }
 }
