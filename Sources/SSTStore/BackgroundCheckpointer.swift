@@ -20,8 +20,10 @@ import SQLite3
 final class BackgroundCheckpointer: @unchecked Sendable {
     /// Pages in the log after a commit that wake the thread (SQLite's own threshold).
     static let wakePages: Int32 = 1000
-    /// Pages in the log after a commit at which the writer checkpoints itself (64 MiB of 4 KiB pages).
-    static let writerCheckpointPages: Int32 = 16_000
+    /// Pages in the log after a commit at which the writer checkpoints itself (16 MiB of 4 KiB pages). The
+    /// thread has usually copied most of them by then, so the writer copies the rest; and a writer that keeps
+    /// writing never leaves the thread the moment, between two commits, to finish and let the log restart.
+    static let writerCheckpointPages: Int32 = 4000
 
     private let connection: OpaquePointer
     private let condition = NSCondition()

@@ -163,9 +163,6 @@ extension Store {
                     session.db
                 )
                 try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)
-                if identity.role == .hub, let peer, peer.role == .school {
-                    try Self.recordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, session.db)
-                }
                 consentPupils = try Self.pupilsWithConsentChanges(
                     changeSet,
                     protectionMayChange: protectionMayChange,
@@ -201,7 +198,8 @@ extension Store {
         return error
     }
 
-    /// The checks that need no merge: the same policy, write ownership, and (for a school peer) its own school.
+    /// The checks that need no merge: the same policy, write ownership, and (for a school peer at a hub) its own
+    /// school, whose homes for new records it records meanwhile.
     private func checkCrossing(_ changeSet: ChangeSet, identity: NodeIdentity, peer: PeerIdentity?, db: Database) throws
     {
         guard changeSet.policyHash == policy.hash else {
@@ -224,6 +222,6 @@ extension Store {
             }
         }
         guard identity.role == .hub, let peer, peer.role == .school else { return }
-        try Self.checkSchool(changeSet, school: peer.school, db: db)
+        try Self.checkSchoolAndRecordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, db)
     }
 }

@@ -19,19 +19,33 @@ extension Store {
         )
     }
 
-    /// Refuses a school's set that touches another school's records or names another school.
-    static func checkSchool(_ changeSet: ChangeSet, school: String?, db: Database) throws {
-        var checked: Set<RecordKey> = []
+    /// Refuses a school's set that touches another school's records or names another school, and remembers
+    /// the sending school as the home of every record in the set new here and of every pupil it names. Runs
+    /// before the merge, in its transaction: a refusal later in the apply takes the new homes back too.
+    static func checkSchoolAndRecordHomes(
+        _ changeSet: ChangeSet,
+        school: String?,
+        stadsdel: String?,
+        _ db: Database
+    ) throws {
+        let remember = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
+        )
+        var seen: Set<RecordKey> = []
         for change in changeSet.changes {
-            if checked.insert(RecordKey(entity: change.entity, record: change.record)).inserted,
-                let home = try home(entity: change.entity, record: change.record, db), home != school
-            {
-                throw ChangeSetError(
-                    .notAuthorized,
-                    "\(change.entity) \(change.record) belongs to another school; \(changeSet.origin) may write only "
-                        + "\(school ?? "its own school")'s records",
-                    remedy: "Nothing was applied. Check the node's certificate and the records it holds."
-                )
+            if seen.insert(RecordKey(entity: change.entity, record: change.record)).inserted {
+                if let home = try home(entity: change.entity, record: change.record, db) {
+                    guard home == school else {
+                        throw ChangeSetError(
+                            .notAuthorized,
+                            "\(change.entity) \(change.record) belongs to another school; \(changeSet.origin) may "
+                                + "write only \(school ?? "its own school")'s records",
+                            remedy: "Nothing was applied. Check the node's certificate and the records it holds."
+                        )
+                    }
+                } else {
+                    try remember.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
+                }
             }
             if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
                 named != school
@@ -43,21 +57,8 @@ extension Store {
                     remedy: "Nothing was applied. A school node sends only its own pupils."
                 )
             }
-        }
-    }
-
-    /// Remembers the sending school as the home of every record in the set and of every pupil it names.
-    static func recordHomes(_ changeSet: ChangeSet, school: String?, stadsdel: String?, _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
-        )
-        var recorded: Set<RecordKey> = []
-        for change in changeSet.changes {
-            if recorded.insert(RecordKey(entity: change.entity, record: change.record)).inserted {
-                try statement.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
-            }
             if change.field == "pupil_id", case .string(let pupil) = change.value {
-                try statement.execute(arguments: ["pupil", pupil, school, stadsdel])
+                try remember.execute(arguments: ["pupil", pupil, school, stadsdel])
             }
         }
     }
