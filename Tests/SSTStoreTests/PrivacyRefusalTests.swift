@@ -1,8 +1,10 @@
 import Foundation
+import GRDB
 import SSTCore
 import SSTPrivacy
-import SSTStore
 import Testing
+
+@testable import SSTStore
 
 /// The receiver's checks (defence in depth): a set from the other side with another policy, a field the
 /// sender does not own, a field the receiver's own consent state forbids, another school's record, or a
@@ -58,17 +60,32 @@ import Testing
             let dump = try hub.dumpText()
             let cursor = try hub.cursor(for: PrivacyNodes.schoolNode)
             let audited = try hub.auditEntries().count
+            let homes = try Self.recordHomes(hub)
             let error = #expect(throws: ChangeSetError.self, sourceLocation: sourceLocation) {
                 try hub.apply(set, from: peer)
             }
             #expect(error?.code == code, "\(String(describing: error))", sourceLocation: sourceLocation)
             #expect(try hub.dumpText() == dump, "a refused set changed the hub", sourceLocation: sourceLocation)
             #expect(try hub.cursor(for: PrivacyNodes.schoolNode) == cursor, sourceLocation: sourceLocation)
+            // The school check records the homes of new records as it goes: a refusal takes them back.
+            #expect(
+                try Self.recordHomes(hub) == homes,
+                "a refused set left record homes",
+                sourceLocation: sourceLocation
+            )
             let entries = try hub.auditEntries()
             #expect(entries.count == audited + 1, sourceLocation: sourceLocation)
             #expect(entries.last?.entry.kind == .refused, sourceLocation: sourceLocation)
             #expect(entries.last?.entry.detail.hasPrefix("\(code)") == true, sourceLocation: sourceLocation)
             #expect(try hub.verifyAudit().problems.isEmpty, sourceLocation: sourceLocation)
+        }
+
+        /// The hub's record homes (`sst_record_home`), which the dump leaves out.
+        static func recordHomes(_ store: Store) throws -> [[String?]] {
+            try store.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT entity, record_id, school FROM sst_record_home ORDER BY 1, 2")
+                    .map { row in [row[0], row[1], row[2]] }
+            }
         }
     }
 
