@@ -34,7 +34,8 @@ public struct ChangeValidator: Sendable {
 
     /// Checks one change: a known entity and field, and a value of the field's type.
     public func validate(_ change: FieldChange, at index: Int) throws(ChangeSetError) {
-        let label = "change \(index) (\(change.entity) \(change.record) \(change.field))"
+        // Only a refusal needs it: built for every change, it cost more than the checks.
+        var label: String { "change \(index) (\(change.entity) \(change.record) \(change.field))" }
         guard let entity = schema.entity(named: change.entity) else {
             throw ChangeSetError(
                 .unknownEntity,

@@ -108,10 +108,19 @@ extension Store {
             let field: String
         }
         var groups: [Group: Set<Field>] = [:]
+        // A set lists a pupil's changes together: gather each run of one group before looking the group up.
+        var runGroup: Group?
+        var runFields: Set<Field> = []
         for item in allowed {
-            groups[Group(pupil: item.pupil, grant: item.grant), default: []]
-                .insert(Field(entity: item.change.entity, field: item.change.field))
+            let group = Group(pupil: item.pupil, grant: item.grant)
+            if group != runGroup {
+                if let runGroup { groups[runGroup, default: []].formUnion(runFields) }
+                runGroup = group
+                runFields.removeAll(keepingCapacity: true)
+            }
+            runFields.insert(Field(entity: item.change.entity, field: item.change.field))
         }
+        if let runGroup { groups[runGroup, default: []].formUnion(runFields) }
         let keyed = groups.map { group, fields in
             (
                 key: "\(group.pupil?.rawValue ?? "-") \(group.grant)", pupil: group.pupil, basis: group.grant,

@@ -11,6 +11,10 @@ final class StorePrivacyContext: PrivacyContext {
     private var consentCache: [RecordID: [ConsentState]] = [:]
     private var protected: [RecordID: Bool] = [:]
     private var reported: [RecordID: Bool] = [:]
+    /// The last answers of ``pupil(entity:record:)`` and ``consents(pupil:)``: a change set lists a record's
+    /// fields together and a pupil's records together, so most questions repeat the one before.
+    private var lastPupil: (key: RecordKey, pupil: RecordID?)?
+    private var lastConsents: (pupil: RecordID, consents: [ConsentState])?
 
     /// The entities that reach their pupil through `case_id`.
     static let caseEntities = ["intervention", "meeting"]
@@ -22,6 +26,14 @@ final class StorePrivacyContext: PrivacyContext {
 
     func pupil(entity: String, record: RecordID) throws -> RecordID? {
         let key = RecordKey(entity: entity, record: record)
+        if let last = lastPupil, last.key == key { return last.pupil }
+        let pupil = try lookUpPupil(key)
+        lastPupil = (key, pupil)
+        return pupil
+    }
+
+    private func lookUpPupil(_ key: RecordKey) throws -> RecordID? {
+        let (entity, record) = (key.entity, key.record)
         if let cached = pupils[key] { return cached }
         let pupil: RecordID?
         switch entity {
@@ -78,6 +90,13 @@ final class StorePrivacyContext: PrivacyContext {
     }
 
     func consents(pupil: RecordID) throws -> [ConsentState] {
+        if let last = lastConsents, last.pupil == pupil { return last.consents }
+        let consents = try lookUpConsents(pupil)
+        lastConsents = (pupil, consents)
+        return consents
+    }
+
+    private func lookUpConsents(_ pupil: RecordID) throws -> [ConsentState] {
         if let cached = consentCache[pupil] { return cached }
         let rows = try Row.fetchAll(
             db.cachedStatement(
