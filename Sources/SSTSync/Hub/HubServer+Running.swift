@@ -5,8 +5,8 @@ import ServiceLifecycle
 
 extension HubServer {
     /// Runs the hub for the duration of `body`, which gets the bound port, then shuts it down gracefully
-    /// (requests in flight finish). For tools and demos that start a hub in process. As in ``run(store:configuration:logger:)``,
-    /// the store's log is checkpointed on a thread of its own while the hub runs.
+    /// (requests in flight finish). For tools and demos that start a hub in process. As in
+    /// ``run(store:configuration:logger:)``, the store's log is checkpointed on a thread of its own meanwhile.
     public static func withRunning<T: Sendable>(
         store: Store,
         configuration: Configuration,
