@@ -250,37 +250,20 @@ extension Store {
     /// Gives every field of the pupil's records a new sequence number, so that the next export sends them
     /// again with their original stamps: the backfill when a consent comes into force.
     static func resend(pupil: RecordID, _ session: inout MergeSession) throws {
-        var records: [(String, String)] = [("pupil", pupil.rawValue)]
-        for entity in session.schema.entities where entity.field(named: "pupil_id") != nil {
-            let ids = try String.fetchAll(
-                session.db,
-                sql: "SELECT id FROM \(ColumnCoding.quoted(entity.name)) WHERE pupil_id = ?",
-                arguments: [pupil.rawValue]
-            )
-            records += ids.map { (entity.name, $0) }
-        }
-        let cases = records.filter { $0.0 == "case" }.map(\.1)
-        for entity in ["intervention", "meeting"] {
-            for caseID in cases {
-                let ids = try String.fetchAll(
-                    session.db,
-                    sql: "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE case_id = ?",
-                    arguments: [caseID]
-                )
-                records += ids.map { (entity, $0) }
-            }
-        }
-        for (entity, record) in records {
-            let fields = try String.fetchAll(
-                session.db,
-                sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ? ORDER BY field",
-                arguments: [entity, record]
-            )
-            for field in fields {
-                try session.db.execute(
-                    sql: "UPDATE sst_field SET seq = ? WHERE entity = ? AND record_id = ? AND field = ?",
-                    arguments: [session.state.nextSequence(), entity, record, field]
-                )
+        // The context's day does not matter: only its record lookups are used.
+        let records = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
+            .records(of: [pupil], schema: session.schema)
+        // Cached statements: a hub receiving many pupils' consents in one set resends each of them.
+        let fieldsOfRecord = try session.db.cachedStatement(
+            sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ? ORDER BY field"
+        )
+        let renumber = try session.db.cachedStatement(
+            sql: "UPDATE sst_field SET seq = ? WHERE entity = ? AND record_id = ? AND field = ?"
+        )
+        for key in records {
+            let (entity, record) = (key.entity, key.record.rawValue)
+            for field in try String.fetchAll(fieldsOfRecord, arguments: [entity, record]) {
+                try renumber.execute(arguments: [session.state.nextSequence(), entity, record, field])
             }
         }
     }

@@ -146,11 +146,7 @@ import Testing
     /// A school that records protected identity after sharing gets the hub's purge receipt back.
     @Test func theSchoolIsToldThatTheHubLetGoOfAProtectedPupilsIdentity() throws {
         let pair = try PrivacyPair.inMemory()
-        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
-        try pupil.grant(["identity"], on: pair.school)
-        try pair.syncToHub()
-        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
-        try pair.syncToHub()
+        let pupil = try pair.pupilProtectedAfterSharing()
         try pair.syncToSchool()
 
         let acknowledged = try pair.school.auditEntries().map(\.entry).filter { $0.kind == .purgeAcknowledged }
@@ -251,11 +247,7 @@ import Testing
     /// force, the pupil's identity may cross again, and reaches the hub that had purged it.
     @Test func aPupilWhoseProtectionIsLiftedHasTheIdentitySentAgain() throws {
         let pair = try PrivacyPair.inMemory()
-        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
-        try pupil.grant(["identity"], on: pair.school)
-        try pair.syncToHub()
-        try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
-        try pair.syncToHub()
+        let pupil = try pair.pupilProtectedAfterSharing()
         #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == nil)
 
         try pair.school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(false)])

@@ -108,6 +108,17 @@ struct PrivacyPair {
         return export
     }
 
+    /// A pupil (family name Åkesson) whose identity the school shared with the hub under an `identity` consent
+    /// and then protected, each step synced to the hub: the hub has erased the identity it held.
+    func pupilProtectedAfterSharing() throws -> PrivacyPupil {
+        let pupil = try PrivacyPupil.write(on: school, ["family_name": .string("Åkesson")])
+        try pupil.grant(["identity"], on: school)
+        try syncToHub()
+        try school.set(entity: "pupil", record: pupil.id, values: ["protected_identity": .boolean(true)])
+        try syncToHub()
+        return pupil
+    }
+
     /// A second node of the school (`ekbacken-2`, in memory, on the school's clock) holding what the school
     /// holds, as a change-set file between the two would bring it.
     func schoolSibling() throws -> Store {
