@@ -30,7 +30,9 @@ extension Store {
     ///
     /// Across the school ⇄ social-services boundary the privacy policy filters every field (nothing it
     /// forbids leaves this node) and every crossing is audited; a hub sends a school only that school's
-    /// records, and no peer the changes it wrote itself.
+    /// records, and no peer the changes it wrote itself. With a `limit` (a sync batch), the set also carries
+    /// the fields after it that the crossing of its own fields rests on, so that the receiver can check it
+    /// alone (see ``basisAfterBatch(of:upTo:schema:context:)``).
     public func exportChanges(for peer: PeerIdentity, since: Int64, limit: Int? = nil) throws -> ChangeSet {
         try exportChanges(forSide: peer.side, peer: peer, since: since, limit: limit).changeSet
     }
@@ -54,20 +56,38 @@ extension Store {
         // The filter reads in a read transaction; only the audit takes the writer.
         let result = try writer.read { db in
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
-            var result = try PrivacyFilter(policy: policy, schema: schema)
-                .filter(base.changes, direction: direction, context: context)
+            let filter = PrivacyFilter(policy: policy, schema: schema)
+            var school: String?
             if identity.role == .hub, destination == .school {
-                guard let school = peer?.school else {
+                guard let named = peer?.school else {
                     throw StoreError(
                         .invalidValue,
                         "a hub's export for the school side must name the school it is for",
                         remedy: "Pass --school NAME: a school receives only its own records."
                     )
                 }
-                result.allowed = try result.allowed.filter { item in
-                    try Self.homeSchool(entity: item.change.entity, record: item.change.record, context: context)
-                        == school
+                school = named
+            }
+            // What may cross to this receiver: the policy's answer, and at a hub only the school's own records.
+            func crossing(_ changes: [FieldChange]) throws -> FilterResult {
+                var result = try filter.filter(changes, direction: direction, context: context)
+                if let school {
+                    result.allowed = try result.allowed.filter { item in
+                        try Self.homeSchool(entity: item.change.entity, record: item.change.record, context: context)
+                            == school
+                    }
                 }
+                return result
+            }
+            var result = try crossing(base.changes)
+            if limit != nil {
+                let basis = try Self.basisAfterBatch(
+                    of: result.allowed,
+                    upTo: base.upTo,
+                    schema: schema,
+                    context: context
+                )
+                if !basis.isEmpty { result.allowed += try crossing(basis).allowed }
             }
             // A node holds what it wrote itself: none of that goes back to it (each push of a school's case
             // fields would otherwise come back on its next pull).

@@ -136,7 +136,8 @@ final class StorePrivacyContext: PrivacyContext {
         return value
     }
 
-    private func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
+    /// The record that `column` of a record refers to (`pupil_id`, `case_id`).
+    func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
         let text = try String.fetchOne(
             db.cachedStatement(
                 sql: "SELECT \(ColumnCoding.quoted(column)) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"

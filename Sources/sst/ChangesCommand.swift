@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SSTCore
+import SSTPrivacy
 import SSTStore
 
 struct ChangesCommand: ParsableCommand {
@@ -51,7 +52,7 @@ struct ChangesCommand: ParsableCommand {
             let store = try options.openStore()
             let identity = try store.identity()
             let destination = destination ?? identity.side.other
-            let peer = try school.map { name in
+            let peer = school.map { name in
                 PeerIdentity(node: NodeID("file")!, role: destination == .school ? .school : .hub, school: name)
             }
             let export = try store.exportChanges(forSide: destination, peer: peer, since: since)

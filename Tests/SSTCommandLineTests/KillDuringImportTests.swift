@@ -2,8 +2,10 @@ import Foundation
 import Testing
 
 /// A large change set written directly in the file format (ChangeSet.swift, FieldChange.swift): `pupils`
-/// pupils of five fields each from node `origin`, stamped in the minute before now.
-func largeChangeSet(pupils: Int, origin: String) -> (data: Data, changes: Int) {
+/// pupils of five fields each from node `origin`, stamped in the minute before now; with `concernReports`,
+/// each pupil also has a report of concern (*orosanmälan*, two fields), so that the pupil's identity and the
+/// report cross to social services under the school's legal duty.
+func largeChangeSet(pupils: Int, origin: String, concernReports: Bool = false) -> (data: Data, changes: Int) {
     let start = UInt64(Date().timeIntervalSince1970 * 1000) - 60_000
     let givenNames = ["Åsa", "Björn", "Göran", "Märta", "Örjan", "Ängla", "Sören", "Ylva"]
     let familyNames = ["Öberg", "Ängström", "Sjöström", "Lövgren", "Åkesson", "Nyström"]
@@ -12,7 +14,7 @@ func largeChangeSet(pupils: Int, origin: String) -> (data: Data, changes: Int) {
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
     var changes: [String] = []
-    changes.reserveCapacity(pupils * 5)
+    changes.reserveCapacity(pupils * (concernReports ? 7 : 5))
     for number in 0..<pupils {
         let id = "\(hex(number, width: 8))-0000-4000-8000-\(hex(number * 7919, width: 12))"
         let stamp = "\(start + UInt64(number / 1000)):\(number % 1000)@\(origin)"
@@ -28,6 +30,15 @@ func largeChangeSet(pupils: Int, origin: String) -> (data: Data, changes: Int) {
             changes.append(
                 #"{"entity":"pupil","field":"\#(field)","id":"\#(id)","stamp":"\#(stamp)","value":\#(value)}"#
             )
+        }
+        if concernReports {
+            let report = "\(hex(number, width: 8))-0000-4000-9000-\(hex(number * 104_729, width: 12))"
+            for (field, value) in [("pupil_id", "\"\(id)\""), ("concern", "\"Lång frånvaro sedan vecka \(day)\"")] {
+                changes.append(
+                    #"{"entity":"concern_report","field":"\#(field)","id":"\#(report)","stamp":"\#(stamp)","#
+                        + #""value":\#(value)}"#
+                )
+            }
         }
     }
     let text =

@@ -25,6 +25,7 @@ struct SSTResult: CustomStringConvertible {
 enum SSTProcessError: Error, CustomStringConvertible {
     case binaryNotFound(searched: [String])
     case timedOut(arguments: [String], seconds: Double)
+    case failedToStart(SSTResult)
 
     var description: String {
         switch self {
@@ -33,6 +34,8 @@ enum SSTProcessError: Error, CustomStringConvertible {
                 + "or set SST_BINARY to its path. Looked in: \(searched.joined(separator: ", "))"
         case .timedOut(let arguments, let seconds):
             return "sst \(arguments.joined(separator: " ")) did not finish within \(seconds) s and was killed"
+        case .failedToStart(let result):
+            return "the server ended before it was listening: \(result)"
         }
     }
 }
@@ -69,6 +72,9 @@ final class SSTRun {
     }
 
     var processIdentifier: Int32 { process.processIdentifier }
+
+    /// True once the process has ended.
+    var hasEnded: Bool { !process.isRunning }
 
     /// Sends SIGKILL to the process (a no-op once it has ended).
     func killNow() {

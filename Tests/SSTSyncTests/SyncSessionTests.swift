@@ -252,13 +252,15 @@ struct SyncSessionTests {
 }
 
 extension SyncSessionTests {
-    @Test func policyDenialOfAPartialBatchIsRetriedOnceWithTheWholePendingRange() {
+    /// A batch carries the basis of its crossings (the store's bounded export), so a policy denial is a real
+    /// one whatever the batch: the session ends; it does not resend a wider range.
+    @Test func policyDenialOfAPartialBatchEndsTheSession() {
         var session = SyncSession(configuration: .init(batchSize: 10))
         _ = session.start()
         _ = session.handshakeCompleted(Self.handshake(cursor: 5), local: Self.local(last: 100))
         let denial = Self.problem(403, "policyViolation")
-        #expect(session.failed(denial) == .push(since: 5, limit: 95))
         #expect(session.failed(denial) == .failed(denial))
+        #expect(session.report.retries == 0)
     }
 
     @Test func policyDenialOfTheWholeRangeEndsTheSession() {

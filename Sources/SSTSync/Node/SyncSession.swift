@@ -80,8 +80,6 @@ public struct SyncSession: Sendable {
     private var gapRetries = 0
     private var batchSize: Int
     private var hubCursor: Int64 = 0
-    private var lastSequence: Int64 = 0
-    private var widened = false
     private var random: SplitMix64
     private var outcome: Action?
 
@@ -174,16 +172,6 @@ public struct SyncSession: Sendable {
                 state = .pushing(since: expected, limit: limit)
                 return .push(since: expected, limit: limit)
             }
-            // The basis of a crossing (a consent, a report of concern) may lie later in the sequence than the
-            // fields it lets cross; a receiver that checks a batch alone then refuses it. Once per session the
-            // whole pending range goes in one set, so the basis travels with the fields; a real denial stays one.
-            if problem.code == "policyViolation", !widened, lastSequence - since > Int64(limit) {
-                widened = true
-                report.retries += 1
-                let whole = Int(clamping: lastSequence - since)
-                state = .pushing(since: since, limit: whole)
-                return .push(since: since, limit: whole)
-            }
             if problem.code == Problem.Codes.bodyTooLarge, limit > 1 {
                 batchSize = max(1, limit / 2)
                 report.retries += 1
@@ -216,7 +204,6 @@ public struct SyncSession: Sendable {
     }
 
     private mutating func pushOrPull(since: Int64, lastSequence: Int64) -> Action {
-        self.lastSequence = lastSequence
         guard since < lastSequence else {
             state = .pulling(since: hubCursor, limit: batchSize)
             return .pull(since: hubCursor, limit: batchSize)

@@ -1,0 +1,103 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// A bounded export (one sync batch) ends at a sequence number, but the crossing of a field in it can rest on
+/// a record whose fields come later in the sequence: the consent in force, a report of concern, or the field
+/// that ties the record to its pupil (`pupil_id`, or `case_id` and the case's `pupil_id`). The receiver checks
+/// each set alone against its own state, so a batch carries those fields along; they are sent again, unchanged,
+/// in their own batch, where merging them alters nothing.
+extension Store {
+    /// The fields after `upTo` that the receiver needs to see why each of `allowed` may cross: every such field
+    /// of the records named above, each once, with its current value and original stamp. Unfiltered: the caller
+    /// filters them like any other change.
+    static func basisAfterBatch(
+        of allowed: [FilterResult.Allowed],
+        upTo: Int64,
+        schema: Schema,
+        context: StorePrivacyContext
+    ) throws -> [FieldChange] {
+        let db = context.db
+        // What the batch itself brings: records whose link is in it, pupils with a report of concern in it.
+        var linked: Set<RecordKey> = []
+        var reported: Set<String> = []
+        for item in allowed {
+            let change = item.change
+            guard change.field == Self.linkField(of: change.entity) else { continue }
+            linked.insert(RecordKey(entity: change.entity, record: change.record))
+            if change.entity == "concern_report", case .string(let pupil) = change.value { reported.insert(pupil) }
+        }
+
+        var basis: [RecordKey] = []
+        var considered: Set<RecordKey> = []
+        var linksFollowed: Set<RecordKey> = []
+        var pupilsWithReport: Set<RecordID> = []
+        func add(_ key: RecordKey) {
+            if considered.insert(key).inserted { basis.append(key) }
+        }
+        for item in allowed {
+            let change = item.change
+            let record = RecordKey(entity: change.entity, record: change.record)
+            if Self.linkField(of: change.entity) != nil, linksFollowed.insert(record).inserted {
+                if !linked.contains(record) { add(record) }
+                // An intervention or a meeting reaches its pupil through its case's `pupil_id`.
+                if StorePrivacyContext.caseEntities.contains(change.entity),
+                    let caseID = try context.reference(entity: change.entity, record: change.record, column: "case_id")
+                {
+                    let caseRecord = RecordKey(entity: "case", record: caseID)
+                    if !linked.contains(caseRecord) { add(caseRecord) }
+                }
+            }
+            if let consent = item.grant.consent { add(RecordKey(entity: "consent", record: consent)) }
+            if item.grant.basis == .legalDuty, change.entity != "concern_report", let pupil = item.pupil,
+                !reported.contains(pupil.rawValue), pupilsWithReport.insert(pupil).inserted,
+                let report = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT id FROM concern_report WHERE pupil_id = ? AND NOT _deleted AND NOT _purged "
+                            + "ORDER BY id LIMIT 1"
+                    ),
+                    arguments: [pupil.rawValue]
+                ).flatMap(RecordID.init)
+            {
+                add(RecordKey(entity: "concern_report", record: report))
+            }
+        }
+        guard !basis.isEmpty else { return [] }
+
+        let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
+        let fields = try db.cachedStatement(
+            sql: "SELECT field, hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ? AND seq > ? "
+                + "ORDER BY seq"
+        )
+        var changes: [FieldChange] = []
+        for key in basis {
+            guard let entity = schema.entity(named: key.entity) else { continue }
+            let rows = try Row.fetchCursor(fields, arguments: [key.entity, key.record.rawValue, upTo])
+            while let row = try rows.next() {
+                guard let field = entity.field(named: row["field"]) else { continue }
+                if field.merge == .text {
+                    let register = try session.textRegister(entity: entity, record: key.record, field: field)
+                    changes += register.values.map {
+                        FieldChange(entity: entity.name, record: key.record, field: field.name, state: $0)
+                    }
+                    continue
+                }
+                guard let node = NodeID(row["node"] as String) else { continue }
+                let state = FieldState(
+                    value: try session.columnValue(entity: entity, record: key.record, field: field),
+                    stamp: Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"] as Int64)), node: node),
+                    context: ColumnCoding.context(text: row["context"])
+                )
+                changes.append(FieldChange(entity: entity.name, record: key.record, field: field.name, state: state))
+            }
+        }
+        return changes
+    }
+
+    /// The field that ties a record of `entity` to its pupil: `case_id` for the entities of a case, else
+    /// `pupil_id`; nil for the pupil itself.
+    static func linkField(of entity: String) -> String? {
+        if entity == "pupil" { return nil }
+        return StorePrivacyContext.caseEntities.contains(entity) ? "case_id" : "pupil_id"
+    }
+}
