@@ -1,53 +1,6 @@
 import Foundation
 import Testing
 
-/// A large change set written directly in the file format (ChangeSet.swift, FieldChange.swift): `pupils`
-/// pupils of five fields each from node `origin`, stamped in the minute before now; with `concernReports`,
-/// each pupil also has a report of concern (*orosanmälan*, two fields), so that the pupil's identity and the
-/// report cross to social services under the school's legal duty.
-func largeChangeSet(pupils: Int, origin: String, concernReports: Bool = false) -> (data: Data, changes: Int) {
-    let start = UInt64(Date().timeIntervalSince1970 * 1000) - 60_000
-    let givenNames = ["Åsa", "Björn", "Göran", "Märta", "Örjan", "Ängla", "Sören", "Ylva"]
-    let familyNames = ["Öberg", "Ängström", "Sjöström", "Lövgren", "Åkesson", "Nyström"]
-    func hex(_ number: Int, width: Int) -> String {
-        let digits = String(number, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
-    var changes: [String] = []
-    changes.reserveCapacity(pupils * (concernReports ? 7 : 5))
-    for number in 0..<pupils {
-        let id = "\(hex(number, width: 8))-0000-4000-8000-\(hex(number * 7919, width: 12))"
-        let stamp = "\(start + UInt64(number / 1000)):\(number % 1000)@\(origin)"
-        let day = 1 + number % 28
-        let fields: [(String, String)] = [
-            ("given_name", "\"\(givenNames[number % givenNames.count])\""),
-            ("family_name", "\"\(familyNames[number % familyNames.count])\""),
-            ("personnummer", "\"201201\(day < 10 ? "0" : "")\(day)-0000\""),
-            ("grade", String(4 + number % 6)),
-            ("class_name", "\"\(4 + number % 6)\(["A", "B", "C"][number % 3])\""),
-        ]
-        for (field, value) in fields {
-            changes.append(
-                #"{"entity":"pupil","field":"\#(field)","id":"\#(id)","stamp":"\#(stamp)","value":\#(value)}"#
-            )
-        }
-        if concernReports {
-            let report = "\(hex(number, width: 8))-0000-4000-9000-\(hex(number * 104_729, width: 12))"
-            for (field, value) in [("pupil_id", "\"\(id)\""), ("concern", "\"Lång frånvaro sedan vecka \(day)\"")] {
-                changes.append(
-                    #"{"entity":"concern_report","field":"\#(field)","id":"\#(report)","stamp":"\#(stamp)","#
-                        + #""value":\#(value)}"#
-                )
-            }
-        }
-    }
-    let text =
-        #"{"changes":["# + changes.joined(separator: ",")
-        + #"],"format":"sst-changes","origin":"\#(origin)","side":"school","since":0,"upTo":\#(changes.count),"#
-        + #""version":1}"#
-    return (Data(text.utf8), changes.count)
-}
-
 @Suite struct KillDuringImportTests {
     /// A copy of `node`'s data directory, as a node of its own.
     func copy(_ node: Node, to scratch: URL, as name: String) throws -> Node {
