@@ -41,6 +41,28 @@ import Testing
         #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"]?.value == .string("Åsa"))
     }
 
+    /// DESIGN §5: a report of concern (*orosanmälan*) always crosses with the pupil's identity (legal duty).
+    /// A report is usually filed about a pupil the school has held, and synced, for years: the identity
+    /// withheld until then must be sent with the report, and only a pupil's first report sends it again.
+    @Test func aReportOfConcernAboutAPupilSyncedBeforeSendsThePupilsIdentity() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Göran")])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id) == nil, "nothing of his crosses yet")
+
+        try pupil.add("concern_report", on: pair.school, ["concern": .string("Lång frånvaro sedan augusti")])
+        let export = try pair.syncToHub()
+        let held = try pair.hub.record(entity: "pupil", record: pupil.id)
+        #expect(held?["given_name"]?.value == .string("Göran"), "sent: \(export.changeSet.changes.map(\.field))")
+        #expect(held?["personnummer"]?.value == .string("20160315-2386"))
+        #expect(try pair.hub.record(entity: "guardian", record: pupil.guardians[0]) == nil, "no guardian contact")
+
+        // A second report adds no basis: the pupil's fields are not sent again.
+        try pupil.add("concern_report", on: pair.school, ["concern": .string("Oro för hemsituationen")])
+        let second = try pair.syncToHub()
+        #expect(second.changeSet.changes.allSatisfy { $0.entity == "concern_report" })
+    }
+
     /// DESIGN §5: "A pupil with protected identity never has identity or guardian contact fields synced,
     /// whatever the consent." Protection often comes after the pupil is known to the team.
     @Test func aPupilWhoGetsProtectedIdentityLaterHasNoIdentityLeftAtTheHub() throws {

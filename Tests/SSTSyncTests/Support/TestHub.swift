@@ -42,6 +42,7 @@ struct TestNode: Sendable {
         maxAttempts: Int = 2,
         connectTimeout: Duration = .seconds(2),
         gzipRequestBodies: Bool = true,
+        transport wrap: (any SyncTransport) -> any SyncTransport = { $0 },
         _ body: (NodeSynchronizer) async throws -> T
     ) async throws -> T {
         try await HTTPSyncTransport.withTransport(
@@ -57,7 +58,7 @@ struct TestNode: Sendable {
             try await body(
                 NodeSynchronizer(
                     store: store,
-                    transport: transport,
+                    transport: wrap(transport),
                     configuration: SyncSession.Configuration(
                         batchSize: batchSize,
                         maxAttempts: maxAttempts,

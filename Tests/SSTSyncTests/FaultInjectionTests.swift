@@ -1,0 +1,250 @@
+import Foundation
+import SSTCore
+import SSTPrivacy
+import SSTStore
+import SSTSync
+import Synchronization
+import Testing
+
+/// What goes wrong on the way to the hub, injected over the real HTTPS transport.
+enum InjectedFault: String, CaseIterable, Sendable {
+    /// The request never reaches the hub.
+    case lostRequest
+    /// The hub acts on the request, but its answer never comes back.
+    case lostAnswer
+    /// The request reaches the hub twice (as a retrying proxy would send it); the node hears the second answer.
+    case deliveredTwice
+}
+
+/// The real transport with faults injected at random, reproducibly from a seed.
+final class FaultyTransport: SyncTransport {
+    let inner: any SyncTransport
+    let probability: Double
+    private let state: Mutex<(random: SplitMix64, injected: [InjectedFault: Int])>
+
+    init(_ inner: any SyncTransport, probability: Double, seed: UInt64) {
+        self.inner = inner
+        self.probability = probability
+        state = Mutex((SplitMix64(seed: seed), [:]))
+    }
+
+    /// How many faults of each kind were injected so far.
+    var injected: [InjectedFault: Int] { state.withLock { $0.injected } }
+
+    static let dropped = SyncFailure(.unreachable, "the connection dropped (injected)", remedy: "It is retried.")
+
+    private func draw() -> InjectedFault? {
+        state.withLock { state in
+            let roll = Double(state.random.next() >> 11) / Double(UInt64(1) << 53)
+            guard roll < probability else { return nil }
+            let fault = InjectedFault.allCases[Int(state.random.next() % UInt64(InjectedFault.allCases.count))]
+            state.injected[fault, default: 0] += 1
+            return fault
+        }
+    }
+
+    private func deliver<T>(_ request: () async throws(SyncFailure) -> T) async throws(SyncFailure) -> T {
+        switch draw() {
+        case nil:
+            return try await request()
+        case .lostRequest:
+            throw Self.dropped
+        case .lostAnswer:
+            _ = try await request()
+            throw Self.dropped
+        case .deliveredTwice:
+            _ = try await request()
+            return try await request()
+        }
+    }
+
+    func handshake(_ request: HandshakeRequest) async throws(SyncFailure) -> HandshakeResponse {
+        try await deliver { () async throws(SyncFailure) in try await inner.handshake(request) }
+    }
+
+    func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody {
+        try inner.pushBody(changeSet)
+    }
+
+    func push(_ body: PushBody) async throws(SyncFailure) -> PushResponse {
+        try await deliver { () async throws(SyncFailure) in try await inner.push(body) }
+    }
+
+    func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        try await deliver { () async throws(SyncFailure) in try await inner.pull(since: since, limit: limit) }
+    }
+}
+
+/// Random histories at a school and at its hub, synced in small batches through a transport that loses
+/// requests, loses answers and delivers twice. Sessions may give up (the next round resumes from the stored
+/// cursors); none may be refused. After one clean sync, the hub holds exactly what one clean, unbatched
+/// exchange gives a fresh hub, and the school already holds everything the hub may send it.
+///
+/// `SST_FAULT_SEEDS=N` runs N seeds (default 4).
+@Suite struct FaultInjectionTests {
+    static let seeds = ProcessInfo.processInfo.environment["SST_FAULT_SEEDS"].flatMap(Int.init) ?? 4
+
+    /// The school's writes: pupils (with or without consent), reports of concern, cases, interventions, edits,
+    /// and consents given later.
+    struct SchoolHistory {
+        var random: SplitMix64
+        var pupils: [TestPupil] = []
+        var cases: [RecordID] = []
+        var reports: [RecordID] = []
+
+        mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+
+        mutating func step(at school: TestNode) throws {
+            let roll = pupils.isEmpty ? 0 : random.next() % 100
+            let scopes: [[String]] = [[], ["identity"], ["sst_case"], ["identity", "sst_case"]]
+            switch roll {
+            case 0..<25:
+                pupils.append(
+                    try TestPupil(
+                        at: school,
+                        givenName: pick(["Åsa", "Björn", "Märta", "Örjan", "Ylva"]),
+                        personnummer: "2013010\(random.next() % 9 + 1)-0000",
+                        consent: pick(scopes)
+                    )
+                )
+            case 25..<40:
+                reports.append(try pick(pupils).reportConcern(at: school))
+            case 40..<55:
+                cases.append(try pick(pupils).openCase(at: school))
+            case 55..<70:
+                try school.store.set(
+                    entity: "pupil",
+                    record: pick(pupils).pupil,
+                    assignments: [("grade", String(random.next() % 9 + 1))]
+                )
+            case 70..<85 where !cases.isEmpty:
+                let caseID = pick(cases)
+                if random.next() % 2 == 0 {
+                    try school.store.set(
+                        entity: "intervention",
+                        record: RecordID.random(),
+                        assignments: [("case_id", caseID.rawValue), ("description", "Stöd \(random.next() % 100)")]
+                    )
+                } else {
+                    try school.store.set(
+                        entity: "case",
+                        record: caseID,
+                        assignments: [("plan", "Skolans plan \(random.next() % 100)")]
+                    )
+                }
+            default:
+                let pupil = pick(pupils)
+                try school.store.grantConsent(
+                    ConsentRequest(
+                        pupil: pupil.pupil,
+                        scopes: ["identity", "sst_case"],
+                        answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
+                        method: "written"
+                    )
+                )
+            }
+        }
+
+        /// Social services' writes at the hub, on what it holds: receipts of reports, and their own plans.
+        mutating func hubStep(at hub: TestNode) throws {
+            let held = try reports.filter { try hub.store.values("concern_report", $0) != nil }
+            if !held.isEmpty {
+                try hub.store.set(
+                    entity: "concern_report",
+                    record: pick(held),
+                    assignments: [("received_at", "2026-11-02T08:00:00Z"), ("investigation_opened", "true")]
+                )
+            }
+            let heldCases = try cases.filter { try hub.store.values("case", $0) != nil }
+            if !heldCases.isEmpty {
+                try hub.store.set(
+                    entity: "case",
+                    record: pick(heldCases),
+                    assignments: [("plan", "Socialtjänstens plan \(random.next() % 100)")]
+                )
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)), arguments: 0..<Self.seeds)
+    func faultsOnTheWayLoseNothingAndChangeNothing(seed: Int) async throws {
+        let district = try TestDistrict()
+        let hub = try TestNode("hub-sodermalm", role: .hub, stadsdel: "Södermalm", district: district)
+        let school = try TestNode("ekbacken-1", school: "Ekbackens skola", stadsdel: "Södermalm", district: district)
+        let schoolPeer = PeerIdentity(
+            node: school.identity.node,
+            role: .school,
+            school: "Ekbackens skola",
+            stadsdel: "Södermalm"
+        )
+        let hubPeer = PeerIdentity(node: hub.identity.node, role: .hub, stadsdel: "Södermalm")
+        let seedValue = UInt64(seed)
+        let (pupils, injected, gaveUp) = try await withHub(hub) { port in
+            var history = SchoolHistory(random: SplitMix64(seed: seedValue &* 0x9E37_79B9 &+ 1))
+            var injected: [InjectedFault: Int] = [:]
+            var gaveUp = 0
+            for round in 0..<6 {
+                for _ in 0..<(4 + Int(history.random.next() % 6)) { try history.step(at: school) }
+                try history.hubStep(at: hub)
+                let batchSize = 1 + Int(history.random.next() % 40)
+                // One try per step ends the session at its first fault; the next round resumes it.
+                let maxAttempts = 1 + Int(history.random.next() % 3)
+                let faulty = Mutex<FaultyTransport?>(nil)
+                do {
+                    _ = try await school.withSynchronizer(
+                        port: port,
+                        batchSize: batchSize,
+                        maxAttempts: maxAttempts,
+                        transport: { inner in
+                            let transport = FaultyTransport(
+                                inner,
+                                probability: 0.2,
+                                seed: seedValue &* 100 &+ UInt64(round)
+                            )
+                            faulty.withLock { $0 = transport }
+                            return transport
+                        }
+                    ) { try await $0.sync() }
+                } catch let failure as SyncFailure {
+                    #expect(failure.isTransient, "seed \(seedValue), round \(round): refused: \(failure)")
+                    gaveUp += 1
+                }
+                let counts: [InjectedFault: Int] = faulty.withLock { $0?.injected ?? [:] }
+                injected.merge(counts, uniquingKeysWith: +)
+            }
+            try await school.sync(port: port)
+            return (history.pupils.count, injected, gaveUp)
+        }
+
+        // The hub: as a fresh hub that gets the hub's own writes and the school's whole export in one set.
+        let reference = try Store.inMemory(
+            identity: NodeIdentity(node: NodeID("hub-reference")!, role: .hub, stadsdel: "Södermalm"),
+            physicalClock: hub.clock
+        )
+        let hubHolds = try hub.store.exportChanges(since: 0)
+        try reference.apply(
+            ChangeSet(
+                origin: hub.identity.node,
+                side: .social,
+                since: 0,
+                upTo: hubHolds.upTo,
+                changes: hubHolds.changes.filter { $0.stamp.node == hub.identity.node }
+            )
+        )
+        let schoolExport = try school.store.exportChanges(forSide: .social, peer: hubPeer, since: 0).changeSet
+        try reference.apply(schoolExport, from: schoolPeer)
+        #expect(try hub.store.dumpText() == reference.dumpText(), "seed \(seed): the hub differs from the reference")
+
+        // The school: everything the hub may send it is there already.
+        let again = try school.store.apply(try hub.store.exportChanges(for: schoolPeer, since: 0), from: hubPeer)
+        #expect(again.applied == 0, "seed \(seed): the school lacked \(again.applied) of the hub's changes")
+
+        let total = injected.values.reduce(0, +)
+        #expect(total > 0, "seed \(seed): no fault was injected")
+        print(
+            "faults, seed \(seed): \(pupils) pupils, \(schoolExport.changes.count) fields crossed; "
+                + "injected \(injected.map { "\($0.value) \($0.key.rawValue)" }.sorted().joined(separator: ", ")); "
+                + "\(gaveUp) of 6 sessions gave up"
+        )
+    }
+}
