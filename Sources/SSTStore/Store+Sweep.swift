@@ -66,7 +66,10 @@ extension Store {
                         pupil: pupil,
                         consent: lapsedConsents.map(\.id).min(),
                         basis: basis.isEmpty ? nil : basis,
-                        reason: "received under a consent no longer in force (withdrawn or expired)",
+                        reason: lapsedConsents.isEmpty
+                            ? "received under a basis no longer in force here (no consent in force and no report "
+                                + "of concern)"
+                            : "received under a consent no longer in force (withdrawn or expired)",
                         at: physical,
                         identity: identity,
                         &session

@@ -63,6 +63,25 @@ import Testing
         #expect(second.changeSet.changes.allSatisfy { $0.entity == "concern_report" })
     }
 
+    /// The identity the hub holds only by a report of concern goes when the school deletes the report: the
+    /// hub's consent sweep purges it (as `sst hub serve` runs every 10 minutes), and the audit says no basis
+    /// is left — not that a consent lapsed, for there was none.
+    @Test func aDeletedReportOfConcernLetsTheHubsSweepPurgeTheIdentityItHeld() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Göran")])
+        let report = try pupil.add("concern_report", on: pair.school, ["concern": .string("Lång frånvaro")])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"]?.value == .string("Göran"))
+
+        try pair.school.delete(entity: "concern_report", record: report)
+        try pair.syncToHub()
+        let swept = try pair.hub.sweepConsents()
+        #expect(swept.purgedFields > 0)
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"] == nil)
+        let purge = try #require(try pair.hub.auditEntries(pupil: pupil.id).last { $0.entry.kind == .purged })
+        #expect(purge.entry.detail.contains("no consent in force and no report of concern"), "\(purge.entry.detail)")
+    }
+
     /// DESIGN §5: "A pupil with protected identity never has identity or guardian contact fields synced,
     /// whatever the consent." Protection often comes after the pupil is known to the team.
     @Test func aPupilWhoGetsProtectedIdentityLaterHasNoIdentityLeftAtTheHub() throws {
