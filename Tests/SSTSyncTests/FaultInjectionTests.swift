@@ -75,10 +75,11 @@ final class FaultyTransport: SyncTransport {
     }
 }
 
-/// Random histories at a school and at its hub, synced in small batches through a transport that loses
+/// Random histories at two schools and at their hub, synced in small batches through a transport that loses
 /// requests, loses answers and delivers twice. Sessions may give up (the next round resumes from the stored
-/// cursors); none may be refused. After one clean sync, the hub holds exactly what one clean, unbatched
-/// exchange gives a fresh hub, and the school already holds everything the hub may send it.
+/// cursors); none may be refused. After one clean sync each, the hub holds exactly what one clean, unbatched
+/// exchange gives a fresh hub, each school already holds everything the hub may send it, and neither holds
+/// anything of the other's.
 ///
 /// `SST_FAULT_SEEDS=N` runs N seeds (default 8).
 @Suite struct FaultInjectionTests {
@@ -93,6 +94,9 @@ final class FaultyTransport: SyncTransport {
         var reports: [RecordID] = []
         /// Consents withdrawn and pupils protected so far.
         var letGo = 0
+
+        /// The ids of the pupils, guardians, cases and reports written.
+        var recordIDs: [RecordID] { pupils.flatMap { [$0.pupil, $0.guardian] } + cases + reports }
 
         mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
 
@@ -204,7 +208,7 @@ final class FaultyTransport: SyncTransport {
             for (id, fields) in records where fields[Schema.deletedField] != nil {
                 let referenceFields = (expected[entity] as? [String: [String: Any]])?[id] ?? [:]
                 let schoolValues = referenceFields.values.contains {
-                    (($0 as? [String: Any])?["stamp"] as? String)?.hasSuffix("@ekbacken-1") == true
+                    (($0 as? [String: Any])?["stamp"] as? String)?.hasSuffix("@hub-sodermalm") == false
                 }
                 if referenceFields[Schema.deletedField] == nil, !schoolValues {
                     entities[entity]?[id]?[Schema.deletedField] = nil
@@ -214,57 +218,86 @@ final class FaultyTransport: SyncTransport {
         return entities as NSDictionary
     }
 
+    /// One school of the district: its node and how the hub knows it.
+    struct School: Sendable {
+        let node: TestNode
+        let peer: PeerIdentity
+
+        init(_ id: String, _ name: String, district: TestDistrict) throws {
+            node = try TestNode(id, school: name, stadsdel: "Södermalm", district: district)
+            peer = PeerIdentity(node: node.identity.node, role: .school, school: name, stadsdel: "Södermalm")
+        }
+    }
+
+    /// One sync of `school` through a faulty transport; returns the faults injected and whether it gave up.
+    static func faultySync(
+        _ school: School,
+        port: Int,
+        random: inout SplitMix64,
+        seed: UInt64
+    ) async throws -> (injected: [InjectedFault: Int], gaveUp: Bool) {
+        let batchSize = 1 + Int(random.next() % 40)
+        // One try per step ends the session at its first fault; the next round resumes it.
+        let maxAttempts = 1 + Int(random.next() % 3)
+        let faulty = Mutex<FaultyTransport?>(nil)
+        var gaveUp = false
+        let wrap: (any SyncTransport) -> any SyncTransport = { inner in
+            let transport = FaultyTransport(inner, probability: 0.2, seed: seed)
+            faulty.withLock { $0 = transport }
+            return transport
+        }
+        do {
+            _ = try await school.node.withSynchronizer(
+                port: port,
+                batchSize: batchSize,
+                maxAttempts: maxAttempts,
+                transport: wrap
+            ) { try await $0.sync() }
+        } catch let failure as SyncFailure {
+            #expect(failure.isTransient, "seed \(seed): \(school.node.identity.node) was refused: \(failure)")
+            gaveUp = true
+        }
+        return (faulty.withLock { $0?.injected ?? [:] }, gaveUp)
+    }
+
+    /// Two schools of the district sync with one hub.
     @Test(.timeLimit(.minutes(5)), arguments: 0..<Self.seeds)
     func faultsOnTheWayLoseNothingAndChangeNothing(seed: Int) async throws {
         let district = try TestDistrict()
         let hub = try TestNode("hub-sodermalm", role: .hub, stadsdel: "Södermalm", district: district)
-        let school = try TestNode("ekbacken-1", school: "Ekbackens skola", stadsdel: "Södermalm", district: district)
-        let schoolPeer = PeerIdentity(
-            node: school.identity.node,
-            role: .school,
-            school: "Ekbackens skola",
-            stadsdel: "Södermalm"
-        )
+        let ekbacken = try School("ekbacken-1", "Ekbackens skola", district: district)
+        let skarpnack = try School("skarpnack-1", "Skarpnäcks skola", district: district)
+        let schools = [ekbacken, skarpnack]
         let hubPeer = PeerIdentity(node: hub.identity.node, role: .hub, stadsdel: "Södermalm")
         let seedValue = UInt64(seed)
-        let (pupils, injected, gaveUp) = try await withHub(hub) { port in
-            var history = SchoolHistory(random: SplitMix64(seed: seedValue &* 0x9E37_79B9 &+ 1))
+        let (summary, records, injected, gaveUp) = try await withHub(hub) { port in
+            var histories = [0, 1].map {
+                SchoolHistory(random: SplitMix64(seed: seedValue &* 0x9E37_79B9 &+ 1 &+ UInt64($0) << 32))
+            }
             var injected: [InjectedFault: Int] = [:]
             var gaveUp = 0
             for round in 0..<6 {
-                for _ in 0..<(4 + Int(history.random.next() % 6)) { try history.step(at: school) }
-                try history.hubStep(at: hub)
-                let batchSize = 1 + Int(history.random.next() % 40)
-                // One try per step ends the session at its first fault; the next round resumes it.
-                let maxAttempts = 1 + Int(history.random.next() % 3)
-                let faulty = Mutex<FaultyTransport?>(nil)
-                do {
-                    _ = try await school.withSynchronizer(
+                for (index, school) in schools.enumerated() {
+                    for _ in 0..<(2 + Int(histories[index].random.next() % 5)) {
+                        try histories[index].step(at: school.node)
+                    }
+                    try histories[index].hubStep(at: hub)
+                    let outcome = try await Self.faultySync(
+                        school,
                         port: port,
-                        batchSize: batchSize,
-                        maxAttempts: maxAttempts,
-                        transport: { inner in
-                            let transport = FaultyTransport(
-                                inner,
-                                probability: 0.2,
-                                seed: seedValue &* 100 &+ UInt64(round)
-                            )
-                            faulty.withLock { $0 = transport }
-                            return transport
-                        }
-                    ) { try await $0.sync() }
-                } catch let failure as SyncFailure {
-                    #expect(failure.isTransient, "seed \(seedValue), round \(round): refused: \(failure)")
-                    gaveUp += 1
+                        random: &histories[index].random,
+                        seed: seedValue &* 100 &+ UInt64(round * 2 + index)
+                    )
+                    injected.merge(outcome.injected, uniquingKeysWith: +)
+                    if outcome.gaveUp { gaveUp += 1 }
                 }
-                let counts: [InjectedFault: Int] = faulty.withLock { $0?.injected ?? [:] }
-                injected.merge(counts, uniquingKeysWith: +)
             }
-            try await school.sync(port: port)
-            return ("\(history.pupils.count) pupils (\(history.letGo) withdrawn or protected)", injected, gaveUp)
+            for school in schools { try await school.node.sync(port: port) }
+            let summary = histories.map { "\($0.pupils.count) pupils (\($0.letGo) withdrawn or protected)" }
+            return (summary.joined(separator: " and "), histories.map(\.recordIDs), injected, gaveUp)
         }
 
-        // The hub: as a fresh hub that gets the hub's own writes and the school's whole export in one set.
+        // The hub: as a fresh hub that gets the hub's own writes and each school's whole export in one set.
         let reference = try Store.inMemory(
             identity: NodeIdentity(node: NodeID("hub-reference")!, role: .hub, stadsdel: "Södermalm"),
             physicalClock: hub.clock
@@ -279,24 +312,36 @@ final class FaultyTransport: SyncTransport {
                 changes: hubHolds.changes.filter { $0.stamp.node == hub.identity.node }
             )
         )
-        let schoolExport = try school.store.exportChanges(forSide: .social, peer: hubPeer, since: 0).changeSet
-        try reference.apply(schoolExport, from: schoolPeer)
+        var crossed = 0
+        for school in schools {
+            let export = try school.node.store.exportChanges(forSide: .social, peer: hubPeer, since: 0).changeSet
+            try reference.apply(export, from: school.peer)
+            crossed += export.changes.count
+        }
         #expect(
             try Self.withoutKeptTombstones(hub.store.dumpText(), reference: reference.dumpText())
                 == Self.records(reference.dumpText()),
             "seed \(seed): the hub differs from the reference"
         )
 
-        // The school: everything the hub may send it is there already.
-        let again = try school.store.apply(try hub.store.exportChanges(for: schoolPeer, since: 0), from: hubPeer)
-        #expect(again.applied == 0, "seed \(seed): the school lacked \(again.applied) of the hub's changes")
+        for (index, school) in schools.enumerated() {
+            // Everything the hub may send the school is there already…
+            let again = try school.node.store.apply(
+                try hub.store.exportChanges(for: school.peer, since: 0),
+                from: hubPeer
+            )
+            #expect(again.applied == 0, "seed \(seed): \(school.peer.node) lacked \(again.applied) hub changes")
+            // …and nothing of the other school's is.
+            let dump = try school.node.store.dumpText()
+            let foreign = records[1 - index].filter { dump.contains($0.rawValue) }
+            #expect(foreign.isEmpty, "seed \(seed): \(school.peer.node) holds the other school's \(foreign)")
+        }
 
-        let total = injected.values.reduce(0, +)
-        #expect(total > 0, "seed \(seed): no fault was injected")
+        #expect(injected.values.reduce(0, +) > 0, "seed \(seed): no fault was injected")
         print(
-            "faults, seed \(seed): \(pupils), \(schoolExport.changes.count) fields crossed; "
-                + "injected \(injected.map { "\($0.value) \($0.key.rawValue)" }.sorted().joined(separator: ", ")); "
-                + "\(gaveUp) of 6 sessions gave up"
+            "faults, seed \(seed): \(summary), \(crossed) fields crossed; injected "
+                + "\(injected.map { "\($0.value) \($0.key.rawValue)" }.sorted().joined(separator: ", ")); "
+                + "\(gaveUp) of 12 sessions gave up"
         )
     }
 }
