@@ -51,13 +51,7 @@ extension Store {
             if let consent = item.grant.consent { add(RecordKey(entity: "consent", record: consent)) }
             if item.grant.basis == .legalDuty, change.entity != "concern_report", let pupil = item.pupil,
                 !reported.contains(pupil.rawValue), pupilsWithReport.insert(pupil).inserted,
-                let report = try String.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT id FROM concern_report WHERE pupil_id = ? AND NOT _deleted AND NOT _purged "
-                            + "ORDER BY id LIMIT 1"
-                    ),
-                    arguments: [pupil.rawValue]
-                ).flatMap(RecordID.init)
+                let report = try context.concernReport(pupil: pupil)
             {
                 add(RecordKey(entity: "concern_report", record: report))
             }

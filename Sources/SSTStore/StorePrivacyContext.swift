@@ -122,18 +122,26 @@ final class StorePrivacyContext: PrivacyContext {
         return states
     }
 
+    /// The reports of concern that give the legal-duty basis: those naming the pupil, not deleted, not purged.
+    private static let liveReports = "FROM concern_report WHERE pupil_id = ? AND NOT _deleted AND NOT _purged"
+
     func hasConcernReport(pupil: RecordID) throws -> Bool {
         if let cached = reported[pupil] { return cached }
         let value =
             try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT EXISTS (SELECT 1 FROM concern_report "
-                        + "WHERE pupil_id = ? AND NOT _deleted AND NOT _purged)"
-                ),
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(Self.liveReports))"),
                 arguments: [pupil.rawValue]
             ) ?? false
         reported[pupil] = value
         return value
+    }
+
+    /// One report of concern that gives the pupil the legal-duty basis (the first by id), if any.
+    func concernReport(pupil: RecordID) throws -> RecordID? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT id \(Self.liveReports) ORDER BY id LIMIT 1"),
+            arguments: [pupil.rawValue]
+        ).flatMap(RecordID.init)
     }
 
     /// The record that `column` of a record refers to (`pupil_id`, `case_id`).

@@ -22,13 +22,7 @@ import Darwin
         func copy(to scratch: URL, as name: String) throws -> Pair {
             let folder = scratch.appendingPathComponent(name, isDirectory: true)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return Pair(school: try copy(school, to: folder), hub: try copy(hub, to: folder))
-        }
-
-        private func copy(_ node: Node, to folder: URL) throws -> Node {
-            let copy = Node(id: node.id, directory: folder.appendingPathComponent(node.id, isDirectory: true))
-            try FileManager.default.copyItem(at: node.directory, to: copy.directory)
-            return copy
+            return Pair(school: try school.copy(to: folder), hub: try hub.copy(to: folder))
         }
     }
 

@@ -2,13 +2,6 @@ import Foundation
 import Testing
 
 @Suite struct KillDuringImportTests {
-    /// A copy of `node`'s data directory, as a node of its own.
-    func copy(_ node: Node, to scratch: URL, as name: String) throws -> Node {
-        let copy = Node(id: node.id, directory: scratch.appendingPathComponent(name, isDirectory: true))
-        try FileManager.default.copyItem(at: node.directory, to: copy.directory)
-        return copy
-    }
-
     func walSize(_ node: Node) -> Int {
         let wal = node.directory.appendingPathComponent("sst.sqlite-wal").path
         return (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
@@ -26,7 +19,7 @@ import Testing
             let before = try pristine.dump()
 
             // The state a complete import reaches, and how long it takes.
-            let complete = try copy(pristine, to: scratch, as: "complete")
+            let complete = try pristine.copy(to: scratch, as: "complete")
             let started = Date()
             let report = try complete.importFile(big)
             let duration = Date().timeIntervalSince(started)
@@ -39,7 +32,7 @@ import Testing
             var outcomes: [String] = []
             var killedMidImport = 0
             for (number, delay) in delays.enumerated() {
-                let victim = try copy(pristine, to: scratch, as: "victim-\(number)")
+                let victim = try pristine.copy(to: scratch, as: "victim-\(number)")
                 let walBefore = walSize(victim)
                 let run = try SSTRun(["changes", "import", "--data", victim.data, big.path])
                 usleep(UInt32(delay * 1_000_000))

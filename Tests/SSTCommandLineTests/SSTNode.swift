@@ -126,6 +126,13 @@ struct Node {
         return node
     }
 
+    /// A copy of this node's data directory at `folder/name` (default: the node id), as a node of its own.
+    func copy(to folder: URL, as name: String? = nil) throws -> Node {
+        let copy = Node(id: id, directory: folder.appendingPathComponent(name ?? id, isDirectory: true))
+        try FileManager.default.copyItem(at: directory, to: copy.directory)
+        return copy
+    }
+
     /// Runs `sst` with `arguments` and requires exit status 0.
     @discardableResult
     func sst(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> SSTResult {
