@@ -42,12 +42,6 @@ extension Store {
         let wereProtected =
             entity.name == "pupil" && values["protected_identity"] != nil
             ? try Self.protectedPupils([record], session.db) : []
-        var reported: RecordID?
-        if entity.name == "concern_report", case .string(let text)? = values["pupil_id"], let pupil = RecordID(text),
-            try !Self.hasConcernReport(pupil: pupil, session.db)
-        {
-            reported = pupil
-        }
         var changes: [FieldChange] = []
         for field in fields {
             let state = try localState(
@@ -58,22 +52,13 @@ extension Store {
                 value: values[field.name]!,
                 stamp: stamp
             )
-            let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
-            _ = try session.merge(change, entity: entity, field: field)
-            changes.append(change)
+            changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
         }
+        let unreported = try Self.pupilsWithoutConcernReport(changes, session.db)
+        for (change, field) in zip(changes, fields) { _ = try session.merge(change, entity: entity, field: field) }
         try Self.resendLiftedProtection(wereProtected, &session)
-        // A pupil's first report of concern lets their identity cross by legal duty, as a consent coming into
-        // force does: what was withheld before is given new sequence numbers, so the next export sends it.
-        if let reported, try Self.hasConcernReport(pupil: reported, session.db) {
-            try Self.resend(pupil: reported, &session)
-        }
+        try Self.resendFirstConcernReports(unreported, &session)
         return changes
-    }
-
-    /// Whether a report of concern (not deleted, not purged) names `pupil`.
-    static func hasConcernReport(pupil: RecordID, _ db: Database) throws -> Bool {
-        try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0)).hasConcernReport(pupil: pupil)
     }
 
     /// Marks a record deleted (a tombstone that merges last-writer-wins like any field).

@@ -319,6 +319,37 @@ extension Store {
         }
     }
 
+    /// The pupils that reports of concern among `changes` name — by a `pupil_id` in the changes or as
+    /// stored here — who have no live report yet: the pupils whose first report the changes may file.
+    static func pupilsWithoutConcernReport(_ changes: [FieldChange], _ db: Database) throws -> Set<RecordID> {
+        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+        var named: Set<RecordID> = []
+        var reports: Set<RecordID> = []
+        for change in changes where change.entity == "concern_report" {
+            if change.field == "pupil_id", case .string(let text) = change.value, let pupil = RecordID(text) {
+                named.insert(pupil)
+            }
+            if reports.insert(change.record).inserted,
+                let stored = try context.reference(entity: "concern_report", record: change.record, column: "pupil_id")
+            {
+                named.insert(stored)
+            }
+        }
+        return try named.filter { try !context.hasConcernReport(pupil: $0) }
+    }
+
+    /// After a write: a pupil's first report of concern lets their identity cross by legal duty, as a
+    /// consent coming into force does. Each of `unreported` (found by ``pupilsWithoutConcernReport(_:_:)``
+    /// before the write) that now has a live report gets its data new sequence numbers, so that what was
+    /// withheld before is sent at the next export.
+    static func resendFirstConcernReports(_ unreported: Set<RecordID>, _ session: inout MergeSession) throws {
+        guard !unreported.isEmpty else { return }
+        let now = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
+        for pupil in unreported.sorted() where try now.hasConcernReport(pupil: pupil) {
+            try resend(pupil: pupil, &session)
+        }
+    }
+
     /// The purge receipts in a set that this node has not seen before.
     static func newReceipts(_ changeSet: ChangeSet, _ db: Database) throws -> Set<RecordID> {
         var receipts: Set<RecordID> = []

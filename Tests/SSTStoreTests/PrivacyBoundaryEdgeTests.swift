@@ -313,4 +313,25 @@ import Testing
         try pair.syncToHub()
         #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["family_name"]?.value == .string("Åkesson"))
     }
+
+    /// A report of concern filed at another node of the school and imported from its file sends the pupil's
+    /// identity from this node too, as a report written here does; a report already in force adds nothing.
+    @Test func aReportOfConcernFiledAtAnotherNodeSendsThePupilsIdentity() throws {
+        let pair = try PrivacyPair.inMemory()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("Göran")])
+        try pair.syncToHub()
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id) == nil, "nothing of his crosses yet")
+
+        let sibling = try pair.schoolSibling()
+        try pupil.add("concern_report", on: sibling, ["concern": .string("Lång frånvaro sedan augusti")])
+        try pair.school.apply(try sibling.exportChanges(since: 0))
+        let sent = try pair.syncToHub().changeSet
+        #expect(sent.changes.contains { $0.record == pupil.id && $0.field == "given_name" }, "\(sent.changes)")
+        #expect(try pair.hub.record(entity: "pupil", record: pupil.id)?["given_name"]?.value == .string("Göran"))
+
+        try pupil.add("concern_report", on: sibling, ["concern": .string("Oro för hemsituationen")])
+        try pair.school.apply(try sibling.exportChanges(since: 0))
+        let second = try pair.syncToHub().changeSet
+        #expect(second.changes.allSatisfy { $0.entity == "concern_report" }, "\(second.changes.map(\.field))")
+    }
 }
