@@ -65,6 +65,41 @@ public struct AuditEntry: Hashable, Sendable {
         ])
     }
 
+    /// The text that is stored and hashed: exactly `json.rendered()`, written without building the tree (a
+    /// sync appends an entry per pupil and basis of every batch, at both ends).
+    public var text: String {
+        var output = "{\n  \"at\": \(atMilliseconds),\n  \"basis\": "
+        Self.render(basis, into: &output)
+        output += ",\n  \"detail\": "
+        CanonicalJSON.renderString(detail, into: &output)
+        output += ",\n  \"direction\": "
+        Self.render(direction?.rawValue, into: &output)
+        output += ",\n  \"fields\": "
+        if fields.isEmpty {
+            output += "[]"
+        } else {
+            output += "[\n"
+            for (index, field) in fields.enumerated() {
+                output += "    "
+                CanonicalJSON.renderString(field, into: &output)
+                output += index == fields.count - 1 ? "\n" : ",\n"
+            }
+            output += "  ]"
+        }
+        output += ",\n  \"kind\": "
+        CanonicalJSON.renderString(kind.rawValue, into: &output)
+        output += ",\n  \"peer\": "
+        Self.render(peer, into: &output)
+        output += ",\n  \"pupil\": "
+        Self.render(pupil?.rawValue, into: &output)
+        output += "\n}"
+        return output
+    }
+
+    private static func render(_ string: String?, into output: inout String) {
+        if let string { CanonicalJSON.renderString(string, into: &output) } else { output += "null" }
+    }
+
     /// Reads an entry back from its stored JSON.
     public init?(json: CanonicalJSON) {
         guard let members = json.objectMembers, case .string(let kindText)? = members["kind"],

@@ -80,7 +80,7 @@ extension Store {
         )
         for entry in entries {
             sequence += 1
-            let text = entry.json.rendered()
+            let text = entry.text
             let hash = AuditChain.hash(sequence: sequence, text: text, previousHash: previous)
             try insert.execute(arguments: [
                 sequence, Int64(entry.atMilliseconds), entry.kind.rawValue, text, previous, hash,

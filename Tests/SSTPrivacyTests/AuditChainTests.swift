@@ -36,6 +36,29 @@ import Testing
         }
     }
 
+    /// The stored text is written without building the JSON tree; it must be the tree's canonical rendering,
+    /// byte for byte, for every shape of entry (else the chain of an existing trail would no longer verify).
+    @Test(arguments: 0..<200)
+    func anEntrysTextIsItsCanonicalJSON(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let pieces = ["ekbacken-1", "Åsa \"Kalle\" Öberg", "rad ett\nrad två", "back\\slash", "tab\t", "\u{1}\u{1f}", "", "😀"]
+        func text() -> String {
+            (0..<Int.random(in: 0...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+        }
+        func maybe<T>(_ value: T) -> T? { Bool.random(using: &random) ? value : nil }
+        let entry = AuditEntry(
+            kind: AuditEntry.Kind.allCases.randomElement(using: &random)!,
+            atMilliseconds: UInt64.random(in: 0...4_000_000_000_000, using: &random),
+            direction: maybe([Direction.toSocial, .toSchool].randomElement(using: &random)!),
+            peer: maybe(text()),
+            pupil: maybe(recordID(number: Int.random(in: 1...0xFFFF, using: &random))),
+            fields: (0..<Int.random(in: 0...4, using: &random)).map { _ in text() },
+            basis: maybe(text()),
+            detail: text()
+        )
+        #expect(entry.text == entry.json.rendered())
+    }
+
     private static func stored(
         _ entry: AuditChain.StoredEntry,
         sequence: Int64? = nil,
