@@ -41,7 +41,9 @@ import Testing
     @Test(arguments: 0..<200)
     func anEntrysTextIsItsCanonicalJSON(seed: UInt64) {
         var random = SeededGenerator(seed: seed)
-        let pieces = ["ekbacken-1", "Åsa \"Kalle\" Öberg", "rad ett\nrad två", "back\\slash", "tab\t", "\u{1}\u{1f}", "", "😀"]
+        let pieces = [
+            "ekbacken-1", "Åsa \"Kalle\" Öberg", "rad ett\nrad två", "back\\slash", "tab\t", "\u{1}\u{1f}", "", "😀",
+        ]
         func text() -> String {
             (0..<Int.random(in: 0...3, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
         }
