@@ -254,20 +254,14 @@ struct SyncSessionTests {
 extension SyncSessionTests {
     /// A batch carries the basis of its crossings (the store's bounded export), so a policy denial is a real
     /// one whatever the batch: the session ends; it does not resend a wider range.
-    @Test func policyDenialOfAPartialBatchEndsTheSession() {
-        var session = SyncSession(configuration: .init(batchSize: 10))
+    /// (The batch size 10 splits the 95 pending changes; 500 sends them whole.)
+    @Test(arguments: [10, 500])
+    func policyDenialEndsTheSession(batchSize: Int) {
+        var session = SyncSession(configuration: .init(batchSize: batchSize))
         _ = session.start()
         _ = session.handshakeCompleted(Self.handshake(cursor: 5), local: Self.local(last: 100))
         let denial = Self.problem(403, "policyViolation")
         #expect(session.failed(denial) == .failed(denial))
         #expect(session.report.retries == 0)
-    }
-
-    @Test func policyDenialOfTheWholeRangeEndsTheSession() {
-        var session = SyncSession(configuration: .init(batchSize: 500))
-        _ = session.start()
-        _ = session.handshakeCompleted(Self.handshake(), local: Self.local(last: 100))
-        let denial = Self.problem(403, "policyViolation")
-        #expect(session.failed(denial) == .failed(denial))
     }
 }
