@@ -5,7 +5,8 @@ import SSTStore
 import Testing
 
 /// Model-based test: random histories of edits at a school, consent grants (some pending under joint
-/// custody, then answered), withdrawals, expiries and syncs to the hub. After every sync the hub holds
+/// custody, then answered), withdrawals, expiries, reports of concern (written at the school or at another
+/// node of the school and imported from its file) and syncs to the hub. After every sync the hub holds
 /// exactly what ``PrivacyReferenceModel`` says the consents allowed at that moment; after every sweep
 /// at the hub, nothing more. Scale with SST_PROPERTY_HISTORIES, replay with SST_PROPERTY_SEED.
 @Suite struct PrivacyModelTests {
@@ -34,6 +35,7 @@ import Testing
         guard count >= 8 else { return }
         #expect(exercised.activeGrants > 0 && exercised.pendingAnswered > 0, "\(exercised)")
         #expect(exercised.withdrawalPurges > 0 && exercised.expiryPurges > 0, "\(exercised)")
+        #expect(exercised.reportsImported > 0, "\(exercised)")
     }
 }
 
@@ -47,6 +49,8 @@ struct PrivacyHistory {
     let pupils: [PrivacyReferenceModel.Pupil]
     var absences: [RecordID: [RecordID]] = [:]
     var cases: [RecordID: [RecordID]] = [:]
+    /// Another node of the school, made when a history first files a report there.
+    var sibling: Store?
     private(set) var log: [String] = []
     private(set) var counts = Counts()
 
@@ -55,12 +59,14 @@ struct PrivacyHistory {
         var pendingAnswered = 0
         var withdrawalPurges = 0
         var expiryPurges = 0
+        var reportsImported = 0
 
         mutating func add(_ other: Counts) {
             activeGrants += other.activeGrants
             pendingAnswered += other.pendingAnswered
             withdrawalPurges += other.withdrawalPurges
             expiryPurges += other.expiryPurges
+            reportsImported += other.reportsImported
         }
     }
 
@@ -145,6 +151,8 @@ struct PrivacyHistory {
             if try pair.hub.sweepConsents().purgedFields > 0 { counts.expiryPurges += 1 }
             log.append("advance \(days) days to \(today), sweep at the hub")
             return try modelAtLastSync.differences(school: school, hub: pair.hub, today: today, atMost: true)
+        case 78..<82:
+            try fileReport(about: pupil)
         default:
             return try sync()
         }
@@ -187,6 +195,28 @@ struct PrivacyHistory {
         try pair.school.set(entity: entity, record: record, values: fields)
         log.append(
             "write \(entity) \(record.rawValue.prefix(4)) of \(pupil.id.rawValue.prefix(4)) \(fields.keys.sorted())"
+        )
+    }
+
+    /// A report of concern about the pupil, written at the school or at another node of the school whose
+    /// change-set file the school then imports.
+    private mutating func fileReport(about pupil: PrivacyReferenceModel.Pupil) throws {
+        let atSibling = Bool.random(using: &rng)
+        let node = atSibling ? try sibling ?? pair.schoolSibling() : pair.school
+        if atSibling { sibling = node }
+        let report = RecordID.random(using: &rng)
+        try node.set(
+            entity: "concern_report",
+            record: report,
+            values: ["pupil_id": .string(pupil.id.rawValue), "concern": .string("Lång frånvaro \(log.count)")]
+        )
+        if atSibling {
+            try pair.school.apply(try node.exportChanges(since: 0))
+            counts.reportsImported += 1
+        }
+        model.add("concern_report", report, pupil: pupil.id)
+        log.append(
+            "report \(report.rawValue.prefix(4)) about \(pupil.id.rawValue.prefix(4))\(atSibling ? " (imported)" : "")"
         )
     }
 

@@ -33,6 +33,8 @@ struct PrivacyReferenceModel {
     private(set) var consentOrder: [RecordID] = []
     /// Every record written at the school, with the pupil it concerns.
     private(set) var records: [(entity: String, id: RecordID, pupil: RecordID)] = []
+    /// The pupils with a report of concern (*orosanmälan*); the histories never delete one.
+    private(set) var reported: Set<RecordID> = []
 
     mutating func add(_ pupil: Pupil) {
         pupils[pupil.id] = pupil
@@ -42,6 +44,7 @@ struct PrivacyReferenceModel {
 
     mutating func add(_ entity: String, _ id: RecordID, pupil: RecordID) {
         records.append((entity, id, pupil))
+        if entity == "concern_report" { reported.insert(pupil) }
     }
 
     /// Joint custody: pending until every custodian said yes (and from 15 the pupil too); any no refuses.
@@ -89,12 +92,16 @@ struct PrivacyReferenceModel {
         let protected = pupils[pupil]?.protected ?? false
         switch entity {
         case "consent": return field != "pupil_view"
-        case "pupil" where field == "protected_identity": return hasConsent(pupil, scope: "identity", on: today)
-        case "pupil", "guardian": return !protected && hasConsent(pupil, scope: "identity", on: today)
+        // A report of concern gives the pupil's identity a basis of its own (legal duty), not the guardians'.
+        case "pupil" where field == "protected_identity":
+            return hasConsent(pupil, scope: "identity", on: today) || reported.contains(pupil)
+        case "pupil": return !protected && (hasConsent(pupil, scope: "identity", on: today) || reported.contains(pupil))
+        case "guardian": return !protected && hasConsent(pupil, scope: "identity", on: today)
+        case "concern_report": return true  // the report itself, by legal duty, whatever the consents
         case "absence": return hasConsent(pupil, scope: "absence", on: today)
         case "school_assessment": return hasConsent(pupil, scope: "school_assessment", on: today)
         case "case", "intervention", "meeting": return hasConsent(pupil, scope: "sst_case", on: today)
-        default: return false  // health_note never; no reports of concern in these histories
+        default: return false  // health_note never
         }
     }
 
