@@ -56,7 +56,6 @@ extension Store {
         // The filter reads in a read transaction; only the audit takes the writer.
         let result = try writer.read { db in
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
-            let filter = PrivacyFilter(policy: policy, schema: schema)
             var school: String?
             if identity.role == .hub, destination == .school {
                 guard let named = peer?.school else {
@@ -70,7 +69,7 @@ extension Store {
             }
             // What may cross to this receiver: the policy's answer, and at a hub only the school's own records.
             func crossing(_ changes: [FieldChange]) throws -> FilterResult {
-                var result = try filter.filter(changes, direction: direction, context: context)
+                var result = try privacyFilter.filter(changes, direction: direction, context: context)
                 if let school {
                     result.allowed = try result.allowed.filter { item in
                         try Self.homeSchool(entity: item.change.entity, record: item.change.record, context: context)
@@ -165,8 +164,7 @@ extension Store {
                 let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
                 let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
                 let direction = Direction(destination: identity.side)
-                let result = try PrivacyFilter(policy: policy, schema: schema)
-                    .filter(changeSet.changes, direction: direction, context: context)
+                let result = try privacyFilter.filter(changeSet.changes, direction: direction, context: context)
                 if let forbidden = result.withheld.first {
                     throw ChangeSetError(
                         .policyViolation,

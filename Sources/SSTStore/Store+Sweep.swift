@@ -400,7 +400,6 @@ extension Store {
         identity: NodeIdentity,
         context: StorePrivacyContext
     ) throws -> [RecordID: [ReceivedValue]] {
-        let filter = PrivacyFilter(policy: policy, schema: schema)
         // The values received from the other side: the fields' current values, and the text values
         // kept in conflict beside them (hlc and node say which; null for a field's current value).
         var lapsed: [RecordID: [ReceivedValue]] = [:]
@@ -420,7 +419,7 @@ extension Store {
                 field: field,
                 state: FieldState(value: .null, stamp: Stamp(timestamp: .zero, node: identity.node))
             )
-            if case .withhold = try filter.decide(
+            if case .withhold = try privacyFilter.decide(
                 probe,
                 direction: Direction(destination: identity.side),
                 context: context

@@ -18,6 +18,8 @@ public struct Store: Sendable {
     public let schema: Schema
     /// The privacy policy this node enforces at the boundary.
     public let policy: Policy
+    /// The policy's filter, worked out once for the store's schema.
+    let privacyFilter: PrivacyFilter
     let writer: any DatabaseWriter
     let physicalClock: any PhysicalClock
     /// When the store last found no consent waiting to come into force, shared by copies of the store.
@@ -27,6 +29,7 @@ public struct Store: Sendable {
         self.writer = writer
         self.schema = schema
         self.policy = policy
+        self.privacyFilter = PrivacyFilter(policy: policy, schema: schema)
         self.physicalClock = physicalClock
         try StoreMigrations.migrator(for: schema).migrate(writer)
     }
