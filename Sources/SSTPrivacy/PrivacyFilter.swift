@@ -56,7 +56,6 @@ public struct PrivacyFilter: Sendable {
                 let school = outcome(.toSchool, &toSchool)
                 plans[entity.name, default: [:]][field.name] = FieldPlan(
                     entity: entity,
-                    field: field,
                     isSystem: field.isSystem,
                     toSocial: social.0,
                     toSchool: school.0,
@@ -126,7 +125,7 @@ public struct PrivacyFilter: Sendable {
         let (outcome, index) =
             direction == .toSocial ? (plan.toSocial, plan.toSocialIndex) : (plan.toSchool, plan.toSchoolIndex)
         if outcome.bases.isEmpty {
-            return .withhold(reason: "\(entity.name).\(plan.field.name) never crosses \(direction.label) (policy)")
+            return .withhold(reason: "\(entity.name).\(change.field) never crosses \(direction.label) (policy)")
         }
         guard let pupil = try context.pupil(entity: entity.name, record: change.record) else {
             return .withhold(reason: "the pupil this \(entity.name) concerns is not known here")
@@ -185,7 +184,7 @@ public struct PrivacyFilter: Sendable {
         return .withhold(reason: missing.joined(separator: " and "))
     }
 
-    /// A field as the filter sees it: its schema, and per direction the class of its outcome.
+    /// A field as the filter sees it: its entity, and per direction the class of its outcome.
     private struct FieldPlan {
         /// What a field's decision depends on, besides the pupil: fields with equal outcomes are decided alike.
         struct Outcome: Hashable {
@@ -197,7 +196,6 @@ public struct PrivacyFilter: Sendable {
         }
 
         let entity: EntitySchema
-        let field: FieldSchema
         let isSystem: Bool
         let toSocial: Outcome
         let toSchool: Outcome

@@ -142,13 +142,10 @@ extension Store {
         let physical = physicalClock.milliseconds()
         guard changeSet.side != identity.side else {
             let report = try withSession { session in
-                let flagged = changeSet.changes.filter { $0.entity == "pupil" && $0.field == "protected_identity" }
-                let wereProtected = try Self.protectedPupils(flagged.map(\.record), session.db)
-                let unreported = try Self.pupilsWithoutConcernReport(changeSet.changes, session.db)
-                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
                 // What a write here would resend (see `write`), a set from another node of this side resends too.
-                try Self.resendLiftedProtection(wereProtected, &session)
-                try Self.resendFirstConcernReports(unreported, &session)
+                let withheld = try WithheldIdentities(before: changeSet.changes, session.db)
+                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
+                try withheld.resendFreed(&session)
                 return report
             }
             if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) { try eraseFreedPages() }

@@ -1,6 +1,5 @@
 import GRDB
 import SSTCore
-import SSTPrivacy
 
 extension Store {
     /// Writes fields of one record on this node: one clock tick, one stamp for all the fields.
@@ -39,9 +38,6 @@ extension Store {
         let identity = try Self.identity(session.db)
         try refuseIfPurged(session, entity: entity, record: record)
         let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
-        let wereProtected =
-            entity.name == "pupil" && values["protected_identity"] != nil
-            ? try Self.protectedPupils([record], session.db) : []
         var changes: [FieldChange] = []
         for field in fields {
             let state = try localState(
@@ -54,10 +50,9 @@ extension Store {
             )
             changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
         }
-        let unreported = try Self.pupilsWithoutConcernReport(changes, session.db)
+        let withheld = try WithheldIdentities(before: changes, session.db)
         for (change, field) in zip(changes, fields) { _ = try session.merge(change, entity: entity, field: field) }
-        try Self.resendLiftedProtection(wereProtected, &session)
-        try Self.resendFirstConcernReports(unreported, &session)
+        try withheld.resendFreed(&session)
         return changes
     }
 

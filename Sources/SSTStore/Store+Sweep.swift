@@ -302,51 +302,47 @@ extension Store {
         return pupils
     }
 
-    /// Of `pupils`, those with protected identity here: read before a write that may lift the protection.
-    static func protectedPupils(_ pupils: some Sequence<RecordID>, _ db: Database) throws -> Set<RecordID> {
-        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
-        return try Set(pupils.filter { try context.hasProtectedIdentity(pupil: $0) })
-    }
+    /// The pupils whose identity a write may free for the other side, read before it: those protected here
+    /// that it flags (it may lift the protection), and those that reports of concern in it name — by a
+    /// `pupil_id` in it or as stored — who have no live report yet (it may file their first). After the
+    /// write, ``resendFreed(_:)`` gives each pupil it did free new sequence numbers, as a consent coming into
+    /// force does, so that what was withheld is sent at the next export (the other side erased what it held
+    /// when the protection came, and never had what no basis let cross).
+    struct WithheldIdentities {
+        private let protected: Set<RecordID>
+        private let unreported: Set<RecordID>
 
-    /// After a write: gives the data of every pupil in `wereProtected` whose protection the write lifted new
-    /// sequence numbers, as a grant does, so that the identity withheld while they were protected is sent
-    /// at the next export (the hub erased what it held when the protection came).
-    static func resendLiftedProtection(_ wereProtected: Set<RecordID>, _ session: inout MergeSession) throws {
-        guard !wereProtected.isEmpty else { return }
-        let now = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
-        for pupil in wereProtected.sorted() where try !now.hasProtectedIdentity(pupil: pupil) {
-            try resend(pupil: pupil, &session)
-        }
-    }
-
-    /// The pupils that reports of concern among `changes` name — by a `pupil_id` in the changes or as
-    /// stored here — who have no live report yet: the pupils whose first report the changes may file.
-    static func pupilsWithoutConcernReport(_ changes: [FieldChange], _ db: Database) throws -> Set<RecordID> {
-        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
-        var named: Set<RecordID> = []
-        var reports: Set<RecordID> = []
-        for change in changes where change.entity == "concern_report" {
-            if change.field == "pupil_id", case .string(let text) = change.value, let pupil = RecordID(text) {
-                named.insert(pupil)
+        init(before changes: [FieldChange], _ db: Database) throws {
+            let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+            var flagged: Set<RecordID> = []
+            var named: Set<RecordID> = []
+            var reports: Set<RecordID> = []
+            for change in changes {
+                if change.entity == "pupil", change.field == "protected_identity" { flagged.insert(change.record) }
+                guard change.entity == "concern_report" else { continue }
+                if change.field == "pupil_id", case .string(let text) = change.value, let pupil = RecordID(text) {
+                    named.insert(pupil)
+                }
+                if reports.insert(change.record).inserted,
+                    let stored = try context.reference(
+                        entity: "concern_report",
+                        record: change.record,
+                        column: "pupil_id"
+                    )
+                {
+                    named.insert(stored)
+                }
             }
-            if reports.insert(change.record).inserted,
-                let stored = try context.reference(entity: "concern_report", record: change.record, column: "pupil_id")
-            {
-                named.insert(stored)
-            }
+            protected = try flagged.filter { try context.hasProtectedIdentity(pupil: $0) }
+            unreported = try named.filter { try !context.hasConcernReport(pupil: $0) }
         }
-        return try named.filter { try !context.hasConcernReport(pupil: $0) }
-    }
 
-    /// After a write: a pupil's first report of concern lets their identity cross by legal duty, as a
-    /// consent coming into force does. Each of `unreported` (found by ``pupilsWithoutConcernReport(_:_:)``
-    /// before the write) that now has a live report gets its data new sequence numbers, so that what was
-    /// withheld before is sent at the next export.
-    static func resendFirstConcernReports(_ unreported: Set<RecordID>, _ session: inout MergeSession) throws {
-        guard !unreported.isEmpty else { return }
-        let now = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
-        for pupil in unreported.sorted() where try now.hasConcernReport(pupil: pupil) {
-            try resend(pupil: pupil, &session)
+        func resendFreed(_ session: inout MergeSession) throws {
+            guard !protected.isEmpty || !unreported.isEmpty else { return }
+            let now = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
+            let lifted = try protected.filter { try !now.hasProtectedIdentity(pupil: $0) }
+            let reported = try unreported.filter { try now.hasConcernReport(pupil: $0) }
+            for pupil in lifted.union(reported).sorted() { try Store.resend(pupil: pupil, &session) }
         }
     }
 
