@@ -24,7 +24,7 @@ public enum SyncProtocol {
     /// The largest request body a hub accepts unless configured otherwise (16 MiB).
     public static let defaultMaxBodyBytes = 16 * 1024 * 1024
     /// The number of field changes per push or pull batch unless configured otherwise.
-    public static let defaultBatchSize = 2000
+    public static let defaultBatchSize = 5000
     /// The largest `limit` a hub serves in one pull; larger requests are capped.
     public static let maxBatchSize = 5000
 }
