@@ -3,6 +3,8 @@ extension Schema {
     /// Consent scopes: what a guardian's consent lets cross the boundary.
     public static let consentScopes = ["identity", "absence", "school_assessment", "sst_case", "social_support_flag"]
     public static let consentStatuses = ["pending", "active", "refused", "withdrawn"]
+    /// What brought a case to the team.
+    public static let caseCategories = ["absence", "behaviour"]
     public static let interventionKinds = [
         "motivational_talks", "parenting_support", "school_adaptations", "relationship_activities", "study_support",
         "other",
@@ -104,7 +106,7 @@ extension Schema {
         owner: .shared,
         fields: [
             FieldSchema("pupil_id", .reference("pupil"), owner: .shared, privacy: .sstCase),
-            FieldSchema("category", .enumeration(["absence", "behaviour"]), owner: .shared, privacy: .sstCase),
+            FieldSchema("category", .enumeration(caseCategories), owner: .shared, privacy: .sstCase),
             FieldSchema("phase", .phase, merge: .phase, owner: .shared, privacy: .sstCase),
             FieldSchema("concern", .text, merge: .text, owner: .shared, privacy: .sstCase),
             FieldSchema("plan", .text, merge: .text, owner: .shared, privacy: .sstCase),

@@ -13,8 +13,9 @@ struct DemoCommand: AsyncParsableCommand {
             (Södermalm and Kungsholmen) syncing over HTTPS with mutual TLS on 127.0.0.1, synthetic pupils \
             (fake personnummer ending in -0000) with consent for some, the hub down while the schools keep \
             writing for a simulated week, a conflicting edit, the hub back, and convergence. Prints what \
-            crossed the school ⇄ social-services boundary and what did not, and the conflict to resolve. \
-            Exits 0 when everything converged; removes the directory unless --keep.
+            crossed the school ⇄ social-services boundary and what did not, the conflict to resolve, \
+            and the district's follow-up per stadsdel as `sst report` gives it. Exits 0 when everything \
+            converged; removes the directory unless --keep.
             """
     )
 

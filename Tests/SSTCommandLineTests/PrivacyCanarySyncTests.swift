@@ -26,6 +26,27 @@ import Testing
                 #expect(markerOccurs(allowed, in: hubBytes), "\(allowed) is missing from the hub's database")
             }
             #expect(try hub.get("case", scenario.bjornCase)["plan"]?.value == .string("ALLOWED-B-plan"))
+
+            // The district's report at the hub: counts of the few canary pupils, suppressed; no identity.
+            let report = try hub.sst(["report", "--data", hub.data, "--json"])
+            let table = try hub.sst(["report", "--data", hub.data])
+            let printed = outputs("report --json", report) + outputs("report", table)
+            expectNoMarker(scenario.forbidden + CanaryScenario.allowed + [scenario.bjorn], in: printed)
+            let json = try decode(JSONValue.self, report)
+            guard case .object(let top) = json, case .array(let stadsdelar)? = top["stadsdelar"],
+                case .object(let row)? = stadsdelar.first
+            else {
+                Issue.record("unexpected report: \(report)")
+                return
+            }
+            #expect(stadsdelar.count == 1)
+            #expect(row["stadsdel"] == .string(sodermalm))
+            #expect(row["pupilsWithCase"] == .string("<5"), "a handful of pupils is never counted out")
+            #expect(table.out.contains("pupils with a case") && table.out.contains("<5"))
+            expectRefusal(
+                try SST.run(["report", "--data", school.data]),
+                mentions: ["school node", "hub's data directory"]
+            )
         }
     }
 }

@@ -55,6 +55,14 @@ public struct DemoReport: Sendable {
                 ? "Converged: every shared record holds the same values at the hub and at its school."
                 : "NOT converged: " + problems.joined(separator: "; ")
         )
+        lines.append("")
+        lines.append("The district's follow-up at the hub (`sst report`; a count under 5 is shown as <5):")
+        for stadsdel in try hub.followUpReport().stadsdelar {
+            lines.append(
+                "  \(stadsdel.name.padding(12)) schools \(stadsdel.schools), pupils with a case "
+                    + "\(stadsdel.pupilsWithCase), reports of concern \(stadsdel.reportsOfConcern)"
+            )
+        }
         self.lines = lines
         self.converged = problems.isEmpty
     }

@@ -1,0 +1,141 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// The district's group-level follow-up at a hub (`sst report`): per stadsdel, counts only, small counts
+/// suppressed (``SmallCountSuppression``), never an identity.
+public struct FollowUpReport: Hashable, Sendable {
+    /// One line of a breakdown: a phase step, a category or a kind, and how many.
+    public struct Item: Hashable, Sendable {
+        public let label: String
+        public let count: ShownCount
+
+        public init(label: String, count: ShownCount) {
+            self.label = label
+            self.count = count
+        }
+    }
+
+    /// One stadsdel's figures. The cases by phase and the cases by category are partitions of the same
+    /// cases; the interventions by kind are a partition of their own.
+    public struct Stadsdel: Hashable, Sendable {
+        public let name: String
+        /// Schools the hub holds records of (a school is not a person: not suppressed).
+        public let schools: Int
+        public let pupilsWithCase: ShownCount
+        /// By the step of the case's current phase (`noticed` … `closed`), in the process's order.
+        public let casesByPhase: [Item]
+        public let casesByCategory: [Item]
+        public let interventionsByKind: [Item]
+        public let reportsOfConcern: ShownCount
+        /// Reports of concern after which social services opened an investigation.
+        public let investigationsOpened: ShownCount
+    }
+
+    public let hub: NodeID
+    public let threshold: Int
+    /// Stadsdelar in name order; records whose pupil the hub has no home for are under
+    /// ``unknownStadsdel``.
+    public let stadsdelar: [Stadsdel]
+
+    /// The row for records whose pupil came from no school the hub knows the stadsdel of.
+    public static let unknownStadsdel = "(unknown stadsdel)"
+}
+
+extension Store {
+    /// The district's follow-up per stadsdel, from the live records this hub holds (deleted and purged ones
+    /// left out). Only a hub has it: a school node is refused.
+    public func followUpReport(suppression: SmallCountSuppression = SmallCountSuppression()) throws -> FollowUpReport {
+        let identity = try identity()
+        guard identity.role == .hub else {
+            throw StoreError(
+                .wrongSide,
+                "the follow-up report is the district's view at the hub; \(identity.node) is a school node",
+                remedy: "Run `sst report` with the hub's data directory (--data)."
+            )
+        }
+        let tally = try writer.read { db in try FollowUpTally(db) }
+        let names = Set(tally.schools.keys).union(tally.pupilsWithCase.keys).union(tally.phases.keys)
+            .union(tally.categories.keys).union(tally.interventions.keys).union(tally.reports.keys)
+        let stadsdelar = names.sorted().map { name in
+            let steps = Phase.Step.allCases
+            let categories = Schema.caseCategories
+            let kinds = Schema.interventionKinds
+            let phases = suppression.shown(partition: steps.map { tally.phases[name]?[$0] ?? 0 })
+            let byCategory = suppression.shown(partition: categories.map { tally.categories[name]?[$0] ?? 0 })
+            let byKind = suppression.shown(partition: kinds.map { tally.interventions[name]?[$0] ?? 0 })
+            return FollowUpReport.Stadsdel(
+                name: name,
+                schools: tally.schools[name]?.count ?? 0,
+                pupilsWithCase: suppression.shown(tally.pupilsWithCase[name]?.count ?? 0),
+                casesByPhase: zip(steps, phases).map { FollowUpReport.Item(label: $0.rawValue, count: $1) },
+                casesByCategory: zip(categories, byCategory).map { FollowUpReport.Item(label: $0, count: $1) },
+                interventionsByKind: zip(kinds, byKind).map { FollowUpReport.Item(label: $0, count: $1) },
+                reportsOfConcern: suppression.shown(tally.reports[name]?.received ?? 0),
+                investigationsOpened: suppression.shown(tally.reports[name]?.opened ?? 0)
+            )
+        }
+        return FollowUpReport(hub: identity.node, threshold: suppression.threshold, stadsdelar: stadsdelar)
+    }
+}
+
+/// The raw counts behind a ``FollowUpReport``, per stadsdel; they never leave the store unsuppressed.
+private struct FollowUpTally {
+    var schools: [String: Set<String>] = [:]
+    var pupilsWithCase: [String: Set<String>] = [:]
+    var phases: [String: [Phase.Step: Int]] = [:]
+    var categories: [String: [String: Int]] = [:]
+    var interventions: [String: [String: Int]] = [:]
+    var reports: [String: (received: Int, opened: Int)] = [:]
+
+    /// A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
+    private static let stadsdelOfPupil = """
+        COALESCE((SELECT stadsdel FROM sst_record_home WHERE entity = 'pupil' AND record_id = r.pupil_id), '\(
+            FollowUpReport.unknownStadsdel)')
+        """
+    private static let live = "NOT r._deleted AND NOT r._purged"
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT stadsdel, school FROM sst_record_home WHERE stadsdel IS NOT NULL AND school IS NOT NULL"
+        ) {
+            schools[row["stadsdel"], default: []].insert(row["school"])
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.pupil_id, r.phase, r.category FROM \"case\" r "
+                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+        ) {
+            let stadsdel: String = row["stadsdel"]
+            pupilsWithCase[stadsdel, default: []].insert(row["pupil_id"])
+            if let text = row["phase"] as String?, let phase = Phase(text: text) {
+                phases[stadsdel, default: [:]][phase.step, default: 0] += 1
+            }
+            if let category = row["category"] as String? {
+                categories[stadsdel, default: [:]][category, default: 0] += 1
+            }
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(Self.stadsdelOfPupil) AS stadsdel, i.kind FROM intervention i
+                JOIN "case" r ON r.id = i.case_id
+                WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
+                """
+        ) {
+            interventions[row["stadsdel"], default: [:]][row["kind"] as String, default: 0] += 1
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.investigation_opened FROM concern_report r "
+                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+        ) {
+            let stadsdel: String = row["stadsdel"]
+            var counts = reports[stadsdel] ?? (0, 0)
+            counts.received += 1
+            if row["investigation_opened"] as Bool? == true { counts.opened += 1 }
+            reports[stadsdel] = counts
+        }
+    }
+}
