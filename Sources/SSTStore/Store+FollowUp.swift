@@ -96,17 +96,22 @@ private struct FollowUpTally {
     private static let live = "NOT r._deleted AND NOT r._purged"
 
     init(_ db: Database) throws {
-        for row in try Row.fetchAll(
-            db,
-            sql: "SELECT stadsdel, school FROM sst_record_home WHERE stadsdel IS NOT NULL AND school IS NOT NULL"
-        ) {
-            schools[row["stadsdel"], default: []].insert(row["school"])
+        // Streamed, row by row: a district's hub holds tens of thousands of pupils' records.
+        func each(_ sql: String, _ body: (Row) -> Void) throws {
+            let rows = try Row.fetchCursor(db, sql: sql)
+            while let row = try rows.next() { body(row) }
         }
         for row in try Row.fetchAll(
             db,
-            sql: "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.pupil_id, r.phase, r.category FROM \"case\" r "
-                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+            sql: "SELECT DISTINCT stadsdel, school FROM sst_record_home "
+                + "WHERE stadsdel IS NOT NULL AND school IS NOT NULL"
         ) {
+            schools[row["stadsdel"], default: []].insert(row["school"])
+        }
+        try each(
+            "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.pupil_id, r.phase, r.category FROM \"case\" r "
+                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+        ) { row in
             let stadsdel: String = row["stadsdel"]
             pupilsWithCase[stadsdel, default: []].insert(row["pupil_id"])
             if let text = row["phase"] as String?, let phase = Phase(text: text) {
@@ -116,21 +121,19 @@ private struct FollowUpTally {
                 categories[stadsdel, default: [:]][category, default: 0] += 1
             }
         }
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(Self.stadsdelOfPupil) AS stadsdel, i.kind FROM intervention i
-                JOIN "case" r ON r.id = i.case_id
-                WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
-                """
-        ) {
+        try each(
+            """
+            SELECT \(Self.stadsdelOfPupil) AS stadsdel, i.kind FROM intervention i
+            JOIN "case" r ON r.id = i.case_id
+            WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
+            """
+        ) { row in
             interventions[row["stadsdel"], default: [:]][row["kind"] as String, default: 0] += 1
         }
-        for row in try Row.fetchAll(
-            db,
-            sql: "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.investigation_opened FROM concern_report r "
+        try each(
+            "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.investigation_opened FROM concern_report r "
                 + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
-        ) {
+        ) { row in
             let stadsdel: String = row["stadsdel"]
             var counts = reports[stadsdel] ?? (0, 0)
             counts.received += 1
