@@ -87,7 +87,7 @@ import Testing
     static let commands: [[String]] = [
         [], ["init"], ["record"], ["record", "set"], ["record", "get"], ["record", "delete"], ["record", "purge"],
         ["changes"], ["changes", "export"], ["changes", "import"], ["dump"], ["conflicts"], ["conflicts", "list"],
-        ["conflicts", "resolve"], ["status"],
+        ["conflicts", "resolve"], ["status"], ["report"],
     ]
 
     @Test(.timeLimit(.minutes(2)), arguments: commands)
