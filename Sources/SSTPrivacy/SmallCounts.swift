@@ -20,8 +20,9 @@ public enum ShownCount: Hashable, Sendable, CustomStringConvertible {
 
 /// Which counts of a group-level report are shown. A count under the threshold (default 5, zero included)
 /// is never shown. Counts that add up to a total the reader may know (the cases of a district by phase and by
-/// category add up to the same number) are a *partition*: when exactly one of them is suppressed, the
-/// smallest of the others is hidden too, so that the suppressed one cannot be worked out by subtraction.
+/// category add up to the same number) are a *partition*: when exactly one of them is suppressed and it is not
+/// zero, the smallest of the others is hidden too, so that the suppressed one cannot be worked out by
+/// subtraction.
 public struct SmallCountSuppression: Hashable, Sendable {
     public let threshold: Int
 
@@ -38,7 +39,8 @@ public struct SmallCountSuppression: Hashable, Sendable {
     public func shown(partition counts: [Int]) -> [ShownCount] {
         var shown = counts.map(shown)
         let small = shown.indices.filter { if case .small = shown[$0] { true } else { false } }
-        if small.count == 1, counts.count > 1 {
+        // A lone zero may be worked out: that no pupil is counted there says nothing about anyone.
+        if small.count == 1, counts[small[0]] > 0, counts.count > 1 {
             let others = shown.indices.filter { $0 != small[0] }
             if let smallest = others.min(by: { (counts[$0], $0) < (counts[$1], $1) }) {
                 shown[smallest] = .hidden

@@ -64,6 +64,7 @@ extension Store {
             let phases = suppression.shown(partition: steps.map { tally.phases[name]?[$0] ?? 0 })
             let byCategory = suppression.shown(partition: categories.map { tally.categories[name]?[$0] ?? 0 })
             let byKind = suppression.shown(partition: kinds.map { tally.interventions[name]?[$0] ?? 0 })
+            let reports = tally.reports[name] ?? (0, 0)
             return FollowUpReport.Stadsdel(
                 name: name,
                 schools: tally.schools[name]?.count ?? 0,
@@ -71,8 +72,11 @@ extension Store {
                 casesByPhase: zip(steps, phases).map { FollowUpReport.Item(label: $0.rawValue, count: $1) },
                 casesByCategory: zip(categories, byCategory).map { FollowUpReport.Item(label: $0, count: $1) },
                 interventionsByKind: zip(kinds, byKind).map { FollowUpReport.Item(label: $0, count: $1) },
-                reportsOfConcern: suppression.shown(tally.reports[name]?.received ?? 0),
-                investigationsOpened: suppression.shown(tally.reports[name]?.opened ?? 0)
+                reportsOfConcern: suppression.shown(reports.received),
+                // The reports with and without an investigation add up to the reports shown beside them.
+                investigationsOpened: suppression.shown(partition: [reports.opened, reports.received - reports.opened])[
+                    0
+                ]
             )
         }
         return FollowUpReport(hub: identity.node, threshold: suppression.threshold, stadsdelar: stadsdelar)

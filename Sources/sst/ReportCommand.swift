@@ -13,9 +13,10 @@ struct ReportCommand: ParsableCommand {
             and by category, the interventions by kind, the reports of concern received and those after \
             which an investigation was opened. Deleted and purged records are left out. A count under 5 \
             (zero included) is shown as <5; where counts add up to a total (the cases by phase and by \
-            category, the interventions by kind) and only one of them is under 5, the smallest other one is \
-            shown as .. so that the small one cannot be worked out by subtraction. Run it with the hub's \
-            data directory; a school node has no district view.
+            category, the interventions by kind, the reports with and without an investigation) and only \
+            one of them is under 5 and not zero, the smallest other one is shown as .. so that the small \
+            one cannot be worked out by subtraction. Run it with the hub's data directory; a school node \
+            has no district view.
             """
     )
 

@@ -19,8 +19,10 @@ import Testing
         #expect(suppression.shown(partition: [12, 3, 7]) == [.count(12), .small(threshold: 5), .hidden])
         // Ties: the first of the smallest.
         #expect(suppression.shown(partition: [6, 6, 2]).map(\.description) == ["..", "6", "<5"])
-        // Two categories, one empty: the other one says how many cases there are, so it is hidden too.
-        #expect(suppression.shown(partition: [7, 0]).map(\.description) == ["..", "<5"])
+        // Two categories, one with a single case: the other one and the total would give it away.
+        #expect(suppression.shown(partition: [7, 1]).map(\.description) == ["..", "<5"])
+        // A lone zero may be worked out: no pupil is counted there.
+        #expect(suppression.shown(partition: [7, 0]).map(\.description) == ["7", "<5"])
     }
 
     @Test func twoOrMoreSmallCountsOrNoneHideNothingMore() {
@@ -32,7 +34,8 @@ import Testing
     }
 
     /// Over random partitions: no count under five is shown, every shown count is the true one, and a partition
-    /// of two or more never leaves exactly one count unshown (which its total and the others would give away).
+    /// of two or more never leaves exactly one count other than zero unshown (its total and the others would
+    /// give it away).
     @Test func randomPartitionsNeverGiveASmallCountAway() {
         var random = SeededGenerator(seed: 0x534D_414C_4C)
         for _ in 0..<2_000 {
@@ -60,9 +63,12 @@ import Testing
             }
             let small = counts.filter { $0 < 5 }.count
             #expect(small == unshown - hidden.count, "every count under five, and only those, is small")
-            if counts.count > 1 { #expect(unshown != 1, "\(counts) shown as \(shown)") }
-            // Hiding goes no further than it must: one count, and only beside a lone small one.
-            #expect(hidden.count == (small == 1 && counts.count > 1 ? 1 : 0), "\(counts) shown as \(shown)")
+            if counts.count > 1, unshown == 1 {
+                #expect(counts.contains(0), "only a zero may be left alone: \(counts) shown as \(shown)")
+            }
+            // Hiding goes no further than it must: one count, and only beside a lone small one that is not zero.
+            let loneNonzero = small == 1 && counts.contains { $0 > 0 && $0 < 5 } && counts.count > 1
+            #expect(hidden.count == (loneNonzero ? 1 : 0), "\(counts) shown as \(shown)")
             if let index = hidden.first {
                 #expect(counts[index] == counts.filter { $0 >= 5 }.min(), "the smallest other count is hidden")
             }

@@ -117,6 +117,26 @@ import Testing
         for name in ["Åsa", "Öberg", "20160315-2386", "Lång frånvaro"] { #expect(!text.contains(name)) }
     }
 
+    /// Six reports, five followed by an investigation: with 6 and 5 shown, the one without would be found.
+    @Test func aLoneReportWithoutAnInvestigationIsNotGivenAway() throws {
+        let pair = try PrivacyPair.inMemory()
+        var reports: [RecordID] = []
+        for _ in 0..<6 {
+            let pupil = try PrivacyPupil.write(on: pair.school, [:])
+            reports.append(try pupil.add("concern_report", on: pair.school, ["concern": .string("Lång frånvaro.")]))
+        }
+        try pair.syncToHub()
+        for report in reports.prefix(5) {
+            try pair.hub.set(entity: "concern_report", record: report, values: ["investigation_opened": .boolean(true)])
+        }
+        var row = try #require(pair.hub.followUpReport().stadsdelar.first)
+        #expect(row.reportsOfConcern == .count(6))
+        #expect(row.investigationsOpened == .hidden)
+        try pair.hub.set(entity: "concern_report", record: reports[5], values: ["investigation_opened": .boolean(true)])
+        row = try #require(pair.hub.followUpReport().stadsdelar.first)
+        #expect(row.investigationsOpened == .count(6), "all six: none without, and a zero gives nobody away")
+    }
+
     @Test func aHubWithNothingYetHasNoStadsdelar() throws {
         let pair = try PrivacyPair.inMemory()
         #expect(try pair.hub.followUpReport().stadsdelar.isEmpty)
