@@ -16,7 +16,7 @@ import Testing
         let school = try TestNode("ekbacken-1", school: "Ekbackens skola", stadsdel: "Södermalm", district: district)
         let pupil = try TestPupil(at: school, givenName: "Åsa", consent: ["identity", "sst_case"])
         let caseID = try pupil.openCase(at: school, plan: "EXPIRES-plan: samtal varje vecka")
-        try await withHub(hub) { port in try await school.sync(port: port) }
+        _ = try await withHub(hub) { port in try await school.sync(port: port) }
         #expect(try hub.store.values("case", caseID)?["plan"] == .string("EXPIRES-plan: samtal varje vecka"))
 
         // A sweep before the consent ends keeps everything.
