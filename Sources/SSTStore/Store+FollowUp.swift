@@ -57,10 +57,10 @@ extension Store {
         let tally = try writer.read { db in try FollowUpTally(db) }
         let names = Set(tally.schools.keys).union(tally.pupilsWithCase.keys).union(tally.phases.keys)
             .union(tally.categories.keys).union(tally.interventions.keys).union(tally.reports.keys)
+        let steps = Phase.Step.allCases
+        let categories = Schema.caseCategories
+        let kinds = Schema.interventionKinds
         let stadsdelar = names.sorted().map { name in
-            let steps = Phase.Step.allCases
-            let categories = Schema.caseCategories
-            let kinds = Schema.interventionKinds
             let phases = suppression.shown(partition: steps.map { tally.phases[name]?[$0] ?? 0 })
             let byCategory = suppression.shown(partition: categories.map { tally.categories[name]?[$0] ?? 0 })
             let byKind = suppression.shown(partition: kinds.map { tally.interventions[name]?[$0] ?? 0 })

@@ -61,9 +61,17 @@ import Testing
                 ]
             )
         }
-        // Left out: a deleted case and its pupil, and a deleted intervention.
+        // Left out: a deleted case, its pupil and its intervention, a purged case and its pupil, and a deleted
+        // intervention.
         let (_, deletedCase) = try Self.pupilWithCase(on: pair.school, phase: "1:planning")
+        try pair.school.set(
+            entity: "intervention",
+            record: RecordID.random(),
+            values: ["case_id": .string(deletedCase.rawValue), "kind": .string("study_support")]
+        )
         try pair.school.delete(entity: "case", record: deletedCase)
+        let (_, purgedCase) = try Self.pupilWithCase(on: pair.school, phase: "1:planning")
+        try pair.school.purge(entity: "case", record: purgedCase)
         let deletedIntervention = RecordID.random()
         try pair.school.set(
             entity: "intervention",
@@ -135,6 +143,19 @@ import Testing
         try pair.hub.set(entity: "concern_report", record: reports[5], values: ["investigation_opened": .boolean(true)])
         row = try #require(pair.hub.followUpReport().stadsdelar.first)
         #expect(row.investigationsOpened == .count(6), "all six: none without, and a zero gives nobody away")
+    }
+
+    /// A case social services opened at the hub for a pupil no school has sent: no stadsdel to count it under.
+    @Test func aCaseWhosePupilNoSchoolSentCountsUnderUnknown() throws {
+        let pair = try PrivacyPair.inMemory()
+        try pair.hub.set(
+            entity: "case",
+            record: RecordID.random(),
+            values: ["pupil_id": .string(RecordID.random().rawValue), "category": .string("absence")]
+        )
+        let report = try pair.hub.followUpReport()
+        #expect(report.stadsdelar.map(\.name) == [FollowUpReport.unknownStadsdel])
+        #expect(report.stadsdelar.first?.schools == 0)
     }
 
     @Test func aHubWithNothingYetHasNoStadsdelar() throws {
