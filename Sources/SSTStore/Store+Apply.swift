@@ -47,12 +47,28 @@ extension Store {
         identity: NodeIdentity,
         physical: UInt64
     ) throws -> ApplyReport {
+        var untracked = FilterInputCheck(tracking: false)
+        return try merge(changeSet, into: &session, identity: identity, physical: physical, inputs: &untracked)
+    }
+
+    /// As ``merge(_:into:identity:physical:)``, checking as it goes whether every filter input of the set
+    /// ends stored (see ``ReceiverOverlay``).
+    func merge(
+        _ changeSet: ChangeSet,
+        into session: inout MergeSession,
+        identity: NodeIdentity,
+        physical: UInt64,
+        inputs: inout FilterInputCheck
+    ) throws -> ApplyReport {
         try ChangeValidator(schema: schema).validate(changeSet, clock: session.state.clock, physical: physical)
         var applied = 0
         for change in changeSet.changes {
             let entity = schema.entity(named: change.entity)!
-            if try session.merge(change, entity: entity, field: entity.field(named: change.field)!) {
-                applied += 1
+            let field = entity.field(named: change.field)!
+            let changed = try session.merge(change, entity: entity, field: field)
+            if changed { applied += 1 }
+            try inputs.record(change, applied: changed) {
+                try session.currentState(entity: entity, record: change.record, field: field)
             }
         }
         if let newest = changeSet.changes.map(\.stamp.timestamp).max() {

@@ -69,6 +69,11 @@ extension Store {
     /// Appends entries, in order, to the hash-chained trail, in the caller's transaction: the chain's head is
     /// read once and each entry links to the one before it.
     static func appendAudit(_ entries: [AuditEntry], _ db: Database) throws {
+        try appendAudit(rendered: entries.map(RenderedAuditEntry.init), db)
+    }
+
+    /// Appends entries whose text was written beforehand (off the writer), as the list above.
+    static func appendAudit(rendered entries: [RenderedAuditEntry], _ db: Database) throws {
         guard !entries.isEmpty else { return }
         let head = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, hash FROM sst_audit ORDER BY seq DESC LIMIT 1")
@@ -78,9 +83,8 @@ extension Store {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO sst_audit (seq, at_ms, kind, entry, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
         )
-        for entry in entries {
+        for (entry, text) in entries.map({ ($0.entry, $0.text) }) {
             sequence += 1
-            let text = entry.text
             let hash = AuditChain.hash(sequence: sequence, text: text, previousHash: previous)
             try insert.execute(arguments: [
                 sequence, Int64(entry.atMilliseconds), entry.kind.rawValue, text, previous, hash,
@@ -89,7 +93,7 @@ extension Store {
         }
     }
 
-    /// Audit entries for changes that crossed, one per pupil and basis, listing the fields.
+    /// Audits changes that crossed: one entry per pupil and basis, listing the fields.
     static func auditCrossings(
         _ allowed: [FilterResult.Allowed],
         kind: AuditEntry.Kind,
@@ -99,6 +103,22 @@ extension Store {
         detail: String,
         _ db: Database
     ) throws {
+        try appendAudit(
+            crossingEntries(allowed, kind: kind, direction: direction, peer: peer, at: at, detail: detail),
+            db
+        )
+    }
+
+    /// The audit entries for changes that crossed, one per pupil and basis, listing the fields, in the order
+    /// they are appended.
+    static func crossingEntries(
+        _ allowed: [FilterResult.Allowed],
+        kind: AuditEntry.Kind,
+        direction: Direction,
+        peer: String,
+        at: UInt64,
+        detail: String
+    ) -> [AuditEntry] {
         struct Group: Hashable {
             let pupil: RecordID?
             let grant: PrivacyFilter.Grant
@@ -127,20 +147,28 @@ extension Store {
                 fields: fields
             )
         }
-        try appendAudit(
-            keyed.sorted { $0.key < $1.key }.map { group in
-                AuditEntry(
-                    kind: kind,
-                    atMilliseconds: at,
-                    direction: direction,
-                    peer: peer,
-                    pupil: group.pupil,
-                    fields: group.fields.map { "\($0.entity).\($0.field)" },
-                    basis: group.basis.description,
-                    detail: detail
-                )
-            },
-            db
-        )
+        return keyed.sorted { $0.key < $1.key }.map { group in
+            AuditEntry(
+                kind: kind,
+                atMilliseconds: at,
+                direction: direction,
+                peer: peer,
+                pupil: group.pupil,
+                fields: group.fields.map { "\($0.entity).\($0.field)" },
+                basis: group.basis.description,
+                detail: detail
+            )
+        }
+    }
+}
+
+/// An audit entry with the text that is stored and hashed, written ahead of the transaction that appends it.
+struct RenderedAuditEntry: Equatable, Sendable {
+    let entry: AuditEntry
+    let text: String
+
+    init(_ entry: AuditEntry) {
+        self.entry = entry
+        text = entry.text
     }
 }

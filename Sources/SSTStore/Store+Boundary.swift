@@ -153,16 +153,42 @@ extension Store {
         }
         let report: ApplyReport
         var consentPupils: Set<RecordID> = []
+        let direction = Direction(destination: identity.side)
+        let sender = peer?.node.rawValue ?? "\(changeSet.origin) (file)"
         do {
-            report = try withSession(sourceSide: changeSet.side) { session in
+            report = try withSession(
+                sourceSide: changeSet.side,
+                alongside: receiverDecisionsAlongside(
+                    for: changeSet,
+                    direction: direction,
+                    sender: sender,
+                    at: physical
+                )
+            ) { session, alongside in
+                let before = session.state.lastSequence
                 try checkCrossing(changeSet, identity: identity, peer: peer, db: session.db)
                 let receipts = try Self.newReceipts(changeSet, session.db)
                 let protectionMayChange = try Self.pupilsWhoseProtectionMayChange(changeSet, session.db)
-                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
+                var inputs = FilterInputCheck(tracking: true)
+                let report = try merge(
+                    changeSet,
+                    into: &session,
+                    identity: identity,
+                    physical: physical,
+                    inputs: &inputs
+                )
                 let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                let direction = Direction(destination: identity.side)
-                let result = try privacyFilter.filter(changeSet.changes, direction: direction, context: context)
-                if let forbidden = result.withheld.first {
+                let decisions = try receiverDecisions(
+                    changeSet,
+                    alongside: alongside,
+                    startedAt: before,
+                    inputsStored: inputs.holds,
+                    afterMerge: context,
+                    direction: direction,
+                    sender: sender,
+                    at: physical
+                )
+                if let forbidden = decisions.withheld.first {
                     throw ChangeSetError(
                         .policyViolation,
                         "\(forbidden.change.entity).\(forbidden.change.field) of \(forbidden.change.record) may not "
@@ -170,22 +196,9 @@ extension Store {
                         remedy: "The sender must filter by the same policy and consent state; nothing was applied."
                     )
                 }
-                let sender = peer?.node.rawValue ?? "\(changeSet.origin) (file)"
-                try Self.auditCrossings(
-                    result.allowed,
-                    kind: .received,
-                    direction: direction,
-                    peer: sender,
-                    at: physical,
-                    detail: "sequence \(changeSet.since)–\(changeSet.upTo)",
-                    session.db
-                )
+                try Self.appendAudit(rendered: decisions.audit, session.db)
                 try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)
-                consentPupils = try Self.pupilsWithConsentChanges(
-                    changeSet,
-                    protectionMayChange: protectionMayChange,
-                    context: context
-                )
+                consentPupils = decisions.consentPupils.union(protectionMayChange)
                 return report
             } afterwards: { session, _ in
                 for pupil in consentPupils { try Self.resend(pupil: pupil, &session) }
@@ -214,6 +227,45 @@ extension Store {
             )
         }
         return error
+    }
+
+    /// The receiver's decisions about a set just merged: those worked out alongside the merge when they rest on
+    /// the state the transaction started from (`startedAt`, its last sequence number) and every filter input of
+    /// the set ended stored (`inputsStored`); otherwise worked out now, on the state after the merge.
+    private func receiverDecisions(
+        _ changeSet: ChangeSet,
+        alongside: Alongside<(decisions: ReceiverDecisions, lastSequence: Int64)?>,
+        startedAt before: Int64,
+        inputsStored: Bool,
+        afterMerge context: StorePrivacyContext,
+        direction: Direction,
+        sender: String,
+        at physical: UInt64
+    ) throws -> ReceiverDecisions {
+        func now() throws -> ReceiverDecisions {
+            try Self.receiverDecisions(
+                for: changeSet,
+                filter: privacyFilter,
+                context: context,
+                direction: direction,
+                sender: sender,
+                at: physical
+            )
+        }
+        guard inputsStored, case .success(let ready?) = alongside.wait(), ready.lastSequence == before else {
+            return try now()
+        }
+        #if DEBUG
+        // Every debug build (so every test) checks the overlay against the state after the merge.
+        let after = try now()
+        precondition(
+            ready.decisions == after,
+            "the receiver's decisions on the overlay differ from those after the merge of \(changeSet.origin) "
+                + "\(changeSet.since)–\(changeSet.upTo):\noverlay: \(ready.decisions)\nafter: \(after)"
+        )
+        #endif
+        decisionsOnOverlay.add()
+        return ready.decisions
     }
 
     /// The checks that need no merge: the same policy, write ownership, and (for a school peer at a hub) its own

@@ -28,13 +28,31 @@ extension Store {
         stadsdel: String?,
         _ db: Database
     ) throws {
-        let remember = try db.cachedStatement(
+        // Raw statements: a push of thousands of records runs these once or twice per record.
+        let lookUp = try RawStatement(db, sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?")
+        let insert = try RawStatement(
+            db,
             sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
         )
+        func home(_ entity: String, _ record: RecordID) throws -> String? {
+            defer { lookUp.reset() }
+            lookUp.bind(1, entity)
+            lookUp.bind(2, record.rawValue)
+            return try lookUp.step() ? lookUp.text(0) : nil
+        }
+        func remember(_ entity: String, _ record: String) throws {
+            insert.bind(1, entity)
+            insert.bind(2, record)
+            insert.bind(3, school)
+            insert.bind(4, stadsdel)
+            try insert.execute()
+        }
         var seen: Set<RecordKey> = []
+        // The pupils named by `pupil_id` whose home is remembered already (a set names a pupil once per record).
+        var named: Set<String> = []
         for change in changeSet.changes {
             if seen.insert(RecordKey(entity: change.entity, record: change.record)).inserted {
-                if let home = try home(entity: change.entity, record: change.record, db) {
+                if let home = try home(change.entity, change.record) {
                     guard home == school else {
                         throw ChangeSetError(
                             .notAuthorized,
@@ -44,7 +62,7 @@ extension Store {
                         )
                     }
                 } else {
-                    try remember.execute(arguments: [change.entity, change.record.rawValue, school, stadsdel])
+                    try remember(change.entity, change.record.rawValue)
                 }
             }
             if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
@@ -57,8 +75,8 @@ extension Store {
                     remedy: "Nothing was applied. A school node sends only its own pupils."
                 )
             }
-            if change.field == "pupil_id", case .string(let pupil) = change.value {
-                try remember.execute(arguments: ["pupil", pupil, school, stadsdel])
+            if change.field == "pupil_id", case .string(let pupil) = change.value, named.insert(pupil).inserted {
+                try remember("pupil", pupil)
             }
         }
     }

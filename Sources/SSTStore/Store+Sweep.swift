@@ -271,15 +271,11 @@ extension Store {
         }
     }
 
-    /// The pupils whose consent records or protection the set changes: their consent may have come into
-    /// force or lapsed, or their identity may no longer be held here. `protectionMayChange` are the pupils
-    /// found by ``pupilsWhoseProtectionMayChange(_:_:)`` before the merge.
-    static func pupilsWithConsentChanges(
-        _ changeSet: ChangeSet,
-        protectionMayChange: Set<RecordID>,
-        context: StorePrivacyContext
-    ) throws -> Set<RecordID> {
-        var pupils = protectionMayChange
+    /// The pupils whose consent records the set changes (their consent may have come into force or lapsed),
+    /// found through `context`, which answers as after the merge. The pupils whose protection the set may
+    /// change are found before the merge, by ``pupilsWhoseProtectionMayChange(_:_:)``.
+    static func pupilsWithConsentChanges(_ changeSet: ChangeSet, context: some PrivacyContext) throws -> Set<RecordID> {
+        var pupils: Set<RecordID> = []
         for change in changeSet.changes where change.entity == "consent" {
             if let pupil = try context.pupil(entity: "consent", record: change.record) { pupils.insert(pupil) }
         }

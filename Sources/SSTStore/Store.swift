@@ -24,6 +24,8 @@ public struct Store: Sendable {
     let physicalClock: any PhysicalClock
     /// When the store last found no consent waiting to come into force, shared by copies of the store.
     let consentsChecked = ConsentsChecked()
+    /// How many sets from the other side were decided on the overlay, alongside their merge (for tests).
+    let decisionsOnOverlay = Tally()
 
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
@@ -179,18 +181,41 @@ public struct Store: Sendable {
         _ body: (inout MergeSession) throws -> T,
         afterwards: ((inout MergeSession, T) throws -> Void)? = nil
     ) throws -> T {
-        try writer.write { db in
-            var session = try MergeSession(
-                db: db,
-                schema: schema,
-                state: ClockState.load(db),
-                sourceSide: sourceSide
-            )
-            let result = try body(&session)
-            try afterwards?(&session, result)
-            try session.state.save(db)
-            return result
+        try writer.write { db in try session(db, sourceSide: sourceSide, body, afterwards: afterwards) }
+    }
+
+    /// As ``withSession(sourceSide:_:afterwards:)``, with `alongside` run meanwhile on a reader connection
+    /// that sees the database as the last commit left it, before the transaction (SQLite's snapshot isolation
+    /// in WAL mode; an in-memory store runs it first, on the writer's connection). The body may wait for it.
+    func withSession<T, A: Sendable>(
+        sourceSide: Side? = nil,
+        alongside work: @escaping @Sendable (Database) throws -> A,
+        _ body: (inout MergeSession, Alongside<A>) throws -> T,
+        afterwards: ((inout MergeSession, T) throws -> Void)? = nil
+    ) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            let alongside = Alongside<A>()
+            writer.spawnConcurrentRead { reader in alongside.finish(Result { try work(reader.get()) }) }
+            var result: T?
+            try db.inTransaction {
+                result = try session(db, sourceSide: sourceSide, { try body(&$0, alongside) }, afterwards: afterwards)
+                return .commit
+            }
+            return result!
         }
+    }
+
+    private func session<T>(
+        _ db: Database,
+        sourceSide: Side?,
+        _ body: (inout MergeSession) throws -> T,
+        afterwards: ((inout MergeSession, T) throws -> Void)?
+    ) throws -> T {
+        var session = try MergeSession(db: db, schema: schema, state: ClockState.load(db), sourceSide: sourceSide)
+        let result = try body(&session)
+        try afterwards?(&session, result)
+        try session.state.save(db)
+        return result
     }
 }
 

@@ -107,19 +107,27 @@ final class StorePrivacyContext: PrivacyContext {
         )
         let states = rows.compactMap { row -> ConsentState? in
             guard let id = RecordID(row["id"]) else { return nil }
-            let scopes = ColumnCoding.value(row["scopes"], type: .stringList)
-            guard case .list(let items) = scopes else { return nil }
-            return ConsentState(
-                id: id,
-                pupil: pupil,
-                scopes: Set(items),
-                status: row["status"] ?? "pending",
-                validFrom: (row["valid_from"] as String?).flatMap(CivilDate.init),
-                validUntil: (row["valid_until"] as String?).flatMap(CivilDate.init)
-            )
+            let columns = ["scopes", "status", "valid_from", "valid_until"].map { ($0, row[$0] as DatabaseValue) }
+            return Self.consentState(id: id, pupil: pupil, Dictionary(uniqueKeysWithValues: columns))
         }
         consentCache[pupil] = states
         return states
+    }
+
+    /// A consent as the filter judges it, from its `scopes`, `status`, `valid_from` and `valid_until` columns;
+    /// nil when it has no scopes.
+    static func consentState(id: RecordID, pupil: RecordID, _ columns: [String: DatabaseValue]) -> ConsentState? {
+        let scopes = ColumnCoding.value(columns["scopes"] ?? .null, type: .stringList)
+        guard case .list(let items) = scopes else { return nil }
+        func text(_ column: String) -> String? { columns[column].flatMap { String.fromDatabaseValue($0) } }
+        return ConsentState(
+            id: id,
+            pupil: pupil,
+            scopes: Set(items),
+            status: text("status") ?? "pending",
+            validFrom: text("valid_from").flatMap(CivilDate.init),
+            validUntil: text("valid_until").flatMap(CivilDate.init)
+        )
     }
 
     /// The reports of concern that give the legal-duty basis: those naming the pupil, not deleted, not purged.

@@ -1,0 +1,267 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// The values a change set writes to the columns the privacy filter reads, as the merge would store them
+/// if every one of them won: what the receiver's filter needs to decide on the state before the merge as
+/// if it were the state after it (see ``Store/apply(_:from:)``).
+///
+/// The filter reads a record's `pupil_id` and `case_id`, a pupil's `protected_identity`, a consent's
+/// `scopes`, `status`, `valid_from` and `valid_until`, a report of concern's `_deleted`, and every record's
+/// `_purged` (a purge erases the record's columns). Those are the set's *filter inputs*. The overlay is
+/// exact when the state it lies over is the one the merge starts from and every filter input of the set
+/// ends as the stored value (``isExact(afterMerging:)``): the set wrote each once, and none lost its merge.
+struct ReceiverOverlay {
+    /// Record → column → the value the set writes there.
+    private var columns: [RecordKey: [String: DatabaseValue]] = [:]
+    /// Records the set purges: every column null, the marker set.
+    private var purged: Set<RecordKey> = []
+    /// Entity (`consent`, `concern_report`) → pupil → the records whose `pupil_id` the set sets to that pupil.
+    private var named: [String: [RecordID: Set<RecordID>]] = [:]
+    /// False when the set writes one filter input twice: which value ends stored is the merge's to say.
+    private(set) var isUsable = true
+
+    /// The entities whose records the filter finds by their `pupil_id`, not only by id.
+    static let entitiesFoundByPupil: Set<String> = ["consent", "concern_report"]
+
+    init(_ changes: [FieldChange]) {
+        var written: Set<FieldKey> = []
+        for change in changes where Self.isFilterInput(entity: change.entity, field: change.field) {
+            if !written.insert(FieldKey(entity: change.entity, record: change.record, field: change.field)).inserted {
+                isUsable = false
+            }
+            let key = RecordKey(entity: change.entity, record: change.record)
+            if change.field == Schema.purgedField {
+                purged.insert(key)
+                continue
+            }
+            columns[key, default: [:]][change.field] = ColumnCoding.databaseValue(change.value)
+            if change.field == "pupil_id", Self.entitiesFoundByPupil.contains(change.entity),
+                case .string(let text) = change.value, let pupil = RecordID(text)
+            {
+                named[change.entity, default: [:]][pupil, default: []].insert(change.record)
+            }
+        }
+    }
+
+    /// Whether the filter reads this field of this entity (see the type's description).
+    static func isFilterInput(entity: String, field: String) -> Bool {
+        switch field {
+        case "pupil_id", "case_id", Schema.purgedField: true
+        case "protected_identity": entity == "pupil"
+        case "scopes", "status", "valid_from", "valid_until": entity == "consent"
+        case Schema.deletedField: entity == "concern_report"
+        default: false
+        }
+    }
+
+    /// The records of `entity` whose `pupil_id` the set sets to `pupil`.
+    func records(of entity: String, namingPupil pupil: RecordID) -> Set<RecordID> {
+        named[entity]?[pupil] ?? []
+    }
+
+    /// Columns of a record as the set leaves them, when the set alone decides every one of them (nil when the
+    /// stored row is needed): the set purges the record, or it writes each column asked for. The purge marker
+    /// is then clear: were the record purged here, the set's filter inputs for it could not end stored, and
+    /// the overlay would not be used (``FilterInputCheck``).
+    func columnsDecidedBySet(_ names: [String], entity: String, record: RecordID) -> [String: DatabaseValue]? {
+        let key = RecordKey(entity: entity, record: record)
+        if purged.contains(key) {
+            return patch(
+                Dictionary(uniqueKeysWithValues: names.map { ($0, DatabaseValue.null) }),
+                entity: entity,
+                record: record
+            )
+        }
+        guard let written = columns[key] else { return nil }
+        var row: [String: DatabaseValue] = [:]
+        for name in names {
+            if name == Schema.purgedField {
+                row[name] = 0.databaseValue
+            } else if let value = written[name] {
+                row[name] = value
+            } else {
+                return nil
+            }
+        }
+        return row
+    }
+
+    /// `stored` (a record's columns before the merge, empty when it has no row) as the set leaves them.
+    func patch(_ stored: [String: DatabaseValue], entity: String, record: RecordID) -> [String: DatabaseValue] {
+        let key = RecordKey(entity: entity, record: record)
+        if purged.contains(key) {
+            var erased = stored.mapValues { _ in DatabaseValue.null }
+            erased[Schema.deletedField] = 0.databaseValue
+            erased[Schema.purgedField] = 1.databaseValue
+            return erased
+        }
+        guard let written = columns[key] else { return stored }
+        var row = stored
+        for (column, value) in written where row.keys.contains(column) { row[column] = value }
+        // A record new to this node gets a row with the markers' defaults.
+        for marker in [Schema.deletedField, Schema.purgedField] where row[marker]?.isNull ?? false {
+            row[marker] = 0.databaseValue
+        }
+        return row
+    }
+
+    private struct FieldKey: Hashable {
+        let entity: String
+        let record: RecordID
+        let field: String
+    }
+}
+
+/// Whether every filter input of a change set ended as the stored value, worked out change by change as
+/// the merge goes (see ``ReceiverOverlay``).
+struct FilterInputCheck {
+    /// False when nobody asked: then ``holds`` stays false and the merge pays nothing for it.
+    let tracking: Bool
+    private(set) var holds: Bool
+
+    init(tracking: Bool) {
+        self.tracking = tracking
+        holds = tracking
+    }
+
+    /// Records the outcome of merging `change`: `applied` when the merge wrote it, else `stored` is the state
+    /// the field holds now (nil when it holds none, as in a purged record).
+    mutating func record(_ change: FieldChange, applied: Bool, stored: () throws -> FieldState?) rethrows {
+        guard holds, !applied, ReceiverOverlay.isFilterInput(entity: change.entity, field: change.field) else {
+            return
+        }
+        // Whichever purge marker wins, the record ends purged, as the overlay says.
+        if change.field == Schema.purgedField { return }
+        guard let stored = try stored() else {
+            holds = false
+            return
+        }
+        holds = stored.stamp == change.stamp && stored.value == change.value
+    }
+}
+
+/// The privacy filter's view of the state a change set's merge will leave, read on the state before it with
+/// the set laid over it (``ReceiverOverlay``): the same questions as ``StorePrivacyContext`` answers after
+/// the merge, with the same answers when the overlay is exact.
+final class OverlayPrivacyContext: PrivacyContext {
+    let db: Database
+    let today: CivilDate
+    private let overlay: ReceiverOverlay
+    private var pupils: [RecordKey: RecordID?] = [:]
+    private var lastPupil: (key: RecordKey, pupil: RecordID?)?
+    private var consentCache: [RecordID: [ConsentState]] = [:]
+    private var lastConsents: (pupil: RecordID, consents: [ConsentState])?
+    private var protected: [RecordID: Bool] = [:]
+    private var reported: [RecordID: Bool] = [:]
+
+    init(db: Database, today: CivilDate, overlay: ReceiverOverlay) {
+        self.db = db
+        self.today = today
+        self.overlay = overlay
+    }
+
+    func pupil(entity: String, record: RecordID) throws -> RecordID? {
+        let key = RecordKey(entity: entity, record: record)
+        if let last = lastPupil, last.key == key { return last.pupil }
+        let pupil: RecordID?
+        if let cached = pupils[key] {
+            pupil = cached
+        } else {
+            switch entity {
+            case "pupil":
+                pupil = record
+            case _ where StorePrivacyContext.caseEntities.contains(entity):
+                pupil = try reference(entity: entity, record: record, column: "case_id")
+                    .flatMap { try self.pupil(entity: "case", record: $0) }
+            default:
+                pupil = try reference(entity: entity, record: record, column: "pupil_id")
+            }
+            pupils[key] = pupil
+        }
+        lastPupil = (key, pupil)
+        return pupil
+    }
+
+    func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
+        if let cached = protected[pupil] { return cached }
+        let row = try columns(["protected_identity"], entity: "pupil", record: pupil)
+        let value = row["protected_identity"].flatMap { Bool.fromDatabaseValue($0) } ?? false
+        protected[pupil] = value
+        return value
+    }
+
+    func consents(pupil: RecordID) throws -> [ConsentState] {
+        if let last = lastConsents, last.pupil == pupil { return last.consents }
+        let consents: [ConsentState]
+        if let cached = consentCache[pupil] {
+            consents = cached
+        } else {
+            let columnNames = ["pupil_id", "scopes", "status", "valid_from", "valid_until", Schema.purgedField]
+            consents = try candidates(of: "consent", pupil: pupil).compactMap { id in
+                let row = try columns(columnNames, entity: "consent", record: id)
+                guard Self.names(row, pupil), Self.flag(row[Schema.purgedField]) == false else { return nil }
+                return StorePrivacyContext.consentState(id: id, pupil: pupil, row)
+            }
+            consentCache[pupil] = consents
+        }
+        lastConsents = (pupil, consents)
+        return consents
+    }
+
+    func hasConcernReport(pupil: RecordID) throws -> Bool {
+        if let cached = reported[pupil] { return cached }
+        let columnNames = ["pupil_id", Schema.deletedField, Schema.purgedField]
+        var value = false
+        for id in try candidates(of: "concern_report", pupil: pupil) {
+            let row = try columns(columnNames, entity: "concern_report", record: id)
+            if Self.names(row, pupil), Self.flag(row[Schema.deletedField]) == false,
+                Self.flag(row[Schema.purgedField]) == false
+            {
+                value = true
+                break
+            }
+        }
+        reported[pupil] = value
+        return value
+    }
+
+    /// The records of `entity` that may name `pupil` once the set is merged: those naming it before, and
+    /// those the set makes name it; sorted, so that every run asks in the same order.
+    private func candidates(of entity: String, pupil: RecordID) throws -> [RecordID] {
+        let before = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE pupil_id = ?"),
+            arguments: [pupil.rawValue]
+        )
+        .compactMap(RecordID.init)
+        return Set(before).union(overlay.records(of: entity, namingPupil: pupil)).sorted()
+    }
+
+    /// The record that `column` of a record refers to, once the set is merged.
+    private func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
+        let row = try columns([column], entity: entity, record: record)
+        return row[column].flatMap { String.fromDatabaseValue($0) }.flatMap(RecordID.init)
+    }
+
+    /// Columns of a record, as the set's merge leaves them; all null for a record that has no row after it.
+    private func columns(_ names: [String], entity: String, record: RecordID) throws -> [String: DatabaseValue] {
+        if let decided = overlay.columnsDecidedBySet(names, entity: entity, record: record) { return decided }
+        let list = names.map(ColumnCoding.quoted).joined(separator: ", ")
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(list) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"),
+            arguments: [record.rawValue]
+        )
+        var stored: [String: DatabaseValue] = [:]
+        for name in names { stored[name] = row?[name] ?? DatabaseValue.null }
+        return overlay.patch(stored, entity: entity, record: record)
+    }
+
+    private static func names(_ row: [String: DatabaseValue], _ pupil: RecordID) -> Bool {
+        row["pupil_id"].flatMap { String.fromDatabaseValue($0) } == pupil.rawValue
+    }
+
+    /// A marker column (`_deleted`, `_purged`): nil when the record has no row.
+    private static func flag(_ value: DatabaseValue?) -> Bool? {
+        value.flatMap { Bool.fromDatabaseValue($0) }
+    }
+}
