@@ -144,7 +144,7 @@ struct FilterInputCheck {
 /// The privacy filter's view of the state a change set's merge will leave, read on the state before it with
 /// the set laid over it (``ReceiverOverlay``): the same questions as ``StorePrivacyContext`` answers after
 /// the merge, with the same answers when the overlay is exact.
-final class OverlayPrivacyContext: PrivacyContext {
+final class OverlayPrivacyContext: PupilReferences {
     let db: Database
     let today: CivilDate
     private let overlay: ReceiverOverlay
@@ -168,15 +168,7 @@ final class OverlayPrivacyContext: PrivacyContext {
         if let cached = pupils[key] {
             pupil = cached
         } else {
-            switch entity {
-            case "pupil":
-                pupil = record
-            case _ where StorePrivacyContext.caseEntities.contains(entity):
-                pupil = try reference(entity: entity, record: record, column: "case_id")
-                    .flatMap { try self.pupil(entity: "case", record: $0) }
-            default:
-                pupil = try reference(entity: entity, record: record, column: "pupil_id")
-            }
+            pupil = try resolvePupil(entity: entity, record: record)
             pupils[key] = pupil
         }
         lastPupil = (key, pupil)
@@ -238,7 +230,7 @@ final class OverlayPrivacyContext: PrivacyContext {
     }
 
     /// The record that `column` of a record refers to, once the set is merged.
-    private func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
+    func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
         let row = try columns([column], entity: entity, record: record)
         return row[column].flatMap { String.fromDatabaseValue($0) }.flatMap(RecordID.init)
     }

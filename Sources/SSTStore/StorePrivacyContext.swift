@@ -2,9 +2,30 @@ import GRDB
 import SSTCore
 import SSTPrivacy
 
+/// The rule by which the privacy contexts find the pupil a record concerns, from its reference columns.
+protocol PupilReferences: PrivacyContext {
+    /// The record that `column` of a record refers to (`pupil_id`, `case_id`).
+    func reference(entity: String, record: RecordID, column: String) throws -> RecordID?
+}
+
+extension PupilReferences {
+    /// Itself for a pupil, the case's pupil for interventions and meetings, `pupil_id` for the rest.
+    func resolvePupil(entity: String, record: RecordID) throws -> RecordID? {
+        switch entity {
+        case "pupil":
+            record
+        case _ where StorePrivacyContext.caseEntities.contains(entity):
+            try reference(entity: entity, record: record, column: "case_id")
+                .flatMap { try pupil(entity: "case", record: $0) }
+        default:
+            try reference(entity: entity, record: record, column: "pupil_id")
+        }
+    }
+}
+
 /// The privacy filter's view of a node's tables, inside one database access, with lookups cached for
 /// the length of one filter run.
-final class StorePrivacyContext: PrivacyContext {
+final class StorePrivacyContext: PupilReferences {
     let db: Database
     let today: CivilDate
     private var pupils: [RecordKey: RecordID?] = [:]
@@ -35,16 +56,7 @@ final class StorePrivacyContext: PrivacyContext {
     private func lookUpPupil(_ key: RecordKey) throws -> RecordID? {
         let (entity, record) = (key.entity, key.record)
         if let cached = pupils[key] { return cached }
-        let pupil: RecordID?
-        switch entity {
-        case "pupil":
-            pupil = record
-        case _ where Self.caseEntities.contains(entity):
-            pupil = try reference(entity: entity, record: record, column: "case_id")
-                .flatMap { try self.pupil(entity: "case", record: $0) }
-        default:
-            pupil = try reference(entity: entity, record: record, column: "pupil_id")
-        }
+        let pupil = try resolvePupil(entity: entity, record: record)
         pupils[key] = pupil
         return pupil
     }
