@@ -41,6 +41,15 @@ final class Tally: Sendable {
     var value: Int { count.withLock { $0 } }
 }
 
+/// Work a test puts at a point of the store's own work, shared by copies of a store; nothing by default.
+final class TestHook: Sendable {
+    private let action = Mutex<(@Sendable () throws -> Void)?>(nil)
+
+    func set(_ work: (@Sendable () throws -> Void)?) { action.withLock { $0 = work } }
+
+    func run() throws { try action.withLock { $0 }?() }
+}
+
 extension Store {
     /// The receiver's decisions about `changeSet`, read through `context`: the state after the set's merge.
     static func receiverDecisions(

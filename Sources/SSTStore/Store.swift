@@ -26,6 +26,9 @@ public struct Store: Sendable {
     let consentsChecked = ConsentsChecked()
     /// How many sets from the other side were decided on the overlay, alongside their merge (for tests).
     let decisionsOnOverlay = Tally()
+    /// Runs between the reader's snapshot and the write transaction of ``withSession(sourceSide:alongside:_:afterwards:)``
+    /// (for tests: another process's commit landing there).
+    let afterSnapshot = TestHook()
 
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
@@ -196,6 +199,7 @@ public struct Store: Sendable {
         try writer.writeWithoutTransaction { db in
             let alongside = Alongside<A>()
             writer.spawnConcurrentRead { reader in alongside.finish(Result { try work(reader.get()) }) }
+            try afterSnapshot.run()
             var result: T?
             try db.inTransaction {
                 result = try session(db, sourceSide: sourceSide, { try body(&$0, alongside) }, afterwards: afterwards)

@@ -96,6 +96,48 @@ import Testing
         #expect(try pair.hub.record(entity: "consent", record: consent)?["status"]?.value == .string("active"))
     }
 
+    /// Another process's commit between the reader's snapshot and the push's transaction (here: the school's
+    /// withdrawal, applied through a second connection to the hub's file) leaves the snapshot behind the state
+    /// the merge starts from: the push is decided after its merge, where the withdrawal refuses it.
+    @Test func aCommitBetweenTheSnapshotAndTheMergeIsDecidedAfterTheMerge() throws {
+        let pair = try PrivacyPair.files()
+        let pupil = try PrivacyPupil.write(on: pair.school, ["family_name": .string("Åkesson")])
+        let consent = try pupil.grant(["identity", "absence"], on: pair.school)
+        try pair.syncToHub()
+        // An absence exported while the consent is in force, and the withdrawal exported after it.
+        try pupil.add(
+            "absence",
+            on: pair.school,
+            ["period_start": .string("2027-01-11"), "unexcused_minutes": .integer(95)]
+        )
+        let since = try pair.hub.cursor(for: PrivacyNodes.schoolNode)
+        let absence = try pair.school.exportChanges(forSide: .social, peer: PrivacyNodes.hubPeer, since: since)
+            .changeSet
+        #expect(absence.changes.contains { $0.field == "unexcused_minutes" })
+        try pair.school.withdrawConsent(id: consent.id)
+        let withdrawal = try pair.school.exportChanges(
+            forSide: .social,
+            peer: PrivacyNodes.hubPeer,
+            since: absence.upTo
+        )
+        .changeSet
+        let directory = try #require(pair.directory)
+        let otherProcess = try Store.open(at: directory.path("hub/sst.sqlite"), physicalClock: pair.hubClock)
+        let hub = pair.hub
+        hub.afterSnapshot.set {
+            hub.afterSnapshot.set(nil)
+            try otherProcess.apply(withdrawal, from: PrivacyNodes.schoolPeer)
+        }
+        let decidedOnOverlay = hub.decisionsOnOverlay.value
+        let refusal = #expect(throws: ChangeSetError.self) { try hub.apply(absence, from: PrivacyNodes.schoolPeer) }
+        #expect(refusal?.code == .policyViolation, "\(String(describing: refusal))")
+        #expect(hub.decisionsOnOverlay.value == decidedOnOverlay)
+        let minutes = try hub.writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM absence WHERE unexcused_minutes IS NOT NULL")
+        }
+        #expect(minutes == 0)
+    }
+
     private struct Seen: CustomStringConvertible {
         var exact = 0
         var notExact = 0
