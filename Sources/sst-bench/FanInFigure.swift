@@ -11,13 +11,16 @@ import SSTSync
 /// last answer, the push latencies (p50, p99), the errors, and whether the hub applied all N × M changes.
 ///
 /// Hub and nodes run in this process: the hub on a durable store, the nodes on stores in memory (their side
-/// is not what is measured), each with its own HTTP client and connection.
+/// is not what is measured), each with its own HTTP client and connection. With `hubProcess` the hub is
+/// `sst hub serve` in a process of its own instead, and its peak memory is reported too.
 struct FanInFigure {
     let district: District
     let scratch: Scratch
     let runs: Int
     let nodes: Int
     let changes: Int
+    /// The `sst` executable and the peak-memory reporter, to run the hub as its own process.
+    var hubProcess: (sst: String, reporter: ChildProcess.Reporter)? = nil
 
     static let target = "all applied, 0 errors"
 
@@ -61,6 +64,7 @@ struct FanInFigure {
         var exports: [Double] = []
         var errors: [String] = []
         var pullNote = ""
+        var hubPeaks: [Double] = []
         for run in 0..<runs {
             let hub = try district.newHub()
             var stores: [Store] = []
@@ -83,13 +87,14 @@ struct FanInFigure {
                 expected += prepared.pending + prepared.consentsAtHub
                 stores.append(store)
             }
-            let (outcomes, total, pull) = try await fanIn(
-                hub: hub.store,
+            let (outcomes, total, pull, hubPeak) = try await fanIn(
+                hub: hub,
                 members: members,
                 stores: stores,
                 probe: run == 0
             )
             if let pull { pullNote = pull }
+            if let hubPeak { hubPeaks.append(hubPeak) }
             let failed = outcomes.compactMap(\.error)
             errors += failed
             let applied = outcomes.map(\.applied).reduce(0, +)
@@ -125,10 +130,10 @@ struct FanInFigure {
             FileHandle.standardError.write(Data("sst-bench: B3: \(errors.count) pushes failed: \(errors[0])\n".utf8))
         }
         var note = String(
-            format: "%d nodes of %d schools, hub and nodes in one process (nodes' stores in memory); %.0f changes/s "
-                + "into the hub; errors: %d",
+            format: "%d nodes of %d schools, %@ (nodes' stores in memory); %.0f changes/s into the hub; errors: %d",
             nodes,
             Set(members.compactMap(\.identity.school)).count,
+            hubProcess == nil ? "hub and nodes in one process" : "the hub as sst hub serve, the nodes in this process",
             Double(nodes * changes) / total,
             errors.count
         )
@@ -142,7 +147,25 @@ struct FanInFigure {
         }
         if !pullNote.isEmpty { note += "; \(pullNote)" }
         let latency = { (values: [Double]) in values.isEmpty ? nil : Measure.median(values) * 1000 }
-        return [
+        var hubMemory: [Figure] = []
+        if let hubProcess {
+            hubMemory.append(
+                Figure(
+                    id: "B3",
+                    title: "fan-in: peak RSS of the hub (sst hub serve, its own process)",
+                    value: hubPeaks.isEmpty ? nil : Measure.median(hubPeaks),
+                    unit: "MB",
+                    baselineTitle: "—",
+                    target: "report (B4's limit: 256 MB)",
+                    verdict: .info,
+                    note:
+                        "peak RSS of sst hub serve as reported by \(hubProcess.reporter.name) (as in B4), its start included, "
+                        + "while "
+                        + "\(nodes) pushes of \(changes) changes arrive at once"
+                )
+            )
+        }
+        return hubMemory + [
             Figure(
                 id: "B3",
                 title: "fan-in: \(nodes) nodes × \(changes) changes pushed at once, total wall time",
@@ -174,66 +197,110 @@ struct FanInFigure {
         ]
     }
 
-    /// Runs the hub, lets every node push at once, and returns each node's outcome and the wall time; with `probe`,
-    /// one node then syncs in full, and the returned text says what its pull took.
+    /// Runs the hub (in this process, or as `sst hub serve`), lets every node push at once, and returns each
+    /// node's outcome, the wall time, with `probe` what one node's full sync afterwards did, and the hub
+    /// process's peak memory in MB.
     private func fanIn(
-        hub: Store,
+        hub: (store: Store, directory: String, database: String),
         members: [Member],
         stores: [Store],
         probe: Bool
-    ) async throws -> ([Outcome], Double, String?) {
+    ) async throws -> ([Outcome], Double, String?, Double?) {
         let changes = self.changes
         let probeDirectory = try scratch.dataDirectory("b3-probe").directory
-        return try await HubServer.withRunning(
-            store: hub,
-            configuration: HubServer.Configuration(
-                listen: ListenAddress(host: "127.0.0.1", port: 0),
-                tls: district.hubTLS
-            ),
-            logger: District.logger
-        ) { port in
-            let url = "https://127.0.0.1:\(port)"
-            let gate = StartGate(expected: members.count)
-            let outcomes = await withTaskGroup(of: Outcome.self) { group in
-                for (member, store) in zip(members, stores) {
-                    group.addTask {
-                        await Self.push(store: store, url: url, tls: member.tls, changes: changes, gate: gate)
-                    }
-                }
-                var outcomes: [Outcome] = []
-                for await outcome in group { outcomes.append(outcome) }
-                return outcomes
-            }
-            let start = await gate.openedAt ?? Measure.now()
-            let total = (outcomes.map(\.end).max() ?? start) - start
-            guard probe, let member = members.first, let store = stores.first else { return (outcomes, total, nil) }
-            let from = try store.cursor(for: District.hub.node)
-            let hubSequence = try hub.lastSequence()
-            let probeStart = Measure.now()
-            let result = try await NodeSynchronizer.withHTTP(
-                store: store,
-                dataDirectory: probeDirectory,
-                settings: SyncSettings(hubURL: url, tls: member.tls),
+        guard let hubProcess else {
+            let (outcomes, total, pull) = try await HubServer.withRunning(
+                store: hub.store,
+                configuration: HubServer.Configuration(
+                    listen: ListenAddress(host: "127.0.0.1", port: 0),
+                    tls: district.hubTLS
+                ),
                 logger: District.logger
-            ) { await $0.syncResult() }
-            let text =
-                switch result {
-                case .success(let report):
-                    String(
-                        format: "afterwards %@ synced in full (%.2f s): its pull read the hub's log from %lld to "
-                            + "%lld, every school's, in %d batches for %d changes of its school",
-                        member.identity.node.rawValue,
-                        Measure.now() - probeStart,
-                        from,
-                        hubSequence,
-                        report.pullBatches,
-                        report.pulledChanges
-                    )
-                case .failure(let failure):
-                    "afterwards \(member.identity.node)'s full sync FAILED in its pull: \(failure.message)"
-                }
-            return (outcomes, total, text)
+            ) { port in
+                try await Self.pushAll(
+                    url: "https://127.0.0.1:\(port)",
+                    hub: hub.store,
+                    members,
+                    stores,
+                    changes: changes,
+                    probe: probe ? probeDirectory : nil
+                )
+            }
+            return (outcomes, total, pull, nil)
         }
+        let server = try HubProcess(
+            sst: hubProcess.sst,
+            directory: hub.directory,
+            tls: district.hubTLS,
+            logPath: scratch.root.appendingPathComponent("b3-hub.log").path,
+            reportPath: scratch.root.appendingPathComponent("b3-hub-peak").path,
+            reporter: hubProcess.reporter,
+            figure: "B3"
+        )
+        defer { server.stop() }
+        let (outcomes, total, pull) = try await Self.pushAll(
+            url: "https://127.0.0.1:\(server.port)",
+            hub: hub.store,
+            members,
+            stores,
+            changes: changes,
+            probe: probe ? probeDirectory : nil
+        )
+        let peak = server.stop().peakResidentBytes.map { Double($0) / 1_048_576 }
+        return (outcomes, total, pull, peak)
+    }
+
+    /// Lets every node push at once to the hub at `url`; with a `probe` directory, one node then syncs in full.
+    private static func pushAll(
+        url: String,
+        hub: Store,
+        _ members: [Member],
+        _ stores: [Store],
+        changes: Int,
+        probe probeDirectory: String?
+    ) async throws -> ([Outcome], Double, String?) {
+        let gate = StartGate(expected: members.count)
+        let outcomes = await withTaskGroup(of: Outcome.self) { group in
+            for (member, store) in zip(members, stores) {
+                group.addTask {
+                    await Self.push(store: store, url: url, tls: member.tls, changes: changes, gate: gate)
+                }
+            }
+            var outcomes: [Outcome] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        let start = await gate.openedAt ?? Measure.now()
+        let total = (outcomes.map(\.end).max() ?? start) - start
+        guard let probeDirectory, let member = members.first, let store = stores.first else {
+            return (outcomes, total, nil)
+        }
+        let from = try store.cursor(for: District.hub.node)
+        let hubSequence = try hub.lastSequence()
+        let probeStart = Measure.now()
+        let result = try await NodeSynchronizer.withHTTP(
+            store: store,
+            dataDirectory: probeDirectory,
+            settings: SyncSettings(hubURL: url, tls: member.tls),
+            logger: District.logger
+        ) { await $0.syncResult() }
+        let text =
+            switch result {
+            case .success(let report):
+                String(
+                    format: "afterwards %@ synced in full (%.2f s): its pull read the hub's log from %lld to "
+                        + "%lld, every school's, in %d batches for %d changes of its school",
+                    member.identity.node.rawValue,
+                    Measure.now() - probeStart,
+                    from,
+                    hubSequence,
+                    report.pullBatches,
+                    report.pulledChanges
+                )
+            case .failure(let failure):
+                "afterwards \(member.identity.node)'s full sync FAILED in its pull: \(failure.message)"
+            }
+        return (outcomes, total, text)
     }
 
     /// One node: its HTTP client, then (once every node is ready) a handshake, the export and the push.

@@ -143,33 +143,17 @@ struct MemoryFigure {
             syncLog: scratch.root.appendingPathComponent("b4-sync.log").path,
             syncReport: scratch.root.appendingPathComponent("b4-sync-peak").path
         )
-        let server = try ChildProcess.startMeasured(
-            sst,
-            [
-                "hub", "serve", "--data", hub.directory, "--listen", "127.0.0.1:0", "--cert",
-                district.hubTLS.certificate,
-                "--key", district.hubTLS.key, "--client-ca", district.hubTLS.ca,
-            ],
-            outputPath: "/dev/null",
-            errorPath: files.hubLog,
+        let server = try HubProcess(
+            sst: sst,
+            directory: hub.directory,
+            tls: district.hubTLS,
+            logPath: files.hubLog,
+            reportPath: files.hubReport,
             reporter: reporter,
-            reportPath: files.hubReport
+            figure: "B4"
         )
-        var serverResult: ChildProcess.Result?
-        var highWater: Int?
-        // Stops the hub (SIGTERM to the program, not to its reporter) and waits for its report.
-        func stopServer() {
-            guard serverResult == nil else { return }
-            if let program = server.program {
-                highWater = ChildProcess.peakResidentBytes(of: program)
-                kill(program, SIGTERM)
-            } else {
-                kill(server.started.pid, SIGTERM)
-            }
-            serverResult = server.finish()
-        }
-        defer { stopServer() }
-        let port = try Self.listeningPort(log: files.hubLog, server: server)
+        defer { server.stop() }
+        let port = server.port
         let sync = try ChildProcess.startMeasured(
             sst,
             [
@@ -181,7 +165,7 @@ struct MemoryFigure {
             reporter: reporter,
             reportPath: files.syncReport
         ).finish()
-        stopServer()
+        let hubResult = server.stop()
         let output = (try? String(contentsOfFile: files.syncOutput, encoding: .utf8)) ?? ""
         guard sync.succeeded else {
             let log = (try? String(contentsOfFile: files.syncLog, encoding: .utf8)) ?? ""
@@ -189,12 +173,8 @@ struct MemoryFigure {
                 "B4: sst sync failed (wait status \(sync.status)): \(output.prefix(600)) \(log.suffix(600))"
             )
         }
-        guard let hubResult = serverResult, let hubPeak = hubResult.peakResidentBytes,
-            let nodePeak = sync.peakResidentBytes
-        else {
-            throw BenchError(
-                "B4: \(reporter.name) reported no peak memory (hub wait status \(serverResult?.status ?? -1))"
-            )
+        guard let hubPeak = hubResult.peakResidentBytes, let nodePeak = sync.peakResidentBytes else {
+            throw BenchError("B4: \(reporter.name) reported no peak memory (hub wait status \(hubResult.status))")
         }
         let hubStore = try Store.open(at: hub.database)
         let nodeStore = try Store.open(at: node.database)
@@ -209,7 +189,7 @@ struct MemoryFigure {
         return Outcome(
             hubPeak: megabytes(hubPeak),
             nodePeak: megabytes(nodePeak),
-            hubHighWater: highWater.map(megabytes),
+            hubHighWater: server.highWaterBytes.map(megabytes),
             seconds: sync.seconds,
             summary: Self.summary(output)
         )
@@ -246,24 +226,6 @@ struct MemoryFigure {
             consentsPending: consentsPending
         )
         return ((hub.directory, hub.database), (node.directory, node.database), prepared)
-    }
-
-    /// The port the hub logged (`hub listening … port=N`), waited for up to a minute.
-    private static func listeningPort(log: String, server: ChildProcess.Measured) throws -> Int {
-        let deadline = Measure.now() + 60
-        while Measure.now() < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"port=\d+"#, options: .regularExpression),
-                let port = Int(text[range].dropFirst("port=".count))
-            {
-                return port
-            }
-            if server.started.hasEnded() {
-                throw BenchError("B4: sst hub serve ended before it listened: \(text.suffix(800))")
-            }
-            usleep(50_000)
-        }
-        throw BenchError("B4: sst hub serve did not listen within a minute")
     }
 
     /// What `sst sync --json` says it did.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SSTSync
 
 /// `sst-bench`: the performance figures of issue 5, each as a ratio against a baseline measured in the
 /// same run (the machines are shared and noisy), reported as medians of several runs.
@@ -53,7 +54,7 @@ struct SSTBench: AsyncParsableCommand {
     @Option(help: "B2: field changes pending on the node that catches up with the hub. (default: 100000)")
     var catchUpChanges: Int?
 
-    @Option(help: "B2, B4, X2: field changes per pushed batch. (default: sst sync's, 2000)")
+    @Option(help: "B2, B4, X2: field changes per pushed batch. (default: sst sync's, \(SyncProtocol.defaultBatchSize))")
     var syncBatch: Int?
 
     @Option(help: "B3: school nodes pushing at once. (default: 200)")
@@ -61,6 +62,14 @@ struct SSTBench: AsyncParsableCommand {
 
     @Option(help: "B3: field changes each node pushes. (default: 500)")
     var fanInChanges: Int?
+
+    @Flag(
+        help: """
+            B3: run the hub as sst hub serve, a process of its own (see --sst), and report its peak memory \
+            during the fan-in.
+            """
+    )
+    var fanInHubProcess = false
 
     @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
     var memoryChanges: Int?
@@ -177,13 +186,25 @@ struct SSTBench: AsyncParsableCommand {
         }
         if let district, selected.contains("B3") {
             progress("B3: \(sizes.fanInNodes) nodes × \(sizes.fanInChanges) changes pushed at once, \(runs) runs")
-            figures += try await FanInFigure(
+            var fanIn = FanInFigure(
                 district: district,
                 scratch: scratch,
                 runs: runs,
                 nodes: sizes.fanInNodes,
                 changes: sizes.fanInChanges
-            ).measure()
+            )
+            if fanInHubProcess {
+                let sst = self.sst ?? CommandFigures.defaultBinary()
+                guard FileManager.default.isExecutableFile(atPath: sst), let reporter = ChildProcess.Reporter.find()
+                else {
+                    throw ValidationError(
+                        "--fan-in-hub-process needs the release sst at \(sst) (swift build -c release --product sst, "
+                            + "or --sst PATH) and /usr/bin/time or python3 to report its memory."
+                    )
+                }
+                fanIn.hubProcess = (sst, reporter)
+            }
+            figures += try await fanIn.measure()
         }
         if let district, selected.contains("B4") {
             let memoryRuns = self.memoryRuns ?? min(runs, 3)
