@@ -10,7 +10,8 @@ import SSTPrivacy
 /// `scopes`, `status`, `valid_from` and `valid_until`, a report of concern's `_deleted`, and every record's
 /// `_purged` (a purge erases the record's columns). Those are the set's *filter inputs*. The overlay is
 /// exact when the state it lies over is the one the merge starts from and every filter input of the set
-/// ends as the stored value (``isExact(afterMerging:)``): the set wrote each once, and none lost its merge.
+/// ends as the stored value: the set wrote each once (``isUsable``), and none lost its merge (checked as the
+/// merge goes, ``FilterInputCheck``).
 struct ReceiverOverlay {
     /// Record → column → the value the set writes there.
     private var columns: [RecordKey: [String: DatabaseValue]] = [:]
