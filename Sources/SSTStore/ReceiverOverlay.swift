@@ -117,12 +117,10 @@ struct ReceiverOverlay {
 /// Whether every filter input of a change set ended as the stored value, worked out change by change as
 /// the merge goes (see ``ReceiverOverlay``).
 struct FilterInputCheck {
-    /// False when nobody asked: then ``holds`` stays false and the merge pays nothing for it.
-    let tracking: Bool
+    /// Starts false when nobody asked (`tracking` false): it then stays false and the merge pays nothing for it.
     private(set) var holds: Bool
 
     init(tracking: Bool) {
-        self.tracking = tracking
         holds = tracking
     }
 
