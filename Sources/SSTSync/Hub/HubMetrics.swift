@@ -8,6 +8,7 @@ public struct HubMetrics: Sendable {
     private let received: Counter
     private let applied: Counter
     private let sent: Counter
+    private let waitingPushes: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -18,6 +19,9 @@ public struct HubMetrics: Sendable {
             descriptor: Self.name("changes_applied", "total", "Received field changes that altered this node's state.")
         )
         sent = registry.makeCounter(descriptor: Self.name("changes_sent", "total", "Field changes sent in pulls."))
+        waitingPushes = registry.makeGauge(
+            descriptor: Self.name("pushes_waiting", "", "Pushes received and waiting for their turn to be applied.")
+        )
     }
 
     /// Counts one answered request by endpoint and status, and its duration.
@@ -68,6 +72,11 @@ public struct HubMetrics: Sendable {
     func changesReceived(_ count: Int, applied appliedCount: Int) {
         received.increment(by: Int64(count))
         applied.increment(by: Int64(appliedCount))
+    }
+
+    /// Sets the number of pushes waiting at the hub's ``PushGate``.
+    func pushesWaiting(_ count: Int) {
+        waitingPushes.set(Int64(count))
     }
 
     func changesSent(_ count: Int) {

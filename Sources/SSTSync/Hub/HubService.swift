@@ -18,15 +18,20 @@ public struct HubService: Sendable {
         public var maxBatchSize: Int
         /// The pull `limit` when a request names none.
         public var defaultBatchSize: Int
+        /// How many pushes at a time are decompressed, decoded and applied (``PushGate``); the store has one
+        /// writer, so two keep it busy while the next push is decoded.
+        public var concurrentPushes: Int
 
         public init(
             maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,
             maxBatchSize: Int = SyncProtocol.maxBatchSize,
-            defaultBatchSize: Int = SyncProtocol.defaultBatchSize
+            defaultBatchSize: Int = SyncProtocol.defaultBatchSize,
+            concurrentPushes: Int = 2
         ) {
             self.maxBodyBytes = maxBodyBytes
             self.maxBatchSize = maxBatchSize
             self.defaultBatchSize = defaultBatchSize
+            self.concurrentPushes = concurrentPushes
         }
     }
 
@@ -35,6 +40,8 @@ public struct HubService: Sendable {
     let physicalClock: any PhysicalClock
     let metrics: HubMetrics
     let logger: Logger
+    /// Where pushes wait for their turn, holding only their compressed bodies.
+    let pushGate: PushGate
 
     public init(
         store: Store,
@@ -48,6 +55,7 @@ public struct HubService: Sendable {
         self.physicalClock = physicalClock
         self.metrics = metrics
         self.logger = logger
+        pushGate = PushGate(permits: max(1, configuration.concurrentPushes)) { metrics.pushesWaiting($0) }
     }
 
     /// Checks the node's protocol version, policy and clock, and tells it where its pushes resume.

@@ -31,8 +31,13 @@ public enum SyncRoutes {
         }
         sync.post("push") { request, context in
             let peer = try context.requirePeer()
-            let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
-            let answer = try await Blocking.run { () throws(Problem) in try service.push(body, from: peer) }
+            let limit = service.configuration.maxBodyBytes
+            let body = try await receive(request, limit: limit, metrics: service.metrics)
+            let answer = try await service.pushGate.withPermit {
+                try await Blocking.run { () throws(Problem) in
+                    try service.push(body.decoded(limit: limit), from: peer)
+                }
+            }
             return try await json(answer, answering: request, metrics: service.metrics)
         }
         sync.get("pull") { request, context in
@@ -61,11 +66,30 @@ public enum SyncRoutes {
         }
     }
 
+    /// A request body as it came, in its content coding.
+    struct ReceivedBody: Sendable {
+        let bytes: Data
+        let coding: ContentCoding
+
+        /// The JSON the body carries (``ContentCoding/decode(_:_:limit:)``).
+        func decoded(limit: Int) throws(Problem) -> Data {
+            try ContentCoding.decode(bytes, coding, limit: limit)
+        }
+    }
+
     /// The request body as the JSON it carries: uncompressed, or gzip (`Content-Encoding: gzip`) decompressed.
     ///
     /// Refused with a 413 problem when the body is (or says it is) larger than `limit`, or decompresses to more
     /// than `limit`; with a 400 when a gzip body cannot be decompressed; with a 415 in any other coding.
     static func collect(_ request: Request, limit: Int, metrics: HubMetrics) async throws -> Data {
+        let body = try await receive(request, limit: limit, metrics: metrics)
+        // Off the cooperative threads: inflating up to `limit` (16 MiB by default) takes a while.
+        return try await Blocking.run { () throws(Problem) in try body.decoded(limit: limit) }
+    }
+
+    /// The request body as it came (compressed or not), counted by coding; refused as ``collect(_:limit:metrics:)``
+    /// says, except that it is not decompressed yet.
+    static func receive(_ request: Request, limit: Int, metrics: HubMetrics) async throws -> ReceivedBody {
         let coding = try ContentCoding.ofRequest(request.headers[.contentEncoding])
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw Problem.bodyTooLarge(limit: limit)
@@ -77,15 +101,11 @@ public enum SyncRoutes {
         } catch is NIOTooManyBytesError {
             throw Problem.bodyTooLarge(limit: limit)
         }
-        // Off the cooperative threads: inflating up to `limit` (16 MiB by default) takes a while.
-        let decoded = try await Blocking.run { () throws(Problem) in
-            try ContentCoding.decode(body, coding, limit: limit)
-        }
         metrics.requestBody(
             endpoint: ProblemMiddleware<SyncRequestContext>.endpoint(request.uri.path),
             encoding: coding.rawValue
         )
-        return decoded
+        return ReceivedBody(bytes: body, coding: coding)
     }
 
     static func integer(_ request: Request, _ name: String) throws(Problem) -> Int64? {

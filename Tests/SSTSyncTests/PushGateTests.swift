@@ -1,0 +1,78 @@
+import Synchronization
+import Testing
+
+@testable import SSTSync
+
+/// The hub's push gate: no more pushes past it than its permits, waiters let in the order they came, and the
+/// number waiting told to the metrics.
+@Suite(.timeLimit(.minutes(1)))
+struct PushGateTests {
+    @Test func noMorePushesPassThanThePermits() async {
+        let gate = PushGate(permits: 2)
+        let inside = Locked((now: 0, most: 0))
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    await gate.withPermit {
+                        inside.withLock {
+                            $0.now += 1
+                            $0.most = max($0.most, $0.now)
+                        }
+                        try? await Task.sleep(for: .milliseconds(5))
+                        inside.withLock { $0.now -= 1 }
+                    }
+                }
+            }
+        }
+        #expect(inside.withLock { $0.most } == 2)
+        #expect(gate.waiting == 0)
+    }
+
+    @Test func waitersAreLetInInTheOrderTheyCame() async throws {
+        let counts = Locked<[Int]>([])
+        let gate = PushGate(permits: 1) { count in counts.withLock { $0.append(count) } }
+        let order = Locked<[Int]>([])
+        let (held, holder) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await gate.withPermit {
+                    holder.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in held { break }
+            for push in 1...5 {
+                group.addTask { await gate.withPermit { order.withLock { $0.append(push) } } }
+                try await waitUntil { gate.waiting == push }
+            }
+            releaser.yield()
+            try await group.waitForAll()
+        }
+        #expect(order.withLock { $0 } == [1, 2, 3, 4, 5])
+        #expect(counts.withLock { $0 } == [1, 2, 3, 4, 5, 4, 3, 2, 1, 0])
+    }
+
+    @Test func aThrowingPushFreesItsPermit() async throws {
+        struct Refused: Error {}
+        let gate = PushGate(permits: 1)
+        await #expect(throws: Refused.self) { try await gate.withPermit { throw Refused() } }
+        let admitted = await gate.withPermit { true }
+        #expect(admitted)
+    }
+
+    /// A value tasks share, behind a lock.
+    final class Locked<Value: Sendable>: Sendable {
+        private let mutex: Mutex<Value>
+        init(_ value: Value) { mutex = Mutex(value) }
+        func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
+    }
+
+    /// Polls `condition` every millisecond, for at most five seconds.
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<5_000 where !condition() {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(condition())
+    }
+}
