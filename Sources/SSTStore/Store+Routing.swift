@@ -13,11 +13,11 @@ extension Store {
     }
 
     private static func home(entity: String, record: RecordID, _ db: Database) throws -> String? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?"),
-            arguments: [entity, record.rawValue]
-        )
+        try String.fetchOne(db.cachedStatement(sql: homeSQL), arguments: [entity, record.rawValue])
     }
+
+    /// A record's home school, by entity and record id.
+    private static let homeSQL = "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?"
 
     /// Refuses a school's set that touches another school's records or names another school, and remembers
     /// the sending school as the home of every record in the set new here and of every pupil it names. Runs
@@ -29,7 +29,7 @@ extension Store {
         _ db: Database
     ) throws {
         // Raw statements: a push of thousands of records runs these once or twice per record.
-        let lookUp = try RawStatement(db, sql: "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?")
+        let lookUp = try RawStatement(db, sql: homeSQL)
         let insert = try RawStatement(
             db,
             sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
