@@ -1,6 +1,9 @@
+import Dispatch
+import SSTCore
 import Synchronization
 import Testing
 
+@testable import SSTStore
 @testable import SSTSync
 
 /// The hub's push gate: no more pushes past it than its permits, waiters let in the order they came, and the
@@ -59,6 +62,61 @@ struct PushGateTests {
         await #expect(throws: Refused.self) { try await gate.withPermit { throw Refused() } }
         let admitted = await gate.withPermit { true }
         #expect(admitted)
+    }
+
+    /// Over HTTPS: with one permit, while the hub's writer is held by the first push (a test hook stops its
+    /// apply), the other schools' pushes wait at the gate, as `/metrics` shows; once it goes on, all are applied.
+    @Test func theHubsPushesWaitAtTheGate() async throws {
+        let district = try TestDistrict()
+        let hub = try TestNode("hub-1", role: .hub, stadsdel: "Södermalm", district: district)
+        let schools = try (1...3).map { number in
+            let school = try TestNode(
+                "skola\(number)-1",
+                school: "Skola \(number)",
+                stadsdel: "Södermalm",
+                district: district
+            )
+            let pupil = try TestPupil(at: school, consent: ["identity", "sst_case"])
+            _ = try pupil.openCase(at: school)
+            return school
+        }
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        hub.store.afterSnapshot.set {
+            hub.store.afterSnapshot.set(nil)
+            entered.signal()
+            release.wait()
+        }
+        try await withHub(hub, concurrentPushes: 1) { port in
+            defer { release.signal() }  // never leave the hub's writer stopped, whatever fails
+            try await withThrowingTaskGroup(of: SyncReport.self) { group in
+                group.addTask { try await schools[0].sync(port: port) }
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async {
+                        entered.wait()
+                        continuation.resume()
+                    }
+                }
+                for school in schools.dropFirst() {
+                    group.addTask { try await school.sync(port: port) }
+                }
+                var waiting = 0.0
+                for _ in 0..<500 {
+                    waiting = try await hubCounter(port: port, "sst_sync_pushes_waiting")
+                    if waiting == 2 { break }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(waiting == 2)
+                release.signal()
+                for try await report in group {
+                    #expect(report.pushedChanges > 0)
+                }
+            }
+            #expect(try await hubCounter(port: port, "sst_sync_pushes_waiting") == 0)
+        }
+        for school in schools {
+            #expect(try hub.store.cursor(for: school.identity.node) == school.store.lastSequence())
+        }
     }
 
     /// A value tasks share, behind a lock.

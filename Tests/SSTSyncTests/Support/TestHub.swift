@@ -90,6 +90,7 @@ func withHub<T: Sendable>(
     _ node: TestNode,
     revokedPath: String? = nil,
     maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,
+    concurrentPushes: Int = 2,
     port: Int = 0,
     _ body: @Sendable (_ port: Int) async throws -> T
 ) async throws -> T {
@@ -100,7 +101,7 @@ func withHub<T: Sendable>(
             listen: ListenAddress(host: "127.0.0.1", port: port),
             tls: node.tls,
             revokedPath: revokedPath,
-            service: HubService.Configuration(maxBodyBytes: maxBodyBytes)
+            service: HubService.Configuration(maxBodyBytes: maxBodyBytes, concurrentPushes: concurrentPushes)
         ),
         physicalClock: node.clock,
         logger: quietLogger
@@ -127,8 +128,9 @@ func withHub<T: Sendable>(
     }
 }
 
-/// The value of the counter `name` with exactly `labels` in the hub's `/metrics`, or 0 when it has not been counted.
-func hubCounter(port: Int, _ name: String, _ labels: [String: String]) async throws -> Double {
+/// The value of the counter or gauge `name` with exactly `labels` in the hub's `/metrics`, or 0 when it has not
+/// been counted.
+func hubCounter(port: Int, _ name: String, _ labels: [String: String] = [:]) async throws -> Double {
     var tls = TLSConfiguration.makeClientConfiguration()
     tls.certificateVerification = .none  // /metrics is open; this only reads the counters.
     let text = try await withRawClient(tls: tls) { client in
@@ -138,7 +140,11 @@ func hubCounter(port: Int, _ name: String, _ labels: [String: String]) async thr
         )
         return String(buffer: try await response.body.collect(upTo: 1 << 20))
     }
-    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
+    for line in text.split(separator: "\n") {
+        if labels.isEmpty, line.hasPrefix(name + " "), let value = Double(line.dropFirst(name.count + 1)) {
+            return value
+        }
+        guard line.hasPrefix(name + "{") else { continue }
         guard let close = line.firstIndex(of: "}"),
             let value = Double(line[close...].dropFirst().trimmingCharacters(in: .whitespaces))
         else {
