@@ -10,6 +10,10 @@ import SSTSync
 /// batch of M) and pushed. Reported: the wall time from the moment every node has its HTTP client ready to the
 /// last answer, the push latencies (p50, p99), the errors, and whether the hub applied all N × M changes.
 ///
+/// With `pullAfter`, once every push is answered every node also pulls once, all at once (one request of up
+/// to the hub's batch, from where the pushes began in the hub's log: the first push applied is read by every
+/// pull, and its school's nodes receive it): the fan-out of many schools syncing at the same time.
+///
 /// Hub and nodes run in this process: the hub on a durable store, the nodes on stores in memory (their side
 /// is not what is measured), each with its own HTTP client and connection. With `hubProcess` the hub is
 /// `sst hub serve` in a process of its own instead, and its peak memory is reported too.
@@ -19,6 +23,8 @@ struct FanInFigure {
     let runs: Int
     let nodes: Int
     let changes: Int
+    /// Whether every node pulls once, all at once, after the pushes.
+    var pullAfter = false
     /// The `sst` executable and the peak-memory reporter, to run the hub as its own process.
     var hubProcess: (sst: String, reporter: ChildProcess.Reporter)? = nil
 
@@ -39,6 +45,23 @@ struct FanInFigure {
         var received = 0
         var applied = 0
         var error: String?
+        /// The pull after the pushes (`pullAfter`): its latency, the changes it brought, or its error.
+        var pullSeconds: Double?
+        var pulled = 0
+        var pullError: String?
+        var pullEnd = 0.0
+    }
+
+    /// What the hub did in one run.
+    struct HubRun {
+        var outcomes: [Outcome]
+        var total: Double
+        var probe: String?
+        /// The hub process's peak memory in MB: during the pushes, and during the pulls that followed.
+        var pushPeak: Double?
+        var pullPeak: Double?
+        /// The wall time from the moment every push was answered to the last pull's answer.
+        var pullTotal: Double?
     }
 
     func measure() async throws -> [Figure] {
@@ -65,6 +88,12 @@ struct FanInFigure {
         var errors: [String] = []
         var pullNote = ""
         var hubPeaks: [Double] = []
+        var pullPeaks: [Double] = []
+        var pullTotals: [Double] = []
+        var pullP50s: [Double] = []
+        var pullP99s: [Double] = []
+        var pulled: [Int] = []
+        var pullErrors: [String] = []
         for run in 0..<runs {
             let hub = try district.newHub()
             var stores: [Store] = []
@@ -87,14 +116,21 @@ struct FanInFigure {
                 expected += prepared.pending + prepared.consentsAtHub
                 stores.append(store)
             }
-            let (outcomes, total, pull, hubPeak) = try await fanIn(
-                hub: hub,
-                members: members,
-                stores: stores,
-                probe: run == 0
-            )
-            if let pull { pullNote = pull }
-            if let hubPeak { hubPeaks.append(hubPeak) }
+            let hubRun = try await fanIn(hub: hub, members: members, stores: stores, probe: run == 0 && !pullAfter)
+            let (outcomes, total) = (hubRun.outcomes, hubRun.total)
+            if let probe = hubRun.probe { pullNote = probe }
+            if let hubPeak = hubRun.pushPeak { hubPeaks.append(hubPeak) }
+            if let pullPeak = hubRun.pullPeak { pullPeaks.append(pullPeak) }
+            if let pullTotal = hubRun.pullTotal {
+                pullTotals.append(pullTotal)
+                let latencies = outcomes.compactMap(\.pullSeconds)
+                if !latencies.isEmpty {
+                    pullP50s.append(Self.percentile(latencies, 0.50))
+                    pullP99s.append(Self.percentile(latencies, 0.99))
+                }
+                pulled.append(outcomes.map(\.pulled).reduce(0, +))
+                pullErrors += outcomes.compactMap(\.pullError)
+            }
             let failed = outcomes.compactMap(\.error)
             errors += failed
             let applied = outcomes.map(\.applied).reduce(0, +)
@@ -158,11 +194,22 @@ struct FanInFigure {
                     baselineTitle: "—",
                     target: "report (B4's limit: 256 MB)",
                     verdict: .info,
-                    note:
-                        "peak RSS of sst hub serve as reported by \(hubProcess.reporter.name) (as in B4), its start included, "
-                        + "while "
-                        + "\(nodes) pushes of \(changes) changes arrive at once"
+                    note: (pullAfter
+                        ? "peak RSS of sst hub serve (VmHWM, its start included) until every push was answered, "
+                        : "peak RSS of sst hub serve as reported by \(hubProcess.reporter.name) (as in B4), its start "
+                            + "included, ")
+                        + "while \(nodes) pushes of \(changes) changes arrive at once"
                 )
+            )
+        }
+        if pullAfter {
+            hubMemory += pullFigures(
+                peaks: pullPeaks,
+                totals: pullTotals,
+                p50s: pullP50s,
+                p99s: pullP99s,
+                pulled: pulled,
+                errors: pullErrors
             )
         }
         return hubMemory + [
@@ -197,19 +244,76 @@ struct FanInFigure {
         ]
     }
 
-    /// Runs the hub (in this process, or as `sst hub serve`), lets every node push at once, and returns each
-    /// node's outcome, the wall time, with `probe` what one node's full sync afterwards did, and the hub
-    /// process's peak memory in MB.
+    /// The rows of the pulls after the pushes (`pullAfter`).
+    private func pullFigures(
+        peaks: [Double],
+        totals: [Double],
+        p50s: [Double],
+        p99s: [Double],
+        pulled: [Int],
+        errors: [String]
+    ) -> [Figure] {
+        var figures: [Figure] = []
+        if hubProcess != nil {
+            figures.append(
+                Figure(
+                    id: "B3",
+                    title: "fan-out: peak RSS of the hub (sst hub serve) while \(nodes) nodes pull at once",
+                    value: peaks.isEmpty ? nil : Measure.median(peaks),
+                    unit: "MB",
+                    baselineTitle: "—",
+                    target: "report (B4's limit: 256 MB)",
+                    verdict: .info,
+                    note: "VmHWM from the moment every push was answered (reset then with /proc/PID/clear_refs) to the "
+                        + "last pull's answer"
+                )
+            )
+        }
+        var note = String(
+            format: "each node pulls once from where the pushes began in the hub's log (up to %d fields of it); %d "
+                + "changes pulled in all "
+                + "(median of runs); errors: %d",
+            SyncProtocol.defaultBatchSize,
+            pulled.isEmpty ? 0 : pulled.sorted()[pulled.count / 2],
+            errors.count
+        )
+        if let first = errors.first { note += " (first: \(first))" }
+        if !p50s.isEmpty {
+            note += String(
+                format: "; pull latency p50 %.0f ms, p99 %.0f ms",
+                Measure.median(p50s) * 1000,
+                Measure.median(p99s) * 1000
+            )
+        }
+        figures.append(
+            Figure(
+                id: "B3",
+                title: "fan-out: \(nodes) nodes pull at once after the fan-in, total wall time",
+                value: totals.isEmpty ? nil : Measure.median(totals),
+                unit: "s",
+                baselineTitle: "—",
+                target: "report",
+                verdict: errors.isEmpty ? .info : .missed,
+                note: note
+            )
+        )
+        return figures
+    }
+
+    /// Runs the hub (in this process, or as `sst hub serve`), lets every node push at once (and then, with
+    /// `pullAfter`, pull at once), and returns each node's outcome, the wall times, with `probe` what one node's
+    /// full sync afterwards did, and the hub process's peak memory in MB.
     private func fanIn(
         hub: (store: Store, directory: String, database: String),
         members: [Member],
         stores: [Store],
         probe: Bool
-    ) async throws -> ([Outcome], Double, String?, Double?) {
+    ) async throws -> HubRun {
         let changes = self.changes
+        let pullAfter = self.pullAfter
         let probeDirectory = try scratch.dataDirectory("b3-probe").directory
         guard let hubProcess else {
-            let (outcomes, total, pull) = try await HubServer.withRunning(
+            return try await HubServer.withRunning(
                 store: hub.store,
                 configuration: HubServer.Configuration(
                     listen: ListenAddress(host: "127.0.0.1", port: 0),
@@ -223,10 +327,10 @@ struct FanInFigure {
                     members,
                     stores,
                     changes: changes,
+                    pullStart: pullAfter ? StartGate(expected: members.count) : nil,
                     probe: probe ? probeDirectory : nil
                 )
             }
-            return (outcomes, total, pull, nil)
         }
         let server = try HubProcess(
             sst: hubProcess.sst,
@@ -238,32 +342,55 @@ struct FanInFigure {
             figure: "B3"
         )
         defer { server.stop() }
-        let (outcomes, total, pull) = try await Self.pushAll(
+        let program = server.program
+        let pullStart =
+            pullAfter ? StartGate(expected: members.count) { program.flatMap(HubProcess.peakSoFarAndReset) } : nil
+        var run = try await Self.pushAll(
             url: "https://127.0.0.1:\(server.port)",
             hub: hub.store,
             members,
             stores,
             changes: changes,
+            pullStart: pullStart,
             probe: probe ? probeDirectory : nil
         )
-        let peak = server.stop().peakResidentBytes.map { Double($0) / 1_048_576 }
-        return (outcomes, total, pull, peak)
+        let megabytes = { (bytes: Int) in Double(bytes) / 1_048_576 }
+        let lifetimePeak = server.stop().peakResidentBytes.map(megabytes)
+        if let pullStart {
+            run.pushPeak = await pullStart.openedWith.map(megabytes)
+            run.pullPeak = server.highWaterBytes.map(megabytes)
+        } else {
+            run.pushPeak = lifetimePeak
+        }
+        return run
     }
 
-    /// Lets every node push at once to the hub at `url`; with a `probe` directory, one node then syncs in full.
+    /// Lets every node push at once to the hub at `url`, and with `pullStart` then pull at once; with a `probe`
+    /// directory, one node then syncs in full.
     private static func pushAll(
         url: String,
         hub: Store,
         _ members: [Member],
         _ stores: [Store],
         changes: Int,
+        pullStart: StartGate?,
         probe probeDirectory: String?
-    ) async throws -> ([Outcome], Double, String?) {
+    ) async throws -> HubRun {
         let gate = StartGate(expected: members.count)
+        // The pulls start where the pushes began in the hub's log: the first push applied, in every pull.
+        let pullSince = try hub.lastSequence()
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
             for (member, store) in zip(members, stores) {
                 group.addTask {
-                    await Self.push(store: store, url: url, tls: member.tls, changes: changes, gate: gate)
+                    await Self.push(
+                        store: store,
+                        url: url,
+                        tls: member.tls,
+                        changes: changes,
+                        gate: gate,
+                        pullStart: pullStart,
+                        pullSince: pullSince
+                    )
                 }
             }
             var outcomes: [Outcome] = []
@@ -272,9 +399,11 @@ struct FanInFigure {
         }
         let start = await gate.openedAt ?? Measure.now()
         let total = (outcomes.map(\.end).max() ?? start) - start
-        guard let probeDirectory, let member = members.first, let store = stores.first else {
-            return (outcomes, total, nil)
+        var run = HubRun(outcomes: outcomes, total: total)
+        if let pullStart, let pullsFrom = await pullStart.openedAt {
+            run.pullTotal = (outcomes.map(\.pullEnd).max() ?? pullsFrom) - pullsFrom
         }
+        guard let probeDirectory, let member = members.first, let store = stores.first else { return run }
         let from = try store.cursor(for: District.hub.node)
         let hubSequence = try hub.lastSequence()
         let probeStart = Measure.now()
@@ -300,18 +429,23 @@ struct FanInFigure {
             case .failure(let failure):
                 "afterwards \(member.identity.node)'s full sync FAILED in its pull: \(failure.message)"
             }
-        return (outcomes, total, text)
+        run.probe = text
+        return run
     }
 
-    /// One node: its HTTP client, then (once every node is ready) a handshake, the export and the push.
+    /// One node: its HTTP client, then (once every node is ready) a handshake, the export and the push; with
+    /// `pullStart`, once every node has its answer, one pull.
     private static func push(
         store: Store,
         url: String,
         tls: TLSFiles,
         changes: Int,
-        gate: StartGate
+        gate: StartGate,
+        pullStart: StartGate?,
+        pullSince: Int64
     ) async -> Outcome {
         var arrived = false
+        var arrivedToPull = false
         var outcome = Outcome()
         do {
             try await HTTPSyncTransport.withTransport(
@@ -339,9 +473,22 @@ struct FanInFigure {
                 outcome.pushSeconds = outcome.end - start
                 outcome.received = response.received
                 outcome.applied = response.applied
+                guard let pullStart else { return }
+                arrivedToPull = true
+                await pullStart.arrive()
+                let pullStarted = Measure.now()
+                do {
+                    let pull = try await transport.pull(since: pullSince, limit: SyncProtocol.defaultBatchSize)
+                    outcome.pulled = pull.changeSet.changes.count
+                    outcome.pullSeconds = Measure.now() - pullStarted
+                } catch {
+                    outcome.pullError = "\(error)"
+                }
+                outcome.pullEnd = Measure.now()
             }
         } catch {
             if !arrived { await gate.arrive() }
+            if let pullStart, !arrivedToPull { await pullStart.arrive() }
             outcome.end = Measure.now()
             outcome.error = "\(error)"
         }
@@ -356,21 +503,28 @@ struct FanInFigure {
     }
 }
 
-/// Holds every task until `expected` have arrived, then lets them all go at once and notes when.
+/// Holds every task until `expected` have arrived, then lets them all go at once and notes when (and what
+/// `onOpen`, run at that moment, answered).
 actor StartGate {
     private let expected: Int
+    private let onOpen: (@Sendable () -> Int?)?
     private var arrived = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private(set) var openedAt: Double?
+    private(set) var openedWith: Int?
 
-    init(expected: Int) {
+    init(expected: Int, onOpen: (@Sendable () -> Int?)? = nil) {
         self.expected = expected
+        self.onOpen = onOpen
     }
 
     func arrive() async {
         arrived += 1
         if arrived >= expected {
-            if openedAt == nil { openedAt = Measure.now() }
+            if openedAt == nil {
+                openedWith = onOpen?()
+                openedAt = Measure.now()
+            }
             for continuation in waiting { continuation.resume() }
             waiting = []
             return

@@ -71,6 +71,15 @@ struct SSTBench: AsyncParsableCommand {
     )
     var fanInHubProcess = false
 
+    @Flag(
+        help: """
+            B3: after the pushes, every node pulls once, all at once (one request of up to the hub's batch, from \
+            where the pushes began in the hub's log), and the hub's peak memory during the pulls is reported too \
+            (with --fan-in-hub-process).
+            """
+    )
+    var fanInPull = false
+
     @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
     var memoryChanges: Int?
 
@@ -191,7 +200,8 @@ struct SSTBench: AsyncParsableCommand {
                 scratch: scratch,
                 runs: runs,
                 nodes: sizes.fanInNodes,
-                changes: sizes.fanInChanges
+                changes: sizes.fanInChanges,
+                pullAfter: fanInPull
             )
             if fanInHubProcess {
                 let sst = self.sst ?? CommandFigures.defaultBinary()
