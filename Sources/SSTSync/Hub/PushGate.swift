@@ -14,15 +14,13 @@ final class PushGate: Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// How many pushes may be past the gate at once.
-    let permits: Int
     private let state: Mutex<State>
     /// Told the number of waiting pushes whenever it changes (under the gate's lock, so in order).
     private let observe: @Sendable (Int) -> Void
 
+    /// A gate that lets `permits` pushes past it at once.
     init(permits: Int, observe: @escaping @Sendable (Int) -> Void = { _ in }) {
         precondition(permits >= 1, "a push gate needs at least one permit")
-        self.permits = permits
         self.observe = observe
         state = Mutex(State(free: permits))
     }
