@@ -88,12 +88,7 @@ struct FanInFigure {
         var errors: [String] = []
         var pullNote = ""
         var hubPeaks: [Double] = []
-        var pullPeaks: [Double] = []
-        var pullTotals: [Double] = []
-        var pullP50s: [Double] = []
-        var pullP99s: [Double] = []
-        var pulled: [Int] = []
-        var pullErrors: [String] = []
+        var pulls = PullRuns()
         for run in 0..<runs {
             let hub = try district.newHub()
             var stores: [Store] = []
@@ -120,17 +115,7 @@ struct FanInFigure {
             let (outcomes, total) = (hubRun.outcomes, hubRun.total)
             if let probe = hubRun.probe { pullNote = probe }
             if let hubPeak = hubRun.pushPeak { hubPeaks.append(hubPeak) }
-            if let pullPeak = hubRun.pullPeak { pullPeaks.append(pullPeak) }
-            if let pullTotal = hubRun.pullTotal {
-                pullTotals.append(pullTotal)
-                let latencies = outcomes.compactMap(\.pullSeconds)
-                if !latencies.isEmpty {
-                    pullP50s.append(Self.percentile(latencies, 0.50))
-                    pullP99s.append(Self.percentile(latencies, 0.99))
-                }
-                pulled.append(outcomes.map(\.pulled).reduce(0, +))
-                pullErrors += outcomes.compactMap(\.pullError)
-            }
+            pulls.add(hubRun)
             let failed = outcomes.compactMap(\.error)
             errors += failed
             let applied = outcomes.map(\.applied).reduce(0, +)
@@ -203,14 +188,7 @@ struct FanInFigure {
             )
         }
         if pullAfter {
-            hubMemory += pullFigures(
-                peaks: pullPeaks,
-                totals: pullTotals,
-                p50s: pullP50s,
-                p99s: pullP99s,
-                pulled: pulled,
-                errors: pullErrors
-            )
+            hubMemory += pullFigures(pulls)
         }
         return hubMemory + [
             Figure(
@@ -244,22 +222,38 @@ struct FanInFigure {
         ]
     }
 
+    /// The pulls after the pushes (`pullAfter`), gathered over the runs.
+    struct PullRuns {
+        var peaks: [Double] = []
+        var totals: [Double] = []
+        var p50s: [Double] = []
+        var p99s: [Double] = []
+        var pulled: [Int] = []
+        var errors: [String] = []
+
+        mutating func add(_ run: HubRun) {
+            if let peak = run.pullPeak { peaks.append(peak) }
+            guard let total = run.pullTotal else { return }
+            totals.append(total)
+            let latencies = run.outcomes.compactMap(\.pullSeconds)
+            if !latencies.isEmpty {
+                p50s.append(FanInFigure.percentile(latencies, 0.50))
+                p99s.append(FanInFigure.percentile(latencies, 0.99))
+            }
+            pulled.append(run.outcomes.map(\.pulled).reduce(0, +))
+            errors += run.outcomes.compactMap(\.pullError)
+        }
+    }
+
     /// The rows of the pulls after the pushes (`pullAfter`).
-    private func pullFigures(
-        peaks: [Double],
-        totals: [Double],
-        p50s: [Double],
-        p99s: [Double],
-        pulled: [Int],
-        errors: [String]
-    ) -> [Figure] {
+    private func pullFigures(_ pulls: PullRuns) -> [Figure] {
         var figures: [Figure] = []
         if hubProcess != nil {
             figures.append(
                 Figure(
                     id: "B3",
                     title: "fan-out: peak RSS of the hub (sst hub serve) while \(nodes) nodes pull at once",
-                    value: peaks.isEmpty ? nil : Measure.median(peaks),
+                    value: pulls.peaks.isEmpty ? nil : Measure.median(pulls.peaks),
                     unit: "MB",
                     baselineTitle: "—",
                     target: "report (B4's limit: 256 MB)",
@@ -271,29 +265,28 @@ struct FanInFigure {
         }
         var note = String(
             format: "each node pulls once from where the pushes began in the hub's log (up to %d fields of it); %d "
-                + "changes pulled in all "
-                + "(median of runs); errors: %d",
+                + "changes pulled in all (median of runs); errors: %d",
             SyncProtocol.defaultBatchSize,
-            pulled.isEmpty ? 0 : pulled.sorted()[pulled.count / 2],
-            errors.count
+            pulls.pulled.isEmpty ? 0 : pulls.pulled.sorted()[pulls.pulled.count / 2],
+            pulls.errors.count
         )
-        if let first = errors.first { note += " (first: \(first))" }
-        if !p50s.isEmpty {
+        if let first = pulls.errors.first { note += " (first: \(first))" }
+        if !pulls.p50s.isEmpty {
             note += String(
                 format: "; pull latency p50 %.0f ms, p99 %.0f ms",
-                Measure.median(p50s) * 1000,
-                Measure.median(p99s) * 1000
+                Measure.median(pulls.p50s) * 1000,
+                Measure.median(pulls.p99s) * 1000
             )
         }
         figures.append(
             Figure(
                 id: "B3",
                 title: "fan-out: \(nodes) nodes pull at once after the fan-in, total wall time",
-                value: totals.isEmpty ? nil : Measure.median(totals),
+                value: pulls.totals.isEmpty ? nil : Measure.median(pulls.totals),
                 unit: "s",
                 baselineTitle: "—",
                 target: "report",
-                verdict: errors.isEmpty ? .info : .missed,
+                verdict: pulls.errors.isEmpty ? .info : .missed,
                 note: note
             )
         )
