@@ -18,7 +18,9 @@ struct HubCommand: AsyncParsableCommand {
                 Nodes authenticate with certificates issued by the district CA (--client-ca); their node id, \
                 role, school and stadsdel are read from the certificate. A certificate listed in --revoked \
                 (the CA folder's revoked.json) is refused from the next request on, without a restart. \
-                /health and /metrics need no client certificate. Every --sweep-minutes (default 10) the hub \
+                /health and /metrics need no client certificate. Pushes are applied two at a time; when many \
+                schools sync at once the others wait their turn (sst_sync_pushes_waiting in /metrics). Every \
+                --sweep-minutes (default 10) the hub \
                 purges what it received under consents no longer in force (withdrawn or expired), on its own \
                 clock, as `sst consent sweep` does. SIGTERM or SIGINT shuts down gracefully: requests in \
                 flight finish.
