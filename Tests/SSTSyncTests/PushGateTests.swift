@@ -10,24 +10,29 @@ import Testing
 /// number waiting told to the metrics.
 @Suite(.timeLimit(.minutes(1)))
 struct PushGateTests {
-    @Test func noMorePushesPassThanThePermits() async {
+    @Test func noMorePushesPassThanThePermits() async throws {
         let gate = PushGate(permits: 2)
-        let inside = Locked((now: 0, most: 0))
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<20 {
+        let inside = Locked(0)
+        let released = Locked(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
                 group.addTask {
                     await gate.withPermit {
-                        inside.withLock {
-                            $0.now += 1
-                            $0.most = max($0.most, $0.now)
-                        }
-                        try? await Task.sleep(for: .milliseconds(5))
-                        inside.withLock { $0.now -= 1 }
+                        inside.withLock { $0 += 1 }
+                        while !released.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(1)) }
+                        inside.withLock { $0 -= 1 }
                     }
                 }
             }
+            try await waitUntil { inside.withLock { $0 } == 2 && gate.waiting == 1 }
+            // A moment more: a gate that let the third in would show it by now.
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(inside.withLock { $0 } == 2)
+            #expect(gate.waiting == 1)
+            released.withLock { $0 = true }
+            try await group.waitForAll()
         }
-        #expect(inside.withLock { $0.most } == 2)
+        #expect(inside.withLock { $0 } == 0)
         #expect(gate.waiting == 0)
     }
 
@@ -101,7 +106,7 @@ struct PushGateTests {
                     group.addTask { try await school.sync(port: port) }
                 }
                 var waiting = 0.0
-                for _ in 0..<500 {
+                for _ in 0..<2_000 {  // up to 20 s, for a loaded machine
                     waiting = try await hubCounter(port: port, "sst_sync_pushes_waiting")
                     if waiting == 2 { break }
                     try await Task.sleep(for: .milliseconds(10))
