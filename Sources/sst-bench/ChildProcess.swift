@@ -191,4 +191,15 @@ enum ChildProcess {
         else { return nil }
         return kilobytes * 1024
     }
+
+    /// As ``peakResidentBytes(of:)``, after which the peak starts afresh from the process's current size
+    /// (`clear_refs` 5, Linux), so that a later reading gives the peak of what came after.
+    static func peakResidentBytesThenReset(of pid: pid_t) -> Int? {
+        let peak = peakResidentBytes(of: pid)
+        if let file = FileHandle(forWritingAtPath: "/proc/\(pid)/clear_refs") {
+            try? file.write(contentsOf: Data("5".utf8))
+            try? file.close()
+        }
+        return peak
+    }
 }

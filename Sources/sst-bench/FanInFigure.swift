@@ -266,7 +266,8 @@ struct FanInFigure {
         defer { server.stop() }
         let program = server.program
         let pullStart =
-            pullAfter ? StartGate(expected: members.count) { program.flatMap(HubProcess.peakSoFarAndReset) } : nil
+            pullAfter
+            ? StartGate(expected: members.count) { program.flatMap(ChildProcess.peakResidentBytesThenReset) } : nil
         var run = try await Self.pushAll(
             url: "https://127.0.0.1:\(server.port)",
             hub: hub.store,

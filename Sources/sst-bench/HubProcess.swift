@@ -56,17 +56,6 @@ final class HubProcess {
         return finished
     }
 
-    /// The hub's peak resident set size so far (`VmHWM`), which then starts afresh from its current size
-    /// (`clear_refs` 5, Linux), so that a later ``stop()`` reports the peak of what came after.
-    static func peakSoFarAndReset(_ program: pid_t) -> Int? {
-        let peak = ChildProcess.peakResidentBytes(of: program)
-        if let file = FileHandle(forWritingAtPath: "/proc/\(program)/clear_refs") {
-            try? file.write(contentsOf: Data("5".utf8))
-            try? file.close()
-        }
-        return peak
-    }
-
     /// The hub program's process id (not its reporter's), once it runs.
     var program: pid_t? { server.program }
 
