@@ -1,6 +1,7 @@
 import SSTCore
 
-/// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement.
+/// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement, or a
+/// node's change of id.
 public struct AuditEntry: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         /// Data left this node for the other side.
@@ -15,6 +16,8 @@ public struct AuditEntry: Hashable, Sendable {
         case retained
         /// The other side confirmed that it purged what it had received under a consent.
         case purgeAcknowledged = "purge_acknowledged"
+        /// The node took a new node id after a restore from a backup (`sst node rejoin`).
+        case rejoined
     }
 
     public let kind: Kind

@@ -1,14 +1,16 @@
 import ArgumentParser
 import Logging
+import SSTCore
 import SSTStore
 import SSTSync
 
-/// `sst node serve`: a school node's long-running service, syncing with the hub in the background.
+/// `sst node serve`: a school node's long-running service, syncing with the hub in the background;
+/// `sst node rejoin`: a school node restored from a backup takes a new node id.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run a school node.",
-        subcommands: [Serve.self]
+        abstract: "Run a school node, or let one restored from a backup sync again.",
+        subcommands: [Serve.self, Rejoin.self]
     )
 
     struct Serve: AsyncParsableCommand {
@@ -83,6 +85,75 @@ struct NodeCommand: AsyncParsableCommand {
                 listen: ListenAddress(listen)!,
                 loop: NodeSyncService.Configuration(interval: .seconds(interval)),
                 logger: Logger.command(label: "sst.node", level: .info)
+            )
+        }
+    }
+}
+
+extension NodeCommand {
+    struct Rejoin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a school node restored from a backup a new node id, so that it can sync again.",
+            discussion: """
+                A backup taken before the node's last sync ends before what the hub has of the node, and \
+                `sst sync` refuses it ("restored from a backup?"): under its old id the node would reuse \
+                sequence numbers and stamps the hub already has. This command keeps everything in the data \
+                directory (records, consents, conflicts, the audit trail) and gives the node a new id, \
+                recorded in the audit trail. Then issue a certificate for the new id and sync: the node \
+                pushes its whole log once more (the hub keeps what it has) and pulls back what it sent \
+                after the backup, as far as the policy lets it cross to the school. Consents recorded or \
+                withdrawn after the backup are not in the backup: record them again (README, "Restoring a \
+                school node from a backup").
+
+                Example:
+                  sst node rejoin --data ./ekbacken --node-id school-ekbacken-1-r2
+                """
+        )
+
+        @OptionGroup var options: DataOptions
+
+        @Option(help: ArgumentHelp("The new node id, never used in the district.", valueName: "ID"))
+        var nodeId: String
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard NodeID(nodeId) != nil else {
+                throw ValidationError("--node-id \"\(nodeId)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
+            }
+        }
+
+        func run() throws {
+            let store = try options.openStore()
+            let report = try store.rejoin(as: NodeID(nodeId)!)
+            let stateFile = SyncStateFile(directory: options.data)
+            try stateFile.save(try stateFile.load().rejoined())
+            let identity = try store.identity()
+            if json {
+                printJSON(
+                    .object([
+                        "previousNodeId": .string(report.previous.rawValue),
+                        "nodeId": .string(report.node.rawValue),
+                        "changesToPush": .integer(report.lastSequence),
+                    ])
+                )
+                return
+            }
+            let school = identity.school.map { " --school \"\($0)\"" } ?? ""
+            let stadsdel = identity.stadsdel.map { " --stadsdel \"\($0)\"" } ?? ""
+            print(
+                """
+                Node \(report.previous) is now \(report.node) (recorded in the audit trail).
+                Next:
+                  1. Issue a certificate for the new id:
+                       sst pki issue --ca CA-DIR --node-id \(report.node) --role school\(school)\(stadsdel) --out CERT-DIR
+                  2. Revoke the old id's certificates, so that no other copy of this node syncs:
+                       sst pki revoke --ca CA-DIR --node-id \(report.previous) --reason "restored from a backup"
+                  3. Sync with the new certificate (it pushes the whole log, \(report.lastSequence) sequence numbers, once more):
+                       sst sync --data \(options.data) --cert CERT-DIR/node.pem --key CERT-DIR/node-key.pem
+                Consents recorded or withdrawn after the backup are not in it: record them again.
+                """
             )
         }
     }

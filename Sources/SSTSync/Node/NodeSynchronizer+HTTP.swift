@@ -5,6 +5,8 @@ import SSTStore
 extension NodeSynchronizer {
     /// Runs `body` with a synchronizer that reaches the hub over HTTPS as `settings` say, recording each
     /// outcome in the data directory's `sync-state.json`. The HTTP client is shut down when `body` returns.
+    /// Throws, before connecting, when the certificate names another node than the store (after `sst node
+    /// rejoin`, the old id's certificate).
     public static func withHTTP<T>(
         store: Store,
         dataDirectory: String,
@@ -15,6 +17,7 @@ extension NodeSynchronizer {
         logger: Logger,
         _ body: (NodeSynchronizer) async throws -> T
     ) async throws -> T {
+        try HubServer.checkCertificate(settings.tls, names: try store.identity())
         let tls = try settings.tls.clientConfiguration(verifyHostname: true)
         return try await HTTPSyncTransport.withTransport(
             configuration: HTTPSyncTransport.Configuration(

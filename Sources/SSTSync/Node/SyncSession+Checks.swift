@@ -33,8 +33,9 @@ extension SyncSession {
                 .local,
                 "the hub has this node's changes up to \(response.cursor), but this node's log ends at "
                     + "\(local.lastSequence): the node's database is older than what it sent (restored from a backup?)",
-                remedy: "Do not sync this database: set the node up again with a new node id (`sst init`) and a new "
-                    + "certificate; the hub keeps what the old one sent."
+                remedy: "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, "
+                    + "then a certificate for that id (`sst pki issue`); it then pushes its log again and pulls back "
+                    + "what it sent after the backup."
             )
         }
         return nil

@@ -54,6 +54,16 @@ public struct SyncState: Codable, Hashable, Sendable {
         return state
     }
 
+    /// The state after the node took a new node id (`sst node rejoin`): the hub has acknowledged nothing of the
+    /// new id yet, and the refusal that led there is no longer the last word.
+    public func rejoined() -> SyncState {
+        var state = self
+        state.acknowledged = 0
+        state.lastError = nil
+        state.consecutiveFailures = 0
+        return state
+    }
+
     /// This node's changes the hub has not acknowledged, given the node's latest sequence number.
     public func pending(lastSequence: Int64) -> Int64 {
         max(0, lastSequence - acknowledged)

@@ -35,6 +35,25 @@ struct TestNode: Sendable {
         self.clock = clock
     }
 
+    /// A node on an existing data directory (a restored backup), syncing with the certificate `tls`.
+    init(opening dataDirectory: String, tls: TLSFiles, clock: TestClock) throws {
+        let store = try Store.open(at: "\(dataDirectory)/\(Store.fileName)", physicalClock: clock)
+        try self.init(store: store, tls: tls, clock: clock, dataDirectory: dataDirectory)
+    }
+
+    private init(store: Store, tls: TLSFiles, clock: TestClock, dataDirectory: String) throws {
+        identity = try store.identity()
+        self.store = store
+        self.tls = tls
+        self.clock = clock
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The same node under the identity its store has now (after `rejoin`), syncing with the certificate `tls`.
+    func reopened(tls: TLSFiles) throws -> TestNode {
+        try TestNode(store: store, tls: tls, clock: clock, dataDirectory: dataDirectory)
+    }
+
     /// A synchronizer reaching the hub at `port` over HTTPS, for the duration of `body`.
     func withSynchronizer<T>(
         port: Int,
