@@ -189,12 +189,7 @@ extension Store {
                     at: physical
                 )
                 if let forbidden = decisions.withheld.first {
-                    throw ChangeSetError(
-                        .policyViolation,
-                        "\(forbidden.change.entity).\(forbidden.change.field) of \(forbidden.change.record) may not "
-                            + "cross \(direction.label): \(forbidden.reason)",
-                        remedy: "The sender must filter by the same policy and consent state; nothing was applied."
-                    )
+                    throw try Self.policyViolation(forbidden, direction: direction, context: context, session.db)
                 }
                 try Self.appendAudit(rendered: decisions.audit, session.db)
                 try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)

@@ -76,3 +76,55 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Whether this node has taken a new node id after a restore from a backup (``rejoin(as:)``).
+    public func hasRejoined() throws -> Bool {
+        try writer.read { db in try Self.hasRejoined(db) }
+    }
+
+    static func hasRejoined(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM sst_audit WHERE kind = ?)",
+            arguments: [AuditEntry.Kind.rejoined.rawValue]
+        ) ?? false
+    }
+
+    /// The refusal of a received set that holds a field the policy forbids, naming the record's pupil. At a node
+    /// restored from a backup the likely cause is a consent recorded after the backup, and the remedy says so.
+    static func policyViolation(
+        _ forbidden: FilterResult.Withheld,
+        direction: Direction,
+        context: StorePrivacyContext,
+        _ db: Database
+    ) throws -> ChangeSetError {
+        let change = forbidden.change
+        let pupil = try? context.pupil(entity: change.entity, record: change.record)
+        let about = pupil.map { $0 == change.record ? "" : " (pupil \($0))" } ?? ""
+        let message =
+            "\(change.entity).\(change.field) of \(change.record)\(about) may not cross \(direction.label): "
+            + forbidden.reason
+        guard direction == .toSchool, let pupil, try hasRejoined(db) else {
+            return ChangeSetError(
+                .policyViolation,
+                message,
+                remedy: "The sender must filter by the same policy and consent state; nothing was applied."
+            )
+        }
+        let known =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM sst_field WHERE entity = 'pupil' AND record_id = ?)",
+                arguments: [pupil.rawValue]
+            ) ?? false
+        let remedy =
+            known
+            ? "This node was restored from a backup: the pupil's consent was likely recorded after it. Record it "
+                + "again (`sst consent grant --pupil \(pupil) …`), then sync; nothing was applied."
+            : "This node was restored from a backup: pupil \(pupil) was likely entered after it. Enter the pupil "
+                + "and a guardian again under that id (`sst record set --entity pupil --id \(pupil) …`), record "
+                + "the consent (`sst consent grant --pupil \(pupil) …`), then sync; nothing was applied."
+        return ChangeSetError(.policyViolation, message, remedy: remedy)
+    }
+}

@@ -99,14 +99,20 @@ extension NodeCommand {
                 `sst sync` refuses it ("restored from a backup?"): under its old id the node would reuse \
                 sequence numbers and stamps the hub already has. This command keeps everything in the data \
                 directory (records, consents, conflicts, the audit trail) and gives the node a new id, \
-                recorded in the audit trail. Then issue a certificate for the new id and sync: the node \
-                pushes its whole log once more (the hub keeps what it has) and pulls back what it sent \
-                after the backup, as far as the policy lets it cross to the school. Consents recorded or \
-                withdrawn after the backup are not in the backup: record them again (README, "Restoring a \
-                school node from a backup").
+                recorded in the audit trail. With --cert and --key (a certificate issued for the new id) the \
+                node's stored hub settings (sync.json) use them from now on. At its next sync the node \
+                pushes its whole log once more (the hub keeps what it has) and pulls back what it sent after \
+                the backup, as far as the policy lets it cross to the school. Consents given or withdrawn, \
+                and pupils entered, after the backup are not in it: the sync's error names them (README, \
+                "Restoring a school node from a backup").
 
                 Example:
-                  sst node rejoin --data ./ekbacken --node-id school-ekbacken-1-r2
+                  sst pki issue --ca ./ca --node-id ekbacken-1-r2 --role school \\
+                    --school "Ekbackens skola" --stadsdel Södermalm --out ./ekbacken/tls-r2
+                  sst node rejoin --data ./ekbacken --node-id ekbacken-1-r2 \\
+                    --cert ./ekbacken/tls-r2/node.pem --key ./ekbacken/tls-r2/node-key.pem
+                  sst pki revoke --ca ./ca --node-id ekbacken-1 --reason "restored from a backup"
+                  sst sync --data ./ekbacken
                 """
         )
 
@@ -115,6 +121,17 @@ extension NodeCommand {
         @Option(help: ArgumentHelp("The new node id, never used in the district.", valueName: "ID"))
         var nodeId: String
 
+        @Option(
+            help: ArgumentHelp(
+                "The certificate issued for the new id (PEM, from `sst pki issue`), stored for later syncs.",
+                valueName: "FILE"
+            )
+        )
+        var cert: String?
+
+        @Option(help: ArgumentHelp("Its private key (PEM).", valueName: "FILE"))
+        var key: String?
+
         @Flag(help: "Print the result as JSON.")
         var json = false
 
@@ -122,38 +139,63 @@ extension NodeCommand {
             guard NodeID(nodeId) != nil else {
                 throw ValidationError("--node-id \"\(nodeId)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
             }
+            guard (cert == nil) == (key == nil) else { throw ValidationError("give --cert and --key together") }
         }
 
         func run() throws {
             let store = try options.openStore()
-            let report = try store.rejoin(as: NodeID(nodeId)!)
+            let node = NodeID(nodeId)!
+            let before = try store.identity()
+            if let cert, let key {
+                // Refuse a certificate for another node before anything changes.
+                let named = NodeIdentity(
+                    node: node,
+                    role: before.role,
+                    school: before.school,
+                    stadsdel: before.stadsdel
+                )
+                try TLSFiles(certificate: cert, key: key, ca: "").checkCertificate(names: named)
+            }
+            let report = try store.rejoin(as: node)
             let stateFile = SyncStateFile(directory: options.data)
             try stateFile.save(try stateFile.load().rejoined())
-            let identity = try store.identity()
+            var settingsUpdated = false
+            if let cert, let key, let stored = try SyncSettings.load(directory: options.data) {
+                try stored.replacingCertificate(cert, key: key).save(directory: options.data)
+                settingsUpdated = true
+            }
             if json {
                 printJSON(
                     .object([
                         "previousNodeId": .string(report.previous.rawValue),
                         "nodeId": .string(report.node.rawValue),
                         "changesToPush": .integer(report.lastSequence),
+                        "settingsUpdated": .bool(settingsUpdated),
                     ])
                 )
                 return
             }
-            let school = identity.school.map { " --school \"\($0)\"" } ?? ""
-            let stadsdel = identity.stadsdel.map { " --stadsdel \"\($0)\"" } ?? ""
+            print("Node \(report.previous) is now \(report.node) (recorded in the audit trail).")
+            print("Next:")
+            if cert == nil {
+                let school = before.school.map { " --school \"\($0)\"" } ?? ""
+                let stadsdel = before.stadsdel.map { " --stadsdel \"\($0)\"" } ?? ""
+                print("  - Issue a certificate for the new id:")
+                print(
+                    "      sst pki issue --ca CA-DIR --node-id \(report.node) --role school\(school)\(stadsdel) --out CERT-DIR"
+                )
+            }
+            print("  - Revoke the old id's certificates, so that no other copy of this node syncs:")
+            print("      sst pki revoke --ca CA-DIR --node-id \(report.previous) --reason \"restored from a backup\"")
+            print("  - Sync (the whole log, \(report.lastSequence) sequence numbers, goes to the hub once more):")
+            if settingsUpdated {
+                print("      sst sync --data \(options.data)")
+            } else {
+                print("      sst sync --data \(options.data) --cert CERT-DIR/node.pem --key CERT-DIR/node-key.pem")
+                print("    (add --hub and --ca if this node never synced; `sst node serve` stores them)")
+            }
             print(
-                """
-                Node \(report.previous) is now \(report.node) (recorded in the audit trail).
-                Next:
-                  1. Issue a certificate for the new id:
-                       sst pki issue --ca CA-DIR --node-id \(report.node) --role school\(school)\(stadsdel) --out CERT-DIR
-                  2. Revoke the old id's certificates, so that no other copy of this node syncs:
-                       sst pki revoke --ca CA-DIR --node-id \(report.previous) --reason "restored from a backup"
-                  3. Sync with the new certificate (it pushes the whole log, \(report.lastSequence) sequence numbers, once more):
-                       sst sync --data \(options.data) --cert CERT-DIR/node.pem --key CERT-DIR/node-key.pem
-                Consents recorded or withdrawn after the backup are not in it: record them again.
-                """
+                "Consents given or withdrawn, and pupils entered, after the backup are not in it: the sync says which."
             )
         }
     }

@@ -27,12 +27,12 @@ struct LoopbackDistrict {
         return district
     }
 
-    /// Starts `sst hub serve` for `hub` on 127.0.0.1, on `port` (0: an ephemeral one), and returns it with the
-    /// port it bound.
+    /// Starts `sst hub serve` for `hub` on 127.0.0.1, on `port` (0: an ephemeral one), with the CA folder's
+    /// `revoked.json` (`sst pki revoke`), and returns it with the port it bound.
     func serve(_ hub: Node, port: Int = 0) throws -> (server: SSTRun, port: Int) {
         let server = try SSTRun(
             ["hub", "serve", "--data", hub.data, "--listen", "127.0.0.1:\(port)", "--cert", hubTLS + "/node.pem"]
-                + ["--key", hubTLS + "/node-key.pem", "--client-ca", ca + "/ca.pem"]
+                + ["--key", hubTLS + "/node-key.pem", "--client-ca", ca + "/ca.pem", "--revoked", ca + "/revoked.json"]
         )
         return (server, try server.listeningPort())
     }

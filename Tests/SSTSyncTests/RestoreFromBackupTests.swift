@@ -99,6 +99,109 @@ struct RestoreFromBackupTests {
         #expect(plan.stamp.node == NodeID("ekbacken-1-r2")!)
     }
 
+    /// The school syncs, is backed up, does `work` the next day and syncs it; then it is restored from the backup
+    /// and rejoins. Returns the rejoined node.
+    func restoredAfter(_ work: () throws -> Void) async throws -> TestNode {
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        try takeBackup()
+        clock.advance(by: TestClock.day)
+        try work()
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        clock.advance(by: 3_600_000)
+        return try await withHub(hub) { port in try await restoreAndRejoin(port: port) }
+    }
+
+    /// Syncs and returns the failure it must end with.
+    func failingSync(_ node: TestNode) async throws -> SyncFailure {
+        try await withHub(hub) { port in
+            do {
+                try await node.sync(port: port)
+            } catch let failure as SyncFailure {
+                return failure
+            }
+            Issue.record("the sync went through")
+            return SyncFailure(.local, "", remedy: "")
+        }
+    }
+
+    @Test func aConsentGrantedAfterTheBackupIsRecordedAgainThenTheCaseComesBack() async throws {
+        let pupil = try TestPupil(at: school)
+        let caseID = try pupil.openCase(at: school)
+        let rejoined = try await restoredAfter {
+            try school.store.grantConsent(
+                ConsentRequest(
+                    pupil: pupil.pupil,
+                    scopes: ["identity", "sst_case"],
+                    answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
+                    method: "written"
+                )
+            )
+        }
+        // The hub sends the case back under a consent this node never saw: its pull is refused, naming the pupil.
+        let failure = try await failingSync(rejoined)
+        #expect(failure.kind == .local)
+        #expect(failure.message.contains("of \(caseID) (pupil \(pupil.pupil))"))
+        #expect(failure.remedy.contains("restored from a backup") && failure.remedy.contains("sst consent grant"))
+        #expect(try rejoined.store.values("case", caseID) == school.store.values("case", caseID))
+
+        try rejoined.store.grantConsent(
+            ConsentRequest(
+                pupil: pupil.pupil,
+                scopes: ["identity", "sst_case"],
+                answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
+                method: "written"
+            )
+        )
+        try await withHub(hub) { port in try await rejoined.sync(port: port) }
+        #expect(try rejoined.store.values("case", caseID) == hub.store.values("case", caseID))
+    }
+
+    @Test func aConsentWithdrawnAfterTheBackupIsWithdrawnAgainThenThePushGoesThrough() async throws {
+        let pupil = try TestPupil(at: school, consent: ["identity", "sst_case"])
+        let caseID = try pupil.openCase(at: school)
+        let consent = try #require(try school.store.consentSummaries(pupil: pupil.pupil).first)
+        let rejoined = try await restoredAfter { try school.store.withdrawConsent(id: consent.id) }
+        #expect(try hub.store.values("pupil", pupil.pupil)?["given_name"] == nil)
+
+        // The restored node still holds the consent in force and sends the pupil's data: the hub refuses it.
+        let failure = try await failingSync(rejoined)
+        #expect(failure.kind == .refused)
+        #expect(failure.message.contains("\(pupil.pupil)"))
+        #expect(failure.remedy.contains("restored from a backup") && failure.remedy.contains("sst consent withdraw"))
+
+        try rejoined.store.withdrawConsent(id: consent.id)
+        try await withHub(hub) { port in try await rejoined.sync(port: port) }
+        #expect(try hub.store.values("pupil", pupil.pupil)?["given_name"] == nil)
+        #expect(try hub.store.values("case", caseID)?["plan"] == nil)
+    }
+
+    @Test func aPupilEnteredAfterTheBackupIsEnteredAgainUnderItsIDThenTheCaseComesBack() async throws {
+        var late: (pupil: TestPupil, caseID: RecordID)?
+        let rejoined = try await restoredAfter {
+            let pupil = try TestPupil(at: school, givenName: "Sune", consent: ["identity", "sst_case"])
+            late = (pupil, try pupil.openCase(at: school, plan: "Plan skriven efter säkerhetskopian."))
+        }
+        let (pupil, caseID) = try #require(late)
+        #expect(try rejoined.store.values("pupil", pupil.pupil) == nil)
+
+        let failure = try await failingSync(rejoined)
+        #expect(failure.message.contains("of \(caseID) (pupil \(pupil.pupil))"))
+        #expect(failure.remedy.contains("sst record set --entity pupil --id \(pupil.pupil)"))
+
+        // The school enters the pupil again under its id, a guardian and the consent on paper.
+        let again = try TestPupil(
+            at: rejoined,
+            reusing: pupil.pupil,
+            givenName: "Sune",
+            consent: ["identity", "sst_case"]
+        )
+        #expect(again.pupil == pupil.pupil)
+        try await withHub(hub) { port in try await rejoined.sync(port: port) }
+        let atHub = try #require(try hub.store.values("case", caseID))
+        #expect(atHub["plan"] == .string("Plan skriven efter säkerhetskopian."))
+        #expect(try rejoined.store.values("case", caseID) == atHub)
+    }
+
     @Test func rejoinedNodeRefusesToSyncWithTheOldIDsCertificate() async throws {
         try TestPupil(at: school, consent: ["identity"])
         try school.store.rejoin(as: NodeID("ekbacken-1-r2")!)

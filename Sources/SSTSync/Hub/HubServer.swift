@@ -51,7 +51,7 @@ public enum HubServer {
                 remedy: "Serve a hub's data directory (`sst init --role hub`), or run `sst node serve` for a school."
             )
         }
-        try checkCertificate(configuration.tls, names: identity)
+        try configuration.tls.checkCertificate(names: identity)
         let revocations = try configuration.revokedPath.map { path in
             try RevocationWatcher(path: path) { error in
                 logger.error(
@@ -95,17 +95,5 @@ public enum HubServer {
             )
         )
         try await store.withBackgroundCheckpoints { try await group.run() }
-    }
-
-    /// Refuses a certificate that names another node than the store: a hub must present its own identity.
-    static func checkCertificate(_ tls: TLSFiles, names identity: NodeIdentity) throws {
-        let named = try CertificateIdentity(derBytes: tls.certificateDER())
-        guard named.node == identity.node, named.role == identity.role.rawValue else {
-            throw SyncSetupError(
-                "the certificate \(tls.certificate) is \(named.node)'s (\(named.role)), but this data directory is "
-                    + "\(identity.node)'s (\(identity.role.rawValue))",
-                remedy: "Give the certificate issued for \(identity.node) (`sst pki issue --node-id \(identity.node)`)."
-            )
-        }
     }
 }

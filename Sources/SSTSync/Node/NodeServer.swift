@@ -19,7 +19,7 @@ public enum NodeServer {
         logger: Logger
     ) async throws {
         let identity = try store.identity()
-        try HubServer.checkCertificate(settings.tls, names: identity)
+        try settings.tls.checkCertificate(names: identity)
         let metrics = HubMetrics()
         let router = Router(context: SyncRequestContext.self)
         router.add(middleware: ProblemMiddleware(metrics: metrics))

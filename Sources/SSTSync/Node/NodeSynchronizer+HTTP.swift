@@ -17,7 +17,7 @@ extension NodeSynchronizer {
         logger: Logger,
         _ body: (NodeSynchronizer) async throws -> T
     ) async throws -> T {
-        try HubServer.checkCertificate(settings.tls, names: try store.identity())
+        try settings.tls.checkCertificate(names: try store.identity())
         let tls = try settings.tls.clientConfiguration(verifyHostname: true)
         return try await HTTPSyncTransport.withTransport(
             configuration: HTTPSyncTransport.Configuration(

@@ -128,8 +128,30 @@ extension NodeSynchronizer {
                     }
                 )
             }
-            let response = try await transport.push(batch.body)
+            let response: PushResponse
+            do {
+                response = try await transport.push(batch.body)
+            } catch {
+                throw Self.restoreHint(error, store)
+            }
             return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
+        }
+
+        /// A push the hub refused for a field the policy forbids, from a node restored from a backup: the likely
+        /// cause is a consent withdrawn (or a protection added) after the backup, which the hub has and this node
+        /// does not; the remedy says how to record it again.
+        private static func restoreHint(_ failure: SyncFailure, _ store: Store) -> SyncFailure {
+            guard failure.problem?.code == ChangeSetError.Code.policyViolation.description,
+                (try? store.hasRejoined()) == true
+            else { return failure }
+            return SyncFailure(
+                failure.kind,
+                failure.message,
+                remedy: "This node was restored from a backup: a consent withdrawn after the backup is still in force "
+                    + "here. List the pupil's consents (`sst consent list --pupil ID`), withdraw it again "
+                    + "(`sst consent withdraw --id CONSENT_ID`), then sync; nothing was applied.",
+                problem: failure.problem
+            )
         }
 
         private func pull(

@@ -71,6 +71,13 @@ public struct SyncSettings: Codable, Hashable, Sendable {
         )
     }
 
+    /// The same settings with another certificate and key (after `sst node rejoin`).
+    public func replacingCertificate(_ certificate: String, key: String) -> SyncSettings {
+        var settings = self
+        settings.tls = TLSFiles(certificate: Self.absolute(certificate), key: Self.absolute(key), ca: tls.ca)
+        return settings
+    }
+
     /// The settings stored in `directory`, or `nil`.
     public static func load(directory: String) throws -> SyncSettings? {
         let path = Self.path(directory)

@@ -1,4 +1,6 @@
 import NIOSSL
+import SSTPKI
+import SSTStore
 
 /// The PEM files a node or hub uses for mutual TLS: its certificate (chain), its private key and the district
 /// CA certificate it trusts, and nothing else.
@@ -85,6 +87,21 @@ public struct TLSFiles: Hashable, Sendable, Codable {
             throw SyncSetupError(
                 "cannot read the \(what) \(path): \(error)",
                 remedy: "Check the path and that the file is PEM, as `sst pki issue` writes it."
+            )
+        }
+    }
+}
+
+extension TLSFiles {
+    /// Refuses a certificate that names another node or role than `identity`, before anything connects: a hub or
+    /// node presents its own identity (after `sst node rejoin`, the certificate of the new id).
+    public func checkCertificate(names identity: NodeIdentity) throws {
+        let named = try CertificateIdentity(derBytes: certificateDER())
+        guard named.node == identity.node, named.role == identity.role.rawValue else {
+            throw SyncSetupError(
+                "the certificate \(certificate) is \(named.node)'s (\(named.role)), but this data directory is "
+                    + "\(identity.node)'s (\(identity.role.rawValue))",
+                remedy: "Give the certificate issued for \(identity.node) (`sst pki issue --node-id \(identity.node)`)."
             )
         }
     }

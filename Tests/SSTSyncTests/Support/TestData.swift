@@ -8,16 +8,18 @@ struct TestPupil: Sendable {
     let guardian: RecordID
     let schoolName: String
 
-    /// Writes the pupil and the guardian; `consent` scopes are granted by the guardian (and the child's view).
+    /// Writes the pupil (under `id`, else a new one) and a new guardian; `consent` scopes are granted by the
+    /// guardian (and the child's view).
     @discardableResult
     init(
         at node: TestNode,
+        reusing id: RecordID? = nil,
         givenName: String = "Åsa",
         familyName: String = "Öberg",
         personnummer: String = "20130101-0000",
         consent scopes: [String] = []
     ) throws {
-        pupil = RecordID.random()
+        pupil = id ?? RecordID.random()
         guardian = RecordID.random()
         schoolName = node.identity.school ?? "?"
         try node.store.set(
