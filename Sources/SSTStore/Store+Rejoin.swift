@@ -7,37 +7,32 @@ public struct RejoinReport: Hashable, Sendable {
     /// The node id the data directory had, and the one it has now.
     public let previous: NodeID
     public let node: NodeID
-    /// The node's last sequence number: under its new id the node pushes its whole log once more.
+    /// The node's last sequence number: under its new id a school node pushes its whole log once more, and the
+    /// schools pull a hub's once more.
     public let lastSequence: Int64
 }
 
 extension Store {
-    /// Gives a school node restored from a backup a new node id, so that it can sync with the hub again.
+    /// Gives a node restored from a backup a new node id, so that it can sync again.
     ///
-    /// A backup taken before the node's last sync holds a log that ends before what the hub has of the node.
-    /// Under its old id the node would number its next changes with sequence numbers the hub already has
+    /// A school node's backup taken before its last sync holds a log that ends before what the hub has of the
+    /// node. Under its old id the node would number its next changes with sequence numbers the hub already has
     /// (the hub would skip them), and its clock, restored too, could stamp a field with a stamp the old node
     /// already used for another value. Under a new id every stamp it makes is new, the hub keeps a new cursor
     /// for it (the node pushes its whole log once more, which the hub merges as no-ops), and what the old id
     /// sent after the backup is no longer the node's own: the hub's pulls bring back what the policy lets
-    /// cross to the school. Records, stamps, consents, conflicts, the pull cursor and the audit trail are
-    /// kept; the trail records the change of id.
+    /// cross to the school. A hub restored likewise would number new changes with sequence numbers the schools
+    /// have already pulled past; under a new id the schools' cursors for it start at zero and they pull its
+    /// whole log again. Records, stamps, consents, conflicts, cursors and the audit trail are kept; the trail
+    /// records the change of id.
     ///
-    /// Refuses, changing nothing, on a hub, for the id the node already has, and for an id that has written
-    /// changes this database holds (another node's: its stamps would no longer be unique).
+    /// Refuses, changing nothing, the id the node already has, and an id that has written changes this database
+    /// holds (another node's: its stamps would no longer be unique).
     @discardableResult
     public func rejoin(as node: NodeID) throws -> RejoinReport {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let identity = try Self.identity(db)
-            guard identity.role == .school else {
-                throw StoreError(
-                    .wrongSide,
-                    "\(identity.node) is a hub; only a school node can take a new node id",
-                    remedy: "Restore a hub from its newest backup and let the schools push again; they resume from "
-                        + "the hub's cursors."
-                )
-            }
             guard node != identity.node else {
                 throw StoreError(
                     .invalidValue,
@@ -68,7 +63,7 @@ extension Store {
                     kind: .rejoined,
                     atMilliseconds: physical,
                     detail: "node id \(identity.node) → \(node) (restored from a backup); log up to sequence "
-                        + "\(lastSequence) to be pushed again"
+                        + "\(lastSequence) to be \(identity.role == .hub ? "pulled" : "pushed") again"
                 ),
                 db
             )

@@ -3,7 +3,7 @@ import SSTPrivacy
 import SSTStore
 import Testing
 
-/// `Store.rejoin(as:)`: a school node restored from a backup takes a new node id and keeps everything else.
+/// `Store.rejoin(as:)`: a node restored from a backup takes a new node id and keeps everything else.
 @Suite struct RejoinTests {
     let pupil = RecordID("5c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f")!
     let school = NodeIdentity(node: NodeID("school-a")!, role: .school, school: "Ekbackens skola")
@@ -40,11 +40,16 @@ import Testing
         #expect(written[0].stamp > before["grade"]!.stamp)
     }
 
-    @Test func rejoinRefusesAHubItsOwnIDAndAnIDThatWroteHere() throws {
+    @Test func aHubRejoinsToo() throws {
         let hub = try Store.inMemory(identity: NodeIdentity(node: NodeID("hub-stockholm")!, role: .hub))
-        #expect(throws: StoreError.self) { try hub.rejoin(as: NodeID("hub-stockholm-r2")!) }
-        #expect(try hub.identity().node == NodeID("hub-stockholm")!)
+        let report = try hub.rejoin(as: NodeID("hub-stockholm-r2")!)
+        #expect(report.previous == NodeID("hub-stockholm")!)
+        #expect(try hub.identity().node == report.node)
+        #expect(try hub.identity().role == .hub)
+        #expect(try hub.auditEntries().last?.entry.detail.contains("to be pulled again") == true)
+    }
 
+    @Test func rejoinRefusesItsOwnIDAndAnIDThatWroteHere() throws {
         let clock = TestPhysicalClock()
         let store = try Store.inMemory(identity: school, physicalClock: clock)
         let sibling = try Store.inMemory(

@@ -61,7 +61,10 @@ struct SyncSessionTests {
     @Test func nothingToPushGoesStraightToPullFromTheStoredCursor() {
         var session = SyncSession()
         _ = session.start()
-        let action = session.handshakeCompleted(Self.handshake(cursor: 7), local: Self.local(last: 7, hubCursor: 42))
+        let action = session.handshakeCompleted(
+            Self.handshake(cursor: 7, hubSequence: 50),
+            local: Self.local(last: 7, hubCursor: 42)
+        )
         #expect(action == .pull(since: 42, limit: SyncProtocol.defaultBatchSize))
     }
 
@@ -174,6 +177,33 @@ struct SyncSessionTests {
         #expect(failure.kind == .local)
     }
 
+    @Test func hubWhoseLogEndsBeforeWhatThisNodePulledFails() {
+        var session = SyncSession()
+        _ = session.start()
+        guard
+            case .failed(let failure) = session.handshakeCompleted(
+                Self.handshake(cursor: 4, hubSequence: 20),
+                local: Self.local(last: 9, hubCursor: 35)
+            )
+        else {
+            Issue.record("a hub restored from a backup older than this node's last pull must not be pulled from")
+            return
+        }
+        #expect(failure.message.contains("up to 35") && failure.message.contains("ends at 20"))
+        #expect(failure.remedy.contains("sst node rejoin"))
+        #expect(!failure.isTransient)
+
+        var caughtUp = SyncSession()
+        _ = caughtUp.start()
+        #expect(
+            caughtUp.handshakeCompleted(
+                Self.handshake(cursor: 9, hubSequence: 35),
+                local: Self.local(last: 9, hubCursor: 35)
+            )
+                == .pull(since: 35, limit: SyncProtocol.defaultBatchSize)
+        )
+    }
+
     @Test func hubThatMakesNoProgressEndsTheSession() {
         var session = SyncSession()
         _ = session.start()
@@ -192,7 +222,10 @@ struct SyncSessionTests {
 
         var pulling = SyncSession()
         _ = pulling.start()
-        _ = pulling.handshakeCompleted(Self.handshake(), local: Self.local(last: 0, hubCursor: 3))
+        #expect(
+            pulling.handshakeCompleted(Self.handshake(hubSequence: 5), local: Self.local(last: 0, hubCursor: 3))
+                == .pull(since: 3, limit: SyncProtocol.defaultBatchSize)
+        )
         guard case .failed = pulling.pullCompleted(received: 0, applied: 0, more: true, cursor: 3) else {
             Issue.record("a pull that says more but does not move the cursor would loop")
             return

@@ -93,13 +93,38 @@ public struct HubService: Sendable {
                     remedy: "Fix the node's clock (NTP). Its changes wait on the node and sync once the clocks agree."
                 )
             }
+            let hub = try store.identity().node
+            let cursor = try store.cursor(for: peer.node)
+            let latest = try store.lastSequence()
+            if let last = request.lastSync, last.hub == hub.rawValue,
+                last.acknowledged > cursor || last.pulledUpTo > latest
+            {
+                logger.error(
+                    "a node's last sync is ahead of this hub's data: restored from an older backup?",
+                    metadata: [
+                        "node": "\(peer.node)", "acknowledged": "\(last.acknowledged)", "cursor": "\(cursor)",
+                        "pulledUpTo": "\(last.pulledUpTo)", "hubSequence": "\(latest)",
+                    ]
+                )
+                throw Problem(
+                    status: 409,
+                    code: Problem.Codes.hubRestored,
+                    title: "The hub's data is older than the node's last sync",
+                    detail: "at its last sync the hub had this node's changes up to \(last.acknowledged) and sent its "
+                        + "own up to \(last.pulledUpTo); now it has them up to \(cursor) and its log ends at \(latest): "
+                        + "the hub was restored from a backup taken before that sync. Nothing was exchanged",
+                    remedy: "The hub's administrators give it a new node id (`sst node rejoin --data HUB-DIR --node-id "
+                        + "NEW-ID` with a hub certificate for it) and restart `sst hub serve`; this node then syncs "
+                        + "everything again by itself."
+                )
+            }
             return HandshakeResponse(
-                hub: try store.identity().node.rawValue,
+                hub: hub.rawValue,
                 policyHash: hash,
                 serverTime: now,
                 maxClockOffset: maxOffset,
-                cursor: try store.cursor(for: peer.node),
-                hubSequence: try store.lastSequence(),
+                cursor: cursor,
+                hubSequence: latest,
                 maxBodyBytes: configuration.maxBodyBytes,
                 maxBatchSize: configuration.maxBatchSize
             )

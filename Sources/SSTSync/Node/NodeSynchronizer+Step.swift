@@ -13,6 +13,8 @@ extension NodeSynchronizer {
         var pushStart: Int64 = 0
         var pullStart: Int64 = 0
         var hubSequence: Int64 = 0
+        /// Sent in the handshake: where the last successful sync left the two logs.
+        var lastSync: HandshakeRequest.LastSync?
         /// The next push's batch, exported for the hub (filtered and audited) and encoded while the previous push
         /// is on the wire; sent when the session asks for exactly that batch, dropped otherwise.
         var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
@@ -70,7 +72,8 @@ extension NodeSynchronizer {
             let request = HandshakeRequest(
                 policyHash: store.policy.hash,
                 nodeTime: sentAt,
-                lastSequence: try Self.local { try store.lastSequence() }
+                lastSequence: try Self.local { try store.lastSequence() },
+                lastSync: lastSync
             )
             let response = try await transport.handshake(request)
             let receivedAt = physicalClock.milliseconds()

@@ -88,6 +88,7 @@ public struct NodeSynchronizer: Sendable {
     ) async -> Result<SyncReport, SyncFailure> {
         var session = SyncSession(configuration: configuration, seed: UInt64.random(in: 0...UInt64.max))
         var step = Step(store: store, transport: transport, physicalClock: physicalClock, progress: progress)
+        step.lastSync = lastSync()
         var action = session.start()
         while true {
             switch action {
@@ -104,5 +105,15 @@ public struct NodeSynchronizer: Sendable {
             }
             action = await step.perform(action, in: &session, sleep: sleep)
         }
+    }
+
+    /// Where the last successful sync left the two logs, for the hub to check its own against (a hub restored from
+    /// an older backup has less): the hub's cursor for this node from the state file, this node's cursor for that
+    /// hub from the store. `nil` when the node never synced or keeps no state file.
+    func lastSync() -> HandshakeRequest.LastSync? {
+        guard let state = try? stateFile?.load(), state.lastSuccess != nil, let hub = state.hub,
+            let node = NodeID(hub), let pulledUpTo = try? store.cursor(for: node)
+        else { return nil }
+        return HandshakeRequest.LastSync(hub: hub, acknowledged: state.acknowledged, pulledUpTo: pulledUpTo)
     }
 }

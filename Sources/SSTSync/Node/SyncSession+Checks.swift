@@ -1,7 +1,8 @@
 extension SyncSession {
     /// What is wrong with a handshake answer, or `nil`: the protocol version, the clocks (each side refuses
     /// stamps further ahead of its clock than the allowed offset), and a hub that has more of this node's
-    /// changes than the node itself (a node restored from an old backup would reuse sequence numbers).
+    /// changes than the node itself (a node restored from an old backup would reuse sequence numbers), and a hub
+    /// whose log ends before what this node pulled (a hub restored from an old backup would too).
     static func check(_ response: HandshakeResponse, local: Local) -> SyncFailure? {
         guard response.protocolVersion == SyncProtocol.version else {
             return SyncFailure(
@@ -36,6 +37,16 @@ extension SyncSession {
                 remedy: "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, "
                     + "then a certificate for that id (`sst pki issue`); it then pushes its log again and pulls back "
                     + "what it sent after the backup."
+            )
+        }
+        if response.hubSequence < local.hubCursor {
+            return SyncFailure(
+                .protocolError,
+                "this node has the hub's changes up to \(local.hubCursor), but the hub's log ends at "
+                    + "\(response.hubSequence): the hub was restored from a backup taken before this node's last sync",
+                remedy: "Nothing was exchanged. The hub's administrators give it a new node id (`sst node rejoin "
+                    + "--data HUB-DIR --node-id NEW-ID` with a hub certificate for it); this node then syncs "
+                    + "everything again by itself."
             )
         }
         return nil

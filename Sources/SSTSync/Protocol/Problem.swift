@@ -61,6 +61,9 @@ extension Problem {
         public static let policyMismatch = "policyMismatch"
         /// A push that starts after the hub's cursor for the node.
         public static let sequenceGap = "sequenceGap"
+        /// The hub has less of the node's changes, or a shorter log, than the node saw at its last sync: the hub was
+        /// restored from an older backup.
+        public static let hubRestored = "hubRestored"
         /// A node role that may not use this endpoint.
         public static let notAuthorized = "notAuthorized"
         /// No such endpoint.

@@ -1,0 +1,89 @@
+import Foundation
+import SSTCore
+import SSTStore
+import SSTSync
+import Testing
+
+/// A hub restored from a backup older than a school's last sync, over real HTTPS: the school refuses to pull from
+/// a log that reuses sequence numbers it already pulled past, and syncs everything again once the hub has a new
+/// node id (`Store.rejoin(as:)`), giving back what the hub lost and it had received.
+@Suite(.timeLimit(.minutes(2)))
+struct HubRestoreTests {
+    @Test func aSchoolRefusesARestoredHubThenConvergesWithItUnderANewID() async throws {
+        let district = try TestDistrict()
+        let clock = TestClock()
+        let hub = try TestNode("hub-stockholm", role: .hub, district: district, clock: clock)
+        let school = try TestNode(
+            "ekbacken-1",
+            school: "Ekbackens skola",
+            stadsdel: "Södermalm",
+            district: district,
+            clock: clock
+        )
+        let pupil = try TestPupil(at: school, consent: ["identity", "sst_case"])
+        let caseID = try pupil.openCase(at: school)
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        let backup = district.directory.path("backup/hub")
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        for suffix in ["", "-wal"]
+        where FileManager.default.fileExists(atPath: "\(hub.dataDirectory)/sst.sqlite\(suffix)") {
+            try FileManager.default.copyItem(
+                atPath: "\(hub.dataDirectory)/sst.sqlite\(suffix)",
+                toPath: "\(backup)/sst.sqlite\(suffix)"
+            )
+        }
+
+        // After the backup: the social worker's plan reaches the school, the school moves the phase on.
+        clock.advance(by: TestClock.day)
+        try hub.store.set(entity: "case", record: caseID, assignments: [("plan", "Socialtjänstens plan, dag 1.")])
+        let intervention = RecordID.random()
+        try hub.store.set(
+            entity: "intervention",
+            record: intervention,
+            assignments: [
+                ("case_id", caseID.rawValue), ("kind", "parenting_support"), ("responsible", "Socialsekreterare"),
+            ]
+        )
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        try school.store.set(entity: "case", record: caseID, assignments: [("phase", "planning")])
+        try await withHub(hub) { port in try await school.sync(port: port) }
+
+        // The hub's disk fails; it is restored from the backup, and the social worker writes the plan again.
+        clock.advance(by: TestClock.day)
+        let restored = try TestNode(opening: backup, tls: hub.tls, clock: clock)
+        try restored.store.set(entity: "case", record: caseID, assignments: [("plan", "Socialtjänstens plan, dag 2.")])
+        // Social services' work since the restore takes the hub's log past what this school had pulled, so the
+        // school cannot tell from the log's length alone (the plan of day 2 has a sequence number it is past).
+        let pulled = try school.store.cursor(for: hub.identity.node)
+        #expect(try restored.store.lastSequence() <= pulled)
+        while try restored.store.lastSequence() <= pulled {
+            try restored.store.set(
+                entity: "social_investigation",
+                record: RecordID.random(),
+                assignments: [("pupil_id", pupil.pupil.rawValue), ("notes", "Utredning pågår.")]
+            )
+        }
+        let before = try school.store.dumpText()
+        do {
+            try await withHub(restored) { port in try await school.sync(port: port) }
+            Issue.record("the school synced with a hub restored from a backup older than its last sync")
+        } catch let failure as SyncFailure {
+            #expect(failure.code == Problem.Codes.hubRestored)
+            #expect(failure.remedy.contains("sst node rejoin"))
+        }
+        #expect(try school.store.dumpText() == before)
+
+        // Under a new id the school pulls the hub's whole log again and pushes what the hub lost.
+        try restored.store.rejoin(as: NodeID("hub-stockholm-r2")!)
+        let rejoined = try restored.reopened(tls: district.issue("hub-stockholm-r2", role: "hub"))
+        try await withHub(rejoined) { port in try await school.sync(port: port) }
+        let atHub = try #require(try rejoined.store.values("case", caseID))
+        #expect(atHub["plan"] == .string("Socialtjänstens plan, dag 2."))
+        #expect(atHub["phase"] == .phase(Phase(generation: 1, step: .planning)))
+        #expect(try school.store.values("case", caseID) == atHub)
+        // What social services wrote after the backup and the school had received comes back from the school.
+        let support = try #require(try rejoined.store.values("intervention", intervention))
+        #expect(support["kind"] == .string("parenting_support"))
+        #expect(try school.store.values("intervention", intervention) == support)
+    }
+}
