@@ -111,9 +111,8 @@ extension NodeCommand {
             print("      sst pki revoke --ca CA-DIR --node-id \(report.previous) --reason \"restored from a backup\"")
             if before.role == .hub {
                 print("  - Start the hub with the new certificate:")
-                print(
-                    "      sst hub serve --data \(options.data) --cert CERT-DIR/node.pem --key CERT-DIR/node-key.pem …"
-                )
+                let files = "--cert \(cert ?? "CERT-DIR/node.pem") --key \(key ?? "CERT-DIR/node-key.pem")"
+                print("      sst hub serve --data \(options.data) \(files) --listen … --client-ca … --revoked …")
                 print(
                     "At its next sync every school pulls the hub's whole log (\(report.lastSequence) sequence numbers) "
                         + "once more and pushes again what the hub lost."

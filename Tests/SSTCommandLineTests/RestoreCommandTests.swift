@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func rejoinPrintsJSONAndRefusesAnIDInUse() throws {
+    func rejoinPrintsWhatToDoForASchoolAndAHubAndRefusesAnIDInUse() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-1", in: scratch)
             try node.set("pupil", newRecordID(), ["given_name=Åsa", "family_name=Öberg"])
@@ -94,6 +94,11 @@ import Testing
                 "\(printed)"
             )
             #expect(printed.out.contains("--cert CERT-DIR/node.pem --key CERT-DIR/node-key.pem"), "\(printed)")
+            let hub = try Node.hub("hub-sodermalm", in: scratch)
+            let hubRejoin = try hub.sst(["node", "rejoin", "--data", hub.data, "--node-id", "hub-sodermalm-r2"])
+            #expect(hubRejoin.out.contains("--node-id hub-sodermalm-r2 --role hub --stadsdel"), "\(hubRejoin)")
+            #expect(hubRejoin.out.contains("sst hub serve --data \(hub.data) --cert CERT-DIR/node.pem"), "\(hubRejoin)")
+            #expect(try hub.status().node == "hub-sodermalm-r2")
             let result = try node.sst(["node", "rejoin", "--data", node.data, "--node-id", "ekbacken-1-r2", "--json"])
             let json = try decode([String: JSONValue].self, result)
             #expect(json["previousNodeId"] == .string("ekbacken-1"))
