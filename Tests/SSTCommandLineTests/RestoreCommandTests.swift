@@ -25,7 +25,20 @@ import Testing
             // The nightly backup; the next day's work reaches the hub; then the disk fails.
             let backups = scratch.appendingPathComponent("backups")
             try FileManager.default.createDirectory(at: backups, withIntermediateDirectories: true)
-            let restored = try school.copy(to: backups)
+            let restored = Node(id: school.id, directory: backups.appendingPathComponent("ekbacken-1"))
+            try school.sst(["backup", "--data", school.data, "--out", restored.data])
+            expectRefusal(
+                try SST.run(["backup", "--data", school.data, "--out", restored.data]),
+                mentions: ["already holds files", "new --out directory"]
+            )
+            // The hub is backed up while it serves.
+            let hubBackup = backups.appendingPathComponent("hub").path
+            let backedUp = try decode(
+                [String: JSONValue].self,
+                try hub.sst(["backup", "--data", hub.data, "--out", hubBackup, "--json"])
+            )
+            #expect(backedUp["node"] == .string("hub-sodermalm") && backedUp["role"] == .string("hub"))
+            #expect(try Node(id: hub.id, directory: URL(fileURLWithPath: hubBackup)).status().node == "hub-sodermalm")
             try school.set("case", caseID, ["plan=Samtal med kurator varje vecka"])
             try school.sst(district.syncArguments(school, port: port))
 

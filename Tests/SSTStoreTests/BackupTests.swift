@@ -1,0 +1,56 @@
+import Foundation
+import SSTCore
+import SSTStore
+import Testing
+
+/// `Store.backup(to:)`: a consistent copy of a durable store, taken while it is written.
+@Suite struct BackupTests {
+    let school = NodeIdentity(node: NodeID("school-a")!, role: .school, school: "Ekbackens skola")
+
+    @Test func aBackupHoldsTheWholeStoreAndOpensAsTheSameNode() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Store.create(at: directory.path("sst.sqlite"), identity: school)
+        for index in 0..<50 {
+            try store.set(entity: "pupil", record: RecordID.random(), values: ["given_name": .string("Elev \(index)")])
+        }
+        let report = try store.backup(to: directory.path("backup.sqlite"))
+        let lastSequence = try store.lastSequence()
+        #expect(report.identity == school && report.lastSequence == lastSequence)
+        #expect(report.bytes > 0)
+        let copy = try Store.open(at: directory.path("backup.sqlite"))
+        #expect(try copy.dumpText() == store.dumpText())
+        #expect(try copy.verifyAudit().problems.isEmpty)
+
+        // A backup never overwrites, and leaves the existing file as it was.
+        let before = try Data(contentsOf: URL(fileURLWithPath: directory.path("backup.sqlite")))
+        #expect(throws: StoreError.self) { try store.backup(to: directory.path("backup.sqlite")) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("backup.sqlite"))) == before)
+    }
+
+    @Test func aBackupTakenWhileTheStoreIsWrittenIsOneMomentOfIt() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Store.create(at: directory.path("sst.sqlite"), identity: school)
+        let pupil = RecordID.random()
+        let writes = Task.detached {
+            for grade in 1...400 {
+                try store.set(entity: "pupil", record: pupil, values: ["grade": .integer(Int64(grade % 9 + 1))])
+            }
+        }
+        var copies = 0
+        while copies < 5 {
+            let path = directory.path("backup-\(copies).sqlite")
+            let report = try store.backup(to: path)
+            let copy = try Store.open(at: path)
+            // One moment: the copy's clock row and its log agree, and the pupil's grade is the last one logged.
+            #expect(try copy.lastSequence() == report.lastSequence)
+            #expect(try copy.exportChanges(since: 0).upTo == report.lastSequence)
+            if report.lastSequence > 0 {
+                let grade = try copy.record(entity: "pupil", record: pupil)?["grade"]?.value
+                #expect(grade == .integer(report.lastSequence % 9 + 1))
+            }
+            copies += 1
+        }
+        try await writes.value
+        #expect(copies == 5)
+    }
+}
