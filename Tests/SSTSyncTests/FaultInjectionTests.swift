@@ -158,15 +158,7 @@ final class FaultyTransport: SyncTransport {
                 )
                 letGo += 1
             default:
-                let pupil = pick(pupils)
-                try school.store.grantConsent(
-                    ConsentRequest(
-                        pupil: pupil.pupil,
-                        scopes: ["identity", "sst_case"],
-                        answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
-                        method: "written"
-                    )
-                )
+                try pick(pupils).grantConsent(at: school)
             }
         }
 

@@ -25,13 +25,7 @@ struct HubRestoreTests {
         try await withHub(hub) { port in try await school.sync(port: port) }
         let backup = district.directory.path("backup/hub")
         try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
-        for suffix in ["", "-wal"]
-        where FileManager.default.fileExists(atPath: "\(hub.dataDirectory)/sst.sqlite\(suffix)") {
-            try FileManager.default.copyItem(
-                atPath: "\(hub.dataDirectory)/sst.sqlite\(suffix)",
-                toPath: "\(backup)/sst.sqlite\(suffix)"
-            )
-        }
+        try hub.store.backup(to: "\(backup)/\(Store.fileName)")
 
         // After the backup: the social worker's plan reaches the school, the school moves the phase on.
         clock.advance(by: TestClock.day)

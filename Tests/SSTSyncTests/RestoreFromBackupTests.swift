@@ -29,14 +29,10 @@ struct RestoreFromBackupTests {
         backup = district.directory.path("backup/ekbacken-1")
     }
 
-    /// The nightly backup: a copy of the data directory's database while the node is idle.
+    /// The nightly backup (`sst backup`): the database as of one moment.
     func takeBackup() throws {
         try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
-        for suffix in ["", "-wal"] {
-            let source = "\(school.dataDirectory)/\(Store.fileName)\(suffix)"
-            guard FileManager.default.fileExists(atPath: source) else { continue }
-            try FileManager.default.copyItem(atPath: source, toPath: "\(backup)/\(Store.fileName)\(suffix)")
-        }
+        try school.store.backup(to: "\(backup)/\(Store.fileName)")
     }
 
     /// The backup restored, refused by the hub's cursor, rejoined as `ekbacken-1-r2` with its own certificate.
@@ -127,16 +123,7 @@ struct RestoreFromBackupTests {
     @Test func aConsentGrantedAfterTheBackupIsRecordedAgainThenTheCaseComesBack() async throws {
         let pupil = try TestPupil(at: school)
         let caseID = try pupil.openCase(at: school)
-        let rejoined = try await restoredAfter {
-            try school.store.grantConsent(
-                ConsentRequest(
-                    pupil: pupil.pupil,
-                    scopes: ["identity", "sst_case"],
-                    answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
-                    method: "written"
-                )
-            )
-        }
+        let rejoined = try await restoredAfter { try pupil.grantConsent(at: school) }
         // The hub sends the case back under a consent this node never saw: its pull is refused, naming the pupil.
         let failure = try await failingSync(rejoined)
         #expect(failure.kind == .local)
@@ -144,14 +131,7 @@ struct RestoreFromBackupTests {
         #expect(failure.remedy.contains("restored from a backup") && failure.remedy.contains("sst consent grant"))
         #expect(try rejoined.store.values("case", caseID) == school.store.values("case", caseID))
 
-        try rejoined.store.grantConsent(
-            ConsentRequest(
-                pupil: pupil.pupil,
-                scopes: ["identity", "sst_case"],
-                answers: ConsentAnswers(givenBy: [pupil.guardian], pupilView: "vill ha stöd"),
-                method: "written"
-            )
-        )
+        try pupil.grantConsent(at: rejoined)
         try await withHub(hub) { port in try await rejoined.sync(port: port) }
         #expect(try rejoined.store.values("case", caseID) == hub.store.values("case", caseID))
     }

@@ -38,16 +38,19 @@ struct TestPupil: Sendable {
                 ("has_custody", "true"),
             ]
         )
-        if !scopes.isEmpty {
-            try node.store.grantConsent(
-                ConsentRequest(
-                    pupil: pupil,
-                    scopes: scopes,
-                    answers: ConsentAnswers(givenBy: [guardian], pupilView: "vill ha stöd"),
-                    method: "written"
-                )
+        if !scopes.isEmpty { try grantConsent(at: node, scopes: scopes) }
+    }
+
+    /// Records the guardian's written consent (with the child's view) to `scopes` at `node`.
+    func grantConsent(at node: TestNode, scopes: [String] = ["identity", "sst_case"]) throws {
+        try node.store.grantConsent(
+            ConsentRequest(
+                pupil: pupil,
+                scopes: scopes,
+                answers: ConsentAnswers(givenBy: [guardian], pupilView: "vill ha stöd"),
+                method: "written"
             )
-        }
+        )
     }
 
     /// Opens a case on the pupil (crosses with consent scope `sst_case`) and returns its id.
