@@ -150,8 +150,8 @@ extension NodeSynchronizer {
             return SyncFailure(
                 failure.kind,
                 failure.message,
-                remedy: "This node was restored from a backup: a consent withdrawn after the backup is still in force "
-                    + "here. List the pupil's consents (`sst consent list --pupil ID`), withdraw it again "
+                remedy: "This node was restored from a backup: a consent withdrawn after the backup is likely still in "
+                    + "force here. List the pupil's consents (`sst consent list --pupil ID`), withdraw it again "
                     + "(`sst consent withdraw --id CONSENT_ID`), then sync; nothing was applied.",
                 problem: failure.problem
             )
