@@ -16,7 +16,7 @@ struct RandomHistory {
     static let startTime: UInt64 = 1_800_000_000_000
 
     var rng: SplitMix64
-    let replicas: [Replica]
+    private(set) var replicas: [Replica]
     var time = startTime
     let pupils: [RecordID]
     let cases: [RecordID]
@@ -25,8 +25,19 @@ struct RandomHistory {
     private(set) var writes: [FieldChange] = []
     /// Exchanges refused because a clock was too far ahead (each checked to have changed nothing).
     private(set) var refusedExchanges = 0
+    /// Where backups go when the history backs replicas up and restores them (`nil`: it never does).
+    let backupDirectory: TemporaryDirectory?
+    /// Per replica index, its pending backup: the file, and how many writes the history had then.
+    private var backups: [Int: (path: String, writes: Int)] = [:]
+    /// Replicas restored from a backup so far (each rejoined under a new node id).
+    private(set) var restores = 0
+    /// Restores after which a value the replica held was held nowhere else (not by its backup, not by another
+    /// replica): the history then lost a write, and only convergence can be checked, not the reference model.
+    private(set) var lossyRestores = 0
 
-    init(seed: UInt64, replicaCount: Int? = nil) throws {
+    /// With `restoring`, some steps back a replica up, or restore it from its backup under a new node id.
+    init(seed: UInt64, replicaCount: Int? = nil, restoring: Bool = false) throws {
+        backupDirectory = restoring ? try TemporaryDirectory() : nil
         var rng = SplitMix64(seed: seed)
         let count = replicaCount ?? Int.random(in: 3...5, using: &rng)
         replicas = try (0..<count).map { index in
@@ -53,6 +64,10 @@ struct RandomHistory {
             let back = Int.random(in: 0..<4, using: &rng) == 0
             replica.clock.set(back ? time - 3_600_000 : time + UInt64.random(in: 0...60_000, using: &rng))
         }
+        if backupDirectory != nil, Int.random(in: 0..<20, using: &rng) == 0 {
+            try backUpOrRestore(Int.random(in: 0..<replicas.count, using: &rng))
+            return
+        }
         let roll = Int.random(in: 0..<10, using: &rng)
         if roll < 6 {
             try write(on: replicas.randomElement(using: &rng)!)
@@ -62,14 +77,16 @@ struct RandomHistory {
         }
     }
 
-    /// Puts every wall clock right and exchanges everything, all to all, twice.
-    mutating func settle() throws {
+    /// Puts every wall clock right and exchanges everything, all to all, twice: each set from where the target's
+    /// cursor for the source stands (as a sync does) with `fromCursors`, else from the start.
+    mutating func settle(fromCursors: Bool = false) throws {
         time += 1_000
         for replica in replicas { replica.clock.set(time) }
         for _ in 0..<2 {
             for source in replicas {
                 for target in replicas where target.node != source.node {
-                    try target.store.apply(try source.store.exportChanges(since: 0))
+                    let since = fromCursors ? try target.store.cursor(for: source.node) : 0
+                    try target.store.apply(try source.store.exportChanges(since: since))
                 }
             }
         }
@@ -142,6 +159,64 @@ struct RandomHistory {
         if current == .string("withdrawn") { statuses = ["withdrawn"] }
         let status = statuses.randomElement(using: &rng)!
         return try store.set(entity: "consent", record: record, values: ["status": .string(status)])
+    }
+
+    // MARK: Backups
+
+    /// Backs the replica up (`Store.backup`), or, when it has a backup, restores it from there and rejoins it
+    /// under a new node id, as `sst node rejoin` does.
+    private mutating func backUpOrRestore(_ index: Int) throws {
+        let replica = replicas[index]
+        guard let backup = backups.removeValue(forKey: index) else {
+            let path = backupDirectory!.path("backup-\(index)-\(writes.count)-\(restores).sqlite")
+            _ = try replica.store.backup(to: path)
+            backups[index] = (path, writes.count)
+            return
+        }
+        let restored = try Store.open(at: backup.path, physicalClock: replica.clock)
+        var elsewhere = try held(in: restored)
+        for other in replicas.indices where other != index { elsewhere.formUnion(try held(in: replicas[other].store)) }
+        if try !held(in: replica.store).isSubset(of: elsewhere) { lossyRestores += 1 }
+        restores += 1
+        let node = NodeID("school-r\(restores)")!
+        try restored.rejoin(as: node)
+        replicas[index] = Replica(node: node, store: restored, clock: replica.clock)
+    }
+
+    /// A value a store holds: a field's value or a concurrent value beside it, by its stamp.
+    struct HeldValue: Hashable {
+        let entity: String
+        let record: RecordID
+        let field: String
+        let stamp: Stamp
+    }
+
+    /// Every value `store` holds of the records the history wrote.
+    private func held(in store: Store) throws -> Set<HeldValue> {
+        var values: Set<HeldValue> = []
+        for (entity, record) in Set(writes.map { "\($0.entity) \($0.record)" }).map(Self.split) {
+            for (field, state) in try store.record(entity: entity, record: record) ?? [:] {
+                values.insert(HeldValue(entity: entity, record: record, field: field, stamp: state.stamp))
+            }
+        }
+        for conflict in try store.conflicts() {
+            for other in conflict.others {
+                values.insert(
+                    HeldValue(
+                        entity: conflict.entity,
+                        record: conflict.record,
+                        field: conflict.field,
+                        stamp: other.stamp
+                    )
+                )
+            }
+        }
+        return values
+    }
+
+    private static func split(_ key: String) -> (String, RecordID) {
+        let parts = key.split(separator: " ")
+        return (String(parts[0]), RecordID(String(parts[1]))!)
     }
 
     // MARK: Exchanges
