@@ -107,6 +107,19 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("bookkeeping-5") { db in
+            // Set only in a copy made by `Store.backup`: where its log ended, so that the copy, restored,
+            // knows at its first handshake whether the hub has changes of this node it lacks.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sst_backup_mark (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        last_seq INTEGER NOT NULL CHECK (last_seq >= 0),
+                        taken_at_ms INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

@@ -14,9 +14,10 @@ struct BackupCommand: ParsableCommand {
             `sst hub serve` may go on meanwhile; the copy is checked before the command ends. The hub \
             settings (sync.json), the sync state and a municipality's policy file are copied beside it. \
             Certificates and keys are not: keep them apart (a key is secret). To restore, stop the node \
-            and put the backup directory in place of the data directory. If the node synced after the \
-            backup was taken, `sst sync` (or, for a hub, the schools) say so, and `sst node rejoin` lets \
-            it go on (README, "Restoring a node from a backup").
+            and put the backup directory in place of the data directory. The copy remembers where its log \
+            ended: if the node synced after the backup was taken, `sst sync` (or, for a hub, the schools) \
+            say so, even after offline work on the restored copy, and `sst node rejoin` lets it go on \
+            (README, "Restoring a node from a backup").
 
             Example:
               sst backup --data ./ekbacken --out /backup/ekbacken-2026-12-01

@@ -20,6 +20,11 @@ import Testing
         let copy = try Store.open(at: directory.path("backup.sqlite"))
         #expect(try copy.dumpText() == store.dumpText())
         #expect(try copy.verifyAudit().problems.isEmpty)
+        // The copy knows where it ended, for its first handshake if it is restored; the store does not.
+        #expect(try copy.backupMark()?.lastSequence == lastSequence)
+        #expect(try store.backupMark() == nil)
+        try copy.rejoin(as: NodeID("school-a-r2")!)
+        #expect(try copy.backupMark() == nil)
 
         // A backup never overwrites, and leaves the existing file as it was.
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.path("backup.sqlite")))

@@ -182,6 +182,52 @@ struct RestoreFromBackupTests {
         #expect(try rejoined.store.values("case", caseID) == atHub)
     }
 
+    @Test func aRestoredNodeThatWorkedOfflinePastTheHubsCursorIsStillRefused() async throws {
+        let pupil = try TestPupil(at: school, consent: ["identity", "sst_case"])
+        let caseID = try pupil.openCase(at: school)
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        try takeBackup()
+        clock.advance(by: TestClock.day)
+        try school.store.set(entity: "case", record: caseID, assignments: [("plan", "Plan efter säkerhetskopian.")])
+        try await withHub(hub) { port in try await school.sync(port: port) }
+
+        // Restored while the hub is unreachable, the school works on: its log grows past what the hub has of it,
+        // so only the backup's mark can tell that the hub holds changes this database never had.
+        clock.advance(by: 3_600_000)
+        let restored = try TestNode(opening: backup, tls: school.tls, clock: clock)
+        let hubCursor = try hub.store.cursor(for: school.identity.node)
+        var plans = 0
+        while try restored.store.lastSequence() <= hubCursor {
+            plans += 1
+            try restored.store.set(entity: "case", record: caseID, assignments: [("plan", "Offline, plan \(plans).")])
+        }
+        let failure = try await failingSync(restored)
+        #expect(failure.kind == .local && failure.message.contains("restored from a backup"))
+        #expect(failure.remedy.contains("sst node rejoin"))
+
+        try restored.store.rejoin(as: NodeID("ekbacken-1-r2")!)
+        let rejoined = try restored.reopened(
+            tls: district.issue("ekbacken-1-r2", school: "Ekbackens skola", stadsdel: "Södermalm")
+        )
+        try await withHub(hub) { port in try await rejoined.sync(port: port) }
+        #expect(try hub.store.values("case", caseID)?["plan"] == .string("Offline, plan \(plans)."))
+        #expect(try rejoined.store.values("case", caseID) == hub.store.values("case", caseID))
+    }
+
+    @Test func aBackupRestoredBeforeTheNodeSyncedAgainGoesOnUnderItsID() async throws {
+        let pupil = try TestPupil(at: school, consent: ["identity", "sst_case"])
+        let caseID = try pupil.openCase(at: school)
+        try await withHub(hub) { port in try await school.sync(port: port) }
+        try takeBackup()
+        clock.advance(by: TestClock.day)
+        let restored = try TestNode(opening: backup, tls: school.tls, clock: clock)
+        #expect(try restored.store.backupMark() != nil)
+        try restored.store.set(entity: "case", record: caseID, assignments: [("plan", "Efter återställningen.")])
+        try await withHub(hub) { port in try await restored.sync(port: port) }
+        #expect(try restored.store.backupMark() == nil)
+        #expect(try hub.store.values("case", caseID)?["plan"] == .string("Efter återställningen."))
+    }
+
     @Test func rejoinedNodeRefusesToSyncWithTheOldIDsCertificate() async throws {
         try TestPupil(at: school, consent: ["identity"])
         try school.store.rejoin(as: NodeID("ekbacken-1-r2")!)

@@ -177,6 +177,36 @@ struct SyncSessionTests {
         #expect(failure.kind == .local)
     }
 
+    @Test func aRestoredBackupFailsWhenTheHubHasMoreThanTheBackupEvenIfTheLogGrewPastIt() {
+        var session = SyncSession()
+        _ = session.start()
+        let local = SyncSession.Local(
+            lastSequence: 40,
+            hubCursor: 0,
+            sentAt: 1_000_000,
+            receivedAt: 1_000_000,
+            backupEnd: 25
+        )
+        guard case .failed(let failure) = session.handshakeCompleted(Self.handshake(cursor: 30), local: local) else {
+            Issue.record("a backup older than what the hub has must not sync, however long its log has grown")
+            return
+        }
+        #expect(failure.kind == .local)
+        #expect(failure.message.contains("ended at 25") && failure.message.contains("up to 30"))
+        #expect(failure.remedy.contains("sst node rejoin"))
+
+        var untouched = SyncSession()
+        _ = untouched.start()
+        let fresh = SyncSession.Local(
+            lastSequence: 40,
+            hubCursor: 0,
+            sentAt: 1_000_000,
+            receivedAt: 1_000_000,
+            backupEnd: 30
+        )
+        #expect(untouched.handshakeCompleted(Self.handshake(cursor: 30), local: fresh) == .push(since: 30, limit: 5000))
+    }
+
     @Test func hubWhoseLogEndsBeforeWhatThisNodePulledFails() {
         var session = SyncSession()
         _ = session.start()

@@ -91,13 +91,22 @@ extension NodeSynchronizer {
                     lastSequence: try store.lastSequence(),
                     hubCursor: try store.cursor(for: node),
                     sentAt: sentAt,
-                    receivedAt: receivedAt
+                    receivedAt: receivedAt,
+                    backupEnd: try store.backupMark()?.lastSequence
                 )
             }
             pushStart = response.cursor
             pullStart = local.hubCursor
             hubSequence = response.hubSequence
-            return session.handshakeCompleted(response, local: local)
+            let next = session.handshakeCompleted(response, local: local)
+            switch next {
+            case .failed:
+                break
+            default:
+                // A restored backup the hub has nothing past: the node goes on as it was.
+                if local.backupEnd != nil { try Self.local { try store.clearBackupMark() } }
+            }
+            return next
         }
 
         private mutating func push(

@@ -1,7 +1,8 @@
 extension SyncSession {
     /// What is wrong with a handshake answer, or `nil`: the protocol version, the clocks (each side refuses
     /// stamps further ahead of its clock than the allowed offset), and a hub that has more of this node's
-    /// changes than the node itself (a node restored from an old backup would reuse sequence numbers), and a hub
+    /// changes than the node itself, or than an `sst backup` copy had (a node restored from an old backup would
+    /// reuse sequence numbers), and a hub
     /// whose log ends before what this node pulled (a hub restored from an old backup would too).
     static func check(_ response: HandshakeResponse, local: Local) -> SyncFailure? {
         guard response.protocolVersion == SyncProtocol.version else {
@@ -29,14 +30,25 @@ extension SyncSession {
                 remedy: "Fix this node's clock (NTP). Its changes wait here and sync once the clocks agree."
             )
         }
+        let rejoin =
+            "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, then a "
+            + "certificate for that id (`sst pki issue`); it then pushes its log again and pulls back what it sent "
+            + "after the backup."
+        if let backupEnd = local.backupEnd, response.cursor > backupEnd {
+            return SyncFailure(
+                .local,
+                "this database was restored from a backup whose log ended at \(backupEnd), but the hub has this "
+                    + "node's changes up to \(response.cursor): the node synced after the backup was taken, and its "
+                    + "changes since the restore would reuse those sequence numbers",
+                remedy: rejoin
+            )
+        }
         if response.cursor > local.lastSequence {
             return SyncFailure(
                 .local,
                 "the hub has this node's changes up to \(response.cursor), but this node's log ends at "
                     + "\(local.lastSequence): the node's database is older than what it sent (restored from a backup?)",
-                remedy: "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, "
-                    + "then a certificate for that id (`sst pki issue`); it then pushes its log again and pulls back "
-                    + "what it sent after the backup."
+                remedy: rejoin
             )
         }
         if response.hubSequence < local.hubCursor {

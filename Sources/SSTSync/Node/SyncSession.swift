@@ -64,12 +64,16 @@ public struct SyncSession: Sendable {
         /// The node's clock when the handshake was sent and when its answer came, in milliseconds.
         public var sentAt: UInt64
         public var receivedAt: UInt64
+        /// For a store restored from `sst backup` that has not synced since: where its log ended in the backup.
+        public var backupEnd: Int64?
 
-        public init(lastSequence: Int64, hubCursor: Int64, sentAt: UInt64, receivedAt: UInt64) {
+        public init(lastSequence: Int64, hubCursor: Int64, sentAt: UInt64, receivedAt: UInt64, backupEnd: Int64? = nil)
+        {
             self.lastSequence = lastSequence
             self.hubCursor = hubCursor
             self.sentAt = sentAt
             self.receivedAt = receivedAt
+            self.backupEnd = backupEnd
         }
     }
 
