@@ -42,6 +42,8 @@ import Testing
             try school.set("case", caseID, ["plan=Samtal med kurator varje vecka"])
             try school.sst(district.syncArguments(school, port: port))
 
+            let restoredStatus = try restored.sst(["status", "--data", restored.data])
+            #expect(restoredStatus.out.contains("restored from a backup taken"), "\(restoredStatus)")
             let refused = try SST.run(district.syncArguments(restored, port: port))
             expectRefusal(refused, mentions: ["restored from a backup", "sst node rejoin"])
 
@@ -79,6 +81,8 @@ import Testing
             )
             try sst(["pki", "revoke", "--ca", district.ca, "--node-id", "ekbacken-1", "--reason", "återställd"])
             try restored.sst(["sync", "--data", restored.data])
+            let status = try restored.sst(["status", "--data", restored.data, "--json"])
+            #expect(status.out.contains("\"restoredBackup\": null"), "\(status)")
             #expect(try restored.get("case", caseID)["plan"]?.value == .string("Samtal med kurator varje vecka"))
             #expect(try hub.get("case", caseID)["plan"]?.value == .string("Samtal med kurator varje vecka"))
             // The old id's certificate is revoked: the copy that was not restored can no longer sync.

@@ -11,12 +11,15 @@ public struct SyncStatus: Sendable {
     public let pending: Int64
     /// Milliseconds since the last successful sync; `nil` before the first.
     public let lag: UInt64?
+    /// Set when the store is a restored `sst backup` copy that has not synced since.
+    public let restoredBackup: BackupMark?
 
     public init(dataDirectory: String, store: Store, now: UInt64) throws {
         state = try SyncStateFile(directory: dataDirectory).load()
         settings = try SyncSettings.load(directory: dataDirectory)
         pending = state.pending(lastSequence: try store.lastSequence())
         lag = state.lag(now: now)
+        restoredBackup = try store.backupMark()
     }
 
     /// The status as JSON, for `sst status --json`.
@@ -28,6 +31,9 @@ public struct SyncStatus: Sendable {
             "lastAttempt": Self.time(state.lastAttempt),
             "lastSuccess": Self.time(state.lastSuccess),
             "lagSeconds": lag.map { .integer(Int64($0 / 1000)) } ?? .null,
+            "restoredBackup": restoredBackup.map { mark in
+                .object(["takenAt": .string(Self.text(mark.takenAt)), "lastSequence": .integer(mark.lastSequence)])
+            } ?? .null,
             "consecutiveFailures": .integer(Int64(state.consecutiveFailures)),
             "lastError": state.lastError.map { error in
                 .object([
@@ -47,6 +53,12 @@ public struct SyncStatus: Sendable {
             lines.append("Last sync   \(Self.text(success)) (\(Self.ago(lag)) ago)")
         } else {
             lines.append("Last sync   never")
+        }
+        if let mark = restoredBackup {
+            lines.append(
+                "Backup      restored from a backup taken \(Self.text(mark.takenAt)) (log up to \(mark.lastSequence)); "
+                    + "the next sync checks the hub has nothing newer of this node"
+            )
         }
         if let error = state.lastError {
             lines.append("Last error  \(Self.text(error.at)): \(error.message) [\(error.code)]")
