@@ -21,8 +21,19 @@ struct SyncSessionTests {
         )
     }
 
-    static func local(last: Int64, hubCursor: Int64 = 0, at time: UInt64 = 1_000_000) -> SyncSession.Local {
-        SyncSession.Local(lastSequence: last, hubCursor: hubCursor, sentAt: time, receivedAt: time)
+    static func local(
+        last: Int64,
+        hubCursor: Int64 = 0,
+        at time: UInt64 = 1_000_000,
+        backupEnd: Int64? = nil
+    ) -> SyncSession.Local {
+        SyncSession.Local(
+            lastSequence: last,
+            hubCursor: hubCursor,
+            sentAt: time,
+            receivedAt: time,
+            backupEnd: backupEnd
+        )
     }
 
     static func problem(_ status: Int, _ code: String, expected: Int64? = nil) -> SyncFailure {
@@ -180,13 +191,7 @@ struct SyncSessionTests {
     @Test func aRestoredBackupFailsWhenTheHubHasMoreThanTheBackupEvenIfTheLogGrewPastIt() {
         var session = SyncSession()
         _ = session.start()
-        let local = SyncSession.Local(
-            lastSequence: 40,
-            hubCursor: 0,
-            sentAt: 1_000_000,
-            receivedAt: 1_000_000,
-            backupEnd: 25
-        )
+        let local = Self.local(last: 40, backupEnd: 25)
         guard case .failed(let failure) = session.handshakeCompleted(Self.handshake(cursor: 30), local: local) else {
             Issue.record("a backup older than what the hub has must not sync, however long its log has grown")
             return
@@ -197,14 +202,10 @@ struct SyncSessionTests {
 
         var untouched = SyncSession()
         _ = untouched.start()
-        let fresh = SyncSession.Local(
-            lastSequence: 40,
-            hubCursor: 0,
-            sentAt: 1_000_000,
-            receivedAt: 1_000_000,
-            backupEnd: 30
+        #expect(
+            untouched.handshakeCompleted(Self.handshake(cursor: 30), local: Self.local(last: 40, backupEnd: 30))
+                == .push(since: 30, limit: SyncProtocol.defaultBatchSize)
         )
-        #expect(untouched.handshakeCompleted(Self.handshake(cursor: 30), local: fresh) == .push(since: 30, limit: 5000))
     }
 
     @Test func hubWhoseLogEndsBeforeWhatThisNodePulledFails() {

@@ -194,9 +194,9 @@ struct RandomHistory {
     /// Every value `store` holds of the records the history wrote.
     private func held(in store: Store) throws -> Set<HeldValue> {
         var values: Set<HeldValue> = []
-        for (entity, record) in Set(writes.map { "\($0.entity) \($0.record)" }).map(Self.split) {
-            for (field, state) in try store.record(entity: entity, record: record) ?? [:] {
-                values.insert(HeldValue(entity: entity, record: record, field: field, stamp: state.stamp))
+        for key in Set(writes.map { ReferenceModel.FieldKey(entity: $0.entity, record: $0.record, field: "") }) {
+            for (field, state) in try store.record(entity: key.entity, record: key.record) ?? [:] {
+                values.insert(HeldValue(entity: key.entity, record: key.record, field: field, stamp: state.stamp))
             }
         }
         for conflict in try store.conflicts() {
@@ -212,11 +212,6 @@ struct RandomHistory {
             }
         }
         return values
-    }
-
-    private static func split(_ key: String) -> (String, RecordID) {
-        let parts = key.split(separator: " ")
-        return (String(parts[0]), RecordID(String(parts[1]))!)
     }
 
     // MARK: Exchanges
