@@ -1,7 +1,8 @@
 import SSTCore
 
-/// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement, or a
-/// node's change of id.
+/// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement, a
+/// node's change of id, or a staff member's access through the node's staff API (and the grant or revocation
+/// of that access).
 public struct AuditEntry: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         /// Data left this node for the other side.
@@ -18,13 +19,21 @@ public struct AuditEntry: Hashable, Sendable {
         case purgeAcknowledged = "purge_acknowledged"
         /// The node took a new node id after a restore from a backup (`sst node rejoin`).
         case rejoined
+        /// A staff member was given an access token for the staff API (`sst staff add`).
+        case staffAdded = "staff_added"
+        /// A staff member's access token was revoked (`sst staff revoke`).
+        case staffRevoked = "staff_revoked"
+        /// A staff member read a record through the staff API.
+        case staffRead = "staff_read"
+        /// A staff member wrote fields of a record through the staff API.
+        case staffWrite = "staff_write"
     }
 
     public let kind: Kind
     /// Physical time of the event, milliseconds since the Unix epoch.
     public let atMilliseconds: UInt64
     public let direction: Direction?
-    /// The node at the other end.
+    /// The node at the other end; for the `staff_…` kinds, the staff member as `staff:<name>`.
     public let peer: String?
     public let pupil: RecordID?
     /// `entity.field` names, sorted.

@@ -16,21 +16,24 @@ extension Store {
     /// The fields of one record with their values and stamps, or nil when the record is unknown here.
     public func record(entity entityName: String, record: RecordID) throws -> [String: FieldState]? {
         let entity = try entitySchema(entityName)
-        return try writer.read { db in
-            let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-            let names = try String.fetchAll(
-                db,
-                sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ?",
-                arguments: [entity.name, record.rawValue]
-            )
-            guard !names.isEmpty else { return nil }
-            var fields: [String: FieldState] = [:]
-            for name in names {
-                guard let field = entity.field(named: name) else { continue }
-                fields[name] = try session.currentState(entity: entity, record: record, field: field)
-            }
-            return fields
+        return try writer.read { db in try recordFields(entity: entity, record: record, db) }
+    }
+
+    /// The body of ``record(entity:record:)`` in a caller's database access.
+    func recordFields(entity: EntitySchema, record: RecordID, _ db: Database) throws -> [String: FieldState]? {
+        let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
+        let names = try String.fetchAll(
+            db,
+            sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ?",
+            arguments: [entity.name, record.rawValue]
+        )
+        guard !names.isEmpty else { return nil }
+        var fields: [String: FieldState] = [:]
+        for name in names {
+            guard let field = entity.field(named: name) else { continue }
+            fields[name] = try session.currentState(entity: entity, record: record, field: field)
         }
+        return fields
     }
 
     /// Every text field with concurrent values, ordered by entity, record and field.

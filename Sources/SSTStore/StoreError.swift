@@ -4,7 +4,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case notInitialized, alreadyInitialized, unknownEntity, unknownField, invalidValue, purged, phaseBackwards
-            case consentWithdrawn, notFound, noConflict, wrongSide
+            case consentWithdrawn, notFound, noConflict, wrongSide, alreadyExists, notOwner, unauthorized
         }
         private let base: Base
         private init(base: Base) { self.base = base }
@@ -24,6 +24,12 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let noConflict = Code(base: .noConflict)
         /// An export for the other side of the secrecy boundary, which needs the privacy filter.
         public static let wrongSide = Code(base: .wrongSide)
+        /// Something that may exist only once exists already (a staff member's valid token).
+        public static let alreadyExists = Code(base: .alreadyExists)
+        /// A write of a field that the other side of the secrecy boundary owns.
+        public static let notOwner = Code(base: .notOwner)
+        /// A staff token that is unknown or revoked.
+        public static let unauthorized = Code(base: .unauthorized)
 
         public var description: String { base.rawValue }
     }

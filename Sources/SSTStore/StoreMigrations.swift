@@ -120,6 +120,20 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("bookkeeping-6") { db in
+            // The staff members who may use the node's staff API, by name, with the SHA-256 digest of their
+            // token (never the token). A revoked member keeps the row, for the audit trail's sake.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sst_staff (
+                        name TEXT PRIMARY KEY,
+                        token_sha256 TEXT NOT NULL UNIQUE,
+                        added_at_ms INTEGER NOT NULL,
+                        revoked_at_ms INTEGER
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

@@ -18,7 +18,9 @@ struct HubCommand: AsyncParsableCommand {
                 Nodes authenticate with certificates issued by the district CA (--client-ca); their node id, \
                 role, school and stadsdel are read from the certificate. A certificate listed in --revoked \
                 (the CA folder's revoked.json) is refused from the next request on, without a restart. \
-                /health and /metrics need no client certificate. Pushes are applied two at a time; when many \
+                /health and /metrics need no client certificate. Social workers use the staff API \
+                (/api/v1, Protocol/staff-api.md) with a token from `sst staff add` instead of a \
+                certificate; every access is logged in the audit trail. Pushes are applied two at a time; when many \
                 schools sync at once the others wait their turn (sst_sync_pushes_waiting in /metrics). Every \
                 --sweep-minutes (default 10) the hub \
                 purges what it received under consents no longer in force (withdrawn or expired), on its own \

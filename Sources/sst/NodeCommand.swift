@@ -20,8 +20,10 @@ struct NodeCommand: AsyncParsableCommand {
                 Syncs at start, every --interval and a few seconds after local writes; while the hub is \
                 down it keeps retrying with growing waits (capped at the interval), for days if need be. \
                 The hub settings are stored in the data directory (sync.json), so `sst sync` needs no \
-                flags afterwards. The listener serves /health and /metrics only: the staff API (JSON, for \
-                school staff and social workers) is later work. SIGTERM or SIGINT shuts down gracefully: \
+                flags afterwards. The listener serves /health, /metrics and the staff API \
+                (/api/v1/records/{entity}/{id}, Protocol/staff-api.md): school staff read and write \
+                records with a token from `sst staff add`, every access logged in the audit trail; it \
+                works while the hub is down. SIGTERM or SIGINT shuts down gracefully: \
                 the sync stops between two steps, nothing is half-applied.
 
                 Example:

@@ -14,7 +14,8 @@ struct SSTCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, RecordCommand.self, ChangesCommand.self, DumpCommand.self, ConflictsCommand.self,
             StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self, SyncCommand.self,
-            HubCommand.self, NodeCommand.self, BackupCommand.self, ReportCommand.self, DemoCommand.self,
+            HubCommand.self, NodeCommand.self, StaffCommand.self, BackupCommand.self, ReportCommand.self,
+            DemoCommand.self,
         ]
     )
 }

@@ -18,6 +18,9 @@ extension Problem: HTTPResponseError {
         if statusCode == 415 {  // RFC 9110 §15.5.16: name the content codings the hub reads.
             headers[.acceptEncoding] = ContentCoding.supported
         }
+        if statusCode == 401 {  // RFC 9110 §11.6.1, RFC 6750 §3: the staff API takes a bearer token.
+            headers[.wwwAuthenticate] = #"Bearer realm="sst-staff""#
+        }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import SSTStore
 
 /// Turns every error into an `application/problem+json` response and counts each answer in the metrics,
 /// so that a bad request never gets a bare status or takes the server down.
@@ -36,6 +37,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let error as StoreError:
+            return Problem(error)
         case is NIOTooManyBytesError:
             return .bodyTooLarge(limit: nil)
         case let error as HTTPError:
@@ -81,6 +84,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case SyncProtocol.handshakePath, SyncProtocol.pushPath, SyncProtocol.pullPath, SyncProtocol.healthPath,
             SyncProtocol.metricsPath:
             return path
+        case _ where path.hasPrefix(StaffAPI.recordsPath + "/"):
+            return StaffAPI.recordsPath
         default:
             return "other"
         }

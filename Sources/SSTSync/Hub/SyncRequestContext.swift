@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import SSTPrivacy
 import SSTStore
 
 /// The request context of the sync server: the connection's channel (to read the TLS peer certificate) and,
@@ -11,11 +12,14 @@ public struct SyncRequestContext: RequestContext {
     public let channel: any Channel
     /// The authenticated peer: set by ``ClientCertificateMiddleware`` for `/v2` routes, never from the request.
     public var peer: PeerIdentity?
+    /// The staff member's bearer token: set by ``StaffTokenMiddleware`` for staff API routes once it is valid.
+    public var staffToken: StaffToken?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
         peer = nil
+        staffToken = nil
     }
 
     /// The authenticated peer, or a 403 when the route was reached without one (a routing mistake).

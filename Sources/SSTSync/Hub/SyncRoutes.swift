@@ -5,7 +5,8 @@ import NIOCore
 import SSTCore
 import SSTStore
 
-/// The routes of the hub: `/v2` (client certificate required), `/health` and `/metrics` (open).
+/// The routes of the hub: `/v2` (client certificate required), the staff API `/api/v1` (a staff token
+/// required, ``StaffRoutes``), `/health` and `/metrics` (open).
 public enum SyncRoutes {
     /// The hub's router: every answer counted, every error a problem+json, `/v2` behind the client certificate.
     public static func hubRouter(
@@ -49,6 +50,7 @@ public enum SyncRoutes {
             }
             return try await json(answer, answering: request, metrics: service.metrics)
         }
+        StaffRoutes.add(to: router, store: service.store)
         return router
     }
 

@@ -6,8 +6,33 @@ import ServiceLifecycle
 import UnixSignals
 
 /// A school node as a long-running service: the background sync loop with the hub, and the node's HTTPS
-/// listener (`/health` and `/metrics` for now; the staff API is later work).
+/// listener: the staff API (``StaffRoutes``), `/health` and `/metrics`.
 public enum NodeServer {
+    /// The node's HTTPS listener (a `Service`), after checking that the certificate names the store's node.
+    /// `onListening` gets the bound port.
+    public static func application(
+        store: Store,
+        tls: TLSFiles,
+        listen: ListenAddress,
+        metrics: HubMetrics = HubMetrics(),
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let identity = try store.identity()
+        try tls.checkCertificate(names: identity)
+        let router = Router(context: SyncRequestContext.self)
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        SyncRoutes.addOpenRoutes(to: router, metrics: metrics, node: identity.node.rawValue)
+        StaffRoutes.add(to: router, store: store)
+        return try SyncServer.application(
+            router: router,
+            tls: try tls.serverConfiguration(),
+            configuration: SyncServer.Configuration(host: listen.host, port: listen.port),
+            logger: logger,
+            onListening: onListening
+        )
+    }
+
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the sync stops between two steps, requests in
     /// flight finish.
     public static func run(
@@ -18,18 +43,7 @@ public enum NodeServer {
         loop: NodeSyncService.Configuration = NodeSyncService.Configuration(),
         logger: Logger
     ) async throws {
-        let identity = try store.identity()
-        try settings.tls.checkCertificate(names: identity)
-        let metrics = HubMetrics()
-        let router = Router(context: SyncRequestContext.self)
-        router.add(middleware: ProblemMiddleware(metrics: metrics))
-        SyncRoutes.addOpenRoutes(to: router, metrics: metrics, node: identity.node.rawValue)
-        let application = try SyncServer.application(
-            router: router,
-            tls: try settings.tls.serverConfiguration(),
-            configuration: SyncServer.Configuration(host: listen.host, port: listen.port),
-            logger: logger
-        ) { port in
+        let application = try application(store: store, tls: settings.tls, listen: listen, logger: logger) { port in
             logger.info("node listening", metadata: ["host": "\(listen.host)", "port": "\(port)"])
         }
         try await NodeSynchronizer.withHTTP(

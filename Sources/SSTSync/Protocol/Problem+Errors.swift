@@ -37,8 +37,12 @@ extension Problem {
     public init(_ error: StoreError) {
         let status: Int
         switch error.code {
-        case .wrongSide:
+        case .wrongSide, .notOwner:
             status = 403
+        case .unauthorized:
+            status = 401
+        case .alreadyExists:
+            status = 409
         case .notInitialized:
             status = 503
         case .unknownEntity, .unknownField, .invalidValue, .purged, .phaseBackwards, .consentWithdrawn:
@@ -51,7 +55,8 @@ extension Problem {
         self.init(
             status: status,
             code: error.code.description,
-            title: status == 403 ? "Refused by the privacy policy" : "The store refused the request",
+            title: status == 403
+                ? "Refused by the privacy policy" : status == 401 ? "Not authorized" : "The store refused the request",
             detail: error.message,
             remedy: error.remedy
         )

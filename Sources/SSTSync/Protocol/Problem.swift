@@ -64,6 +64,8 @@ extension Problem {
         /// The hub has less of the node's changes, or a shorter log, than the node saw at its last sync: the hub was
         /// restored from an older backup.
         public static let hubRestored = "hubRestored"
+        /// A staff API request without a bearer token, or with one that is malformed, unknown or revoked.
+        public static let staffTokenRequired = "staffTokenRequired"
         /// A node role that may not use this endpoint.
         public static let notAuthorized = "notAuthorized"
         /// No such endpoint.

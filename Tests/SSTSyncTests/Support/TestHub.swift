@@ -127,12 +127,39 @@ func withHub<T: Sendable>(
     ) { port in
         continuation.yield(port)
     }
+    return try await serving(application, ports: ports, body)
+}
+
+/// A school node's HTTPS listener (the staff API, `/health`, `/metrics`, no sync loop) on `127.0.0.1`, port 0,
+/// for the duration of `body`.
+func withNodeListener<T: Sendable>(
+    _ node: TestNode,
+    _ body: @Sendable (_ port: Int) async throws -> T
+) async throws -> T {
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let application = try NodeServer.application(
+        store: node.store,
+        tls: node.tls,
+        listen: ListenAddress(host: "127.0.0.1", port: 0),
+        logger: quietLogger
+    ) { port in
+        continuation.yield(port)
+    }
+    return try await serving(application, ports: ports, body)
+}
+
+/// Runs `application` until `body`, given the port it listens on, is done; then shuts it down gracefully.
+private func serving<T: Sendable>(
+    _ application: some Service,
+    ports: AsyncStream<Int>,
+    _ body: @Sendable (_ port: Int) async throws -> T
+) async throws -> T {
     let group = ServiceGroup(configuration: .init(services: [application], logger: quietLogger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            throw SyncSetupError("the hub did not start", remedy: "")
+            throw SyncSetupError("the server did not start", remedy: "")
         }
         do {
             let result = try await body(port)

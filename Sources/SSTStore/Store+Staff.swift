@@ -1,0 +1,220 @@
+import Foundation
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// A person who may use the node's staff API: a school's staff at a school node, social workers at the hub.
+public struct StaffMember: Hashable, Sendable {
+    public let name: String
+    public let addedAtMilliseconds: UInt64
+    /// When the member's token was revoked; nil while it is valid.
+    public let revokedAtMilliseconds: UInt64?
+
+    public var isActive: Bool { revokedAtMilliseconds == nil }
+
+    /// How the audit trail names the member (its `peer`).
+    public var auditName: String { "staff:\(name)" }
+}
+
+/// The staff API's accounts, and its reads and writes, each logged in the audit trail in the transaction that
+/// performs it: no read is answered and no write is kept without its entry.
+extension Store {
+    /// Gives `name` an access token, and returns it: the node keeps only its digest, so it is shown once.
+    ///
+    /// Refuses a name that has a valid token already (revoke it first), and a name that is empty, longer than
+    /// 100 characters, or holds a line break or another control character. A revoked name may be added again.
+    public func addStaff(name: String) throws -> StaffToken {
+        try Self.checkStaffName(name)
+        let token = StaffToken.random()
+        let physical = physicalClock.milliseconds()
+        try writer.write { db in
+            if let existing = try Self.staffMember(named: name, db), existing.isActive {
+                throw StoreError(
+                    .alreadyExists,
+                    "\(name) has a valid staff token already",
+                    remedy: "Revoke it first (`sst staff revoke --name \"\(name)\"`), then add the name again."
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO sst_staff (name, token_sha256, added_at_ms, revoked_at_ms) VALUES (?, ?, ?, NULL)
+                    ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
+                        added_at_ms = excluded.added_at_ms, revoked_at_ms = NULL
+                    """,
+                arguments: [name, token.digest, Int64(physical)]
+            )
+            try Self.appendAudit(
+                AuditEntry(kind: .staffAdded, atMilliseconds: physical, peer: "staff:\(name)", detail: "token issued"),
+                db
+            )
+        }
+        return token
+    }
+
+    /// Revokes `name`'s token at once: the staff API refuses it from the next request on.
+    public func revokeStaff(name: String) throws {
+        let physical = physicalClock.milliseconds()
+        try writer.write { db in
+            guard let member = try Self.staffMember(named: name, db), member.isActive else {
+                throw StoreError(
+                    .notFound,
+                    "\(name) has no valid staff token on this node",
+                    remedy: "`sst staff list` shows the staff members and whether their tokens are valid."
+                )
+            }
+            try db.execute(
+                sql: "UPDATE sst_staff SET revoked_at_ms = ? WHERE name = ?",
+                arguments: [Int64(physical), name]
+            )
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffRevoked,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    detail: "token revoked"
+                ),
+                db
+            )
+        }
+    }
+
+    /// Every staff member, valid or revoked, by name.
+    public func staffMembers() throws -> [StaffMember] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sst_staff ORDER BY name").map(Self.staffMember(_:))
+        }
+    }
+
+    /// The staff member whose valid token this is, or nil.
+    public func staffMember(presenting token: StaffToken) throws -> StaffMember? {
+        try writer.read { db in try Self.activeStaffMember(presenting: token, db) }
+    }
+
+    /// A record's fields, read by a staff member: the read is logged (kind `staff_read`, with the record's
+    /// pupil and the fields read) in the same transaction, also when there is no such record. Nil when the record
+    /// is unknown here.
+    public func readRecord(
+        entity entityName: String,
+        record: RecordID,
+        presenting token: StaffToken
+    ) throws -> [String: FieldState]? {
+        let entity = try entitySchema(entityName)
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let fields = try recordFields(entity: entity, record: record, db)
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffRead,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
+                        .pupil(entity: entity.name, record: record),
+                    fields: (fields?.keys.sorted() ?? []).map { "\(entity.name).\($0)" },
+                    detail: "\(entity.name) \(record)" + (fields == nil ? ": not found" : "")
+                ),
+                db
+            )
+            return fields
+        }
+    }
+
+    /// Writes fields of a record for a staff member, as ``set(entity:record:values:)`` does, and logs the write
+    /// (kind `staff_write`) in the same transaction. Refuses, changing nothing, a field this node's side does not
+    /// own (a school writes the school's fields and the shared case work, social services theirs and the shared),
+    /// and any write of a consent record, which only ``grantConsent(_:)`` and ``withdrawConsent(id:)`` make.
+    @discardableResult
+    public func writeRecord(
+        entity entityName: String,
+        record: RecordID,
+        values: [String: Value],
+        presenting token: StaffToken
+    ) throws -> [FieldChange] {
+        let entity = try entitySchema(entityName)
+        guard entity.name != "consent" else {
+            throw StoreError(
+                .notOwner,
+                "a consent is not written field by field: recording one checks who gave it and the pupil's age",
+                remedy: "Record consents with `sst consent grant` and `sst consent withdraw` (the staff API has no "
+                    + "consent endpoint yet)."
+            )
+        }
+        guard !values.isEmpty else {
+            throw StoreError(.invalidValue, "no fields to write", remedy: "Give at least one field and its value.")
+        }
+        let physical = physicalClock.milliseconds()
+        return try withSession { session in
+            let member = try Self.requireStaff(presenting: token, session.db)
+            let side = try Self.identity(session.db).side
+            for name in values.keys.sorted() {
+                let field = try fieldSchema(entity, name)
+                guard field.owner.allowsWrites(from: side) else {
+                    throw StoreError(
+                        .notOwner,
+                        "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
+                            + "this \(side == .school ? "school node" : "hub") may not write it",
+                        remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node "
+                            + "by sync as far as the policy allows."
+                    )
+                }
+            }
+            let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffWrite,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                        .pupil(entity: entity.name, record: record),
+                    fields: changes.map { "\(entity.name).\($0.field)" },
+                    detail: "\(entity.name) \(record) at \(changes.first.map { "\($0.stamp)" } ?? "-")"
+                ),
+                session.db
+            )
+            return changes
+        }
+    }
+
+    private static func requireStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
+        guard let member = try activeStaffMember(presenting: token, db) else {
+            throw StoreError(
+                .unauthorized,
+                "the staff token is not valid on this node (unknown or revoked)",
+                remedy: "Ask the node's administrator for a token (`sst staff add`)."
+            )
+        }
+        return member
+    }
+
+    private static func activeStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM sst_staff WHERE token_sha256 = ? AND revoked_at_ms IS NULL",
+            arguments: [token.digest]
+        ).map(staffMember(_:))
+    }
+
+    private static func staffMember(named name: String, _ db: Database) throws -> StaffMember? {
+        try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE name = ?", arguments: [name]).map(staffMember(_:))
+    }
+
+    private static func staffMember(_ row: Row) -> StaffMember {
+        StaffMember(
+            name: row["name"],
+            addedAtMilliseconds: UInt64(row["added_at_ms"] as Int64),
+            revokedAtMilliseconds: (row["revoked_at_ms"] as Int64?).map(UInt64.init)
+        )
+    }
+
+    private static func checkStaffName(_ name: String) throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw StoreError(
+                .invalidValue,
+                "\"\(name)\" is not a staff member's name: give 1 to 100 characters on one line",
+                remedy: "Give the person's name, e.g. --name \"Anna Lind\"."
+            )
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import SSTCore
+import SSTStore
+
+/// The bodies of the node's staff API (`Protocol/staff-api.md`): what school staff (at a school node) and
+/// social workers (at the hub) read and write through it.
+public enum StaffAPI {
+    /// The first path component of the staff API, with its version.
+    public static let pathPrefix = "api/v1"
+    /// The records endpoint: `GET` and `PATCH` `/api/v1/records/{entity}/{id}`.
+    public static let recordsPath = "/\(pathPrefix)/records"
+    /// The largest request body the staff API accepts (a record's fields): 1 MiB.
+    public static let maxBodyBytes = 1 << 20
+
+    /// A record as `GET /api/v1/records/{entity}/{id}` answers it.
+    public struct Record: Codable, Hashable, Sendable {
+        public let entity: String
+        public let id: String
+        /// Every field the node holds for the record (with `_deleted` when it was deleted), by name.
+        public let fields: [String: Field]
+
+        public init(entity: String, id: String, fields: [String: Field]) {
+            self.entity = entity
+            self.id = id
+            self.fields = fields
+        }
+    }
+
+    /// A field's value and the stamp of the write that gave it.
+    public struct Field: Codable, Hashable, Sendable {
+        public let value: Value
+        public let stamp: String
+
+        public init(value: Value, stamp: String) {
+            self.value = value
+            self.stamp = stamp
+        }
+    }
+
+    /// The body of `PATCH /api/v1/records/{entity}/{id}`: the fields to write, each with its JSON value
+    /// (`null` clears a field).
+    public struct Write: Codable, Hashable, Sendable {
+        public let fields: [String: Value]
+
+        public init(fields: [String: Value]) {
+            self.fields = fields
+        }
+    }
+
+    /// The answer to a write: the fields written and the stamp they share.
+    public struct Written: Codable, Hashable, Sendable {
+        public let entity: String
+        public let id: String
+        public let fields: [String]
+        public let stamp: String
+
+        public init(entity: String, id: String, fields: [String], stamp: String) {
+            self.entity = entity
+            self.id = id
+            self.fields = fields
+            self.stamp = stamp
+        }
+    }
+}

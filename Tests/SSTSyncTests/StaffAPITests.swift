@@ -1,0 +1,203 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import SSTCore
+import SSTPrivacy
+import SSTStore
+import SSTSync
+import Testing
+
+/// The staff API over HTTPS on loopback: school staff at a school node's listener, social workers at the hub's,
+/// each request with a bearer token, each read and write in the node's audit trail.
+@Suite(.timeLimit(.minutes(2)))
+struct StaffAPITests {
+    let district: TestDistrict
+    let school: TestNode
+
+    init() throws {
+        district = try TestDistrict()
+        school = try TestNode("ekbacken-1", school: "Ekbackens skola", stadsdel: "Södermalm", district: district)
+    }
+
+    @Test func schoolStaffReadAndWriteARecordAndEveryAccessIsAudited() async throws {
+        let pupil = try TestPupil(at: school, consent: ["identity"])
+        let token = try school.store.addStaff(name: "Anna Lind")
+        let path = "/api/v1/records/pupil/\(pupil.pupil)"
+        try await withNodeListener(school) { port in
+            let read = try await staffRequest(port, .GET, path, token: token.text)
+            #expect(read.status == .ok)
+            let record = try JSONDecoder().decode(StaffAPI.Record.self, from: read.body)
+            #expect(record.entity == "pupil" && record.id == pupil.pupil.rawValue)
+            #expect(
+                record.fields["grade"]?.value == .integer(7) && record.fields["given_name"]?.value == .string("Åsa")
+            )
+
+            let write = try await staffRequest(
+                port,
+                .PATCH,
+                path,
+                token: token.text,
+                body: #"{"fields": {"grade": 8, "class_name": "8B", "family_name": null}}"#
+            )
+            #expect(write.status == .ok)
+            let written = try JSONDecoder().decode(StaffAPI.Written.self, from: write.body)
+            #expect(written.fields.sorted() == ["class_name", "family_name", "grade"])
+            let values = try school.store.values("pupil", pupil.pupil)
+            #expect(values?["grade"] == .integer(8) && values?["class_name"] == .string("8B"))
+            #expect(values?["family_name"] == .null)
+            #expect(
+                try school.store.record(entity: "pupil", record: pupil.pupil)?["grade"]?.stamp.description
+                    == written.stamp
+            )
+        }
+        let staffEntries = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
+            $0.peer == "staff:Anna Lind"
+        }
+        #expect(staffEntries.map(\.kind) == [.staffRead, .staffWrite])
+        #expect(staffEntries[1].fields == ["pupil.class_name", "pupil.family_name", "pupil.grade"])
+
+        // What staff write is the node's own change like any other: the next sync takes it to the hub.
+        let hub = try TestNode("hub-1", role: .hub, stadsdel: "Södermalm", district: district)
+        try await withHub(hub) { port in _ = try await school.sync(port: port) }
+        #expect(try hub.store.values("pupil", pupil.pupil)?["class_name"] == .string("8B"))
+    }
+
+    @Test func withoutAValidTokenEveryRequestIsA401AndNothingIsReadOrWritten() async throws {
+        let pupil = try TestPupil(at: school)
+        let revoked = try school.store.addStaff(name: "Bo Berg")
+        try school.store.revokeStaff(name: "Bo Berg")
+        let (audit, sequence) = (try school.store.auditEntries().count, try school.store.lastSequence())
+        let path = "/api/v1/records/pupil/\(pupil.pupil)"
+        let headers: [String?] = [
+            nil, "Basic YW5uYTpsaW5k", "Bearer", "Bearer not-a-token", "Bearer \(StaffToken.random().text)",
+            "Bearer \(revoked.text)",
+        ]
+        try await withNodeListener(school) { port in
+            for header in headers {
+                for method in [HTTPMethod.GET, .PATCH] {
+                    let response = try await staffRequest(
+                        port,
+                        method,
+                        path,
+                        authorization: header,
+                        body: method == .PATCH ? #"{"fields": {"grade": 9}}"# : nil
+                    )
+                    #expect(response.status == .unauthorized, "\(method) with \(header ?? "no header")")
+                    #expect(response.headers.first(name: "www-authenticate")?.hasPrefix("Bearer") == true)
+                    let problem = try JSONDecoder().decode(Problem.self, from: response.body)
+                    #expect(
+                        problem.code == Problem.Codes.staffTokenRequired && problem.remedy.contains("sst staff add")
+                    )
+                    #expect(!String(decoding: response.body, as: UTF8.self).contains("Åsa"))
+                }
+            }
+        }
+        #expect(try school.store.auditEntries().count == audit && school.store.lastSequence() == sequence)
+    }
+
+    @Test func aBadRequestGetsAProblemSayingWhatToDoAndChangesNothing() async throws {
+        let pupil = try TestPupil(at: school)
+        let token = try school.store.addStaff(name: "Anna Lind").text
+        let sequence = try school.store.lastSequence()
+        let record = "/api/v1/records/pupil/\(pupil.pupil)"
+        let cases: [(HTTPMethod, String, String?, HTTPResponseStatus, String)] = [
+            (.GET, "/api/v1/records/pupil/Åsa", nil, .badRequest, Problem.Codes.malformedRequest),
+            (.GET, "/api/v1/records/pupil/\(RecordID.random())", nil, .notFound, Problem.Codes.notFound),
+            (.GET, "/api/v1/records/elev/\(pupil.pupil)", nil, .unprocessableEntity, "unknownEntity"),
+            (.PATCH, record, #"{"fields": {"grade": "sju"}}"#, .unprocessableEntity, "invalidValue"),
+            (.PATCH, record, #"{"fields": {"shoe_size": 38}}"#, .unprocessableEntity, "unknownField"),
+            (.PATCH, record, #"{"fields": {"grade": 8, "grade": 9}}"#, .badRequest, Problem.Codes.malformedRequest),
+            (.PATCH, record, #"{"grade": 8}"#, .badRequest, Problem.Codes.malformedRequest),
+            (.PATCH, record, "grade=8", .badRequest, Problem.Codes.malformedRequest),
+            (.PATCH, record, #"{"fields": {}}"#, .unprocessableEntity, "invalidValue"),
+            (
+                .PATCH, "/api/v1/records/social_support/\(RecordID.random())",
+                #"{"fields": {"has_ongoing_support": true}}"#, .forbidden, "notOwner"
+            ),
+            (
+                .PATCH, record, String(repeating: " ", count: StaffAPI.maxBodyBytes + 1), .payloadTooLarge,
+                "bodyTooLarge"
+            ),
+        ]
+        try await withNodeListener(school) { port in
+            for (method, path, body, status, code) in cases {
+                let response = try await staffRequest(port, method, path, token: token, body: body)
+                let problem = try JSONDecoder().decode(Problem.self, from: response.body)
+                #expect(response.status == status, "\(method) \(path) \(body?.prefix(40) ?? "")")
+                #expect(problem.code == code, "\(method) \(path) \(body?.prefix(40) ?? "")")
+                #expect(!problem.remedy.isEmpty)
+            }
+        }
+        #expect(try school.store.lastSequence() == sequence)
+        #expect(try school.store.auditEntries().allSatisfy { $0.entry.kind != .staffWrite })
+    }
+
+    @Test func theHubServesSocialWorkersAndATokenOpensNoSyncEndpointNorACertificateTheStaffAPI() async throws {
+        let hub = try TestNode("hub-1", role: .hub, stadsdel: "Södermalm", district: district)
+        let token = try hub.store.addStaff(name: "Cecilia Socialsekreterare")
+        let support = RecordID.random()
+        let pupil = RecordID.random()
+        try await withHub(hub) { port in
+            let write = try await staffRequest(
+                port,
+                .PATCH,
+                "/api/v1/records/social_support/\(support)",
+                token: token.text,
+                body: #"{"fields": {"pupil_id": "\#(pupil)", "has_ongoing_support": true}}"#
+            )
+            #expect(write.status == .ok)
+            // A school-owned field is the school's to write, also at the hub.
+            let refused = try await staffRequest(
+                port,
+                .PATCH,
+                "/api/v1/records/pupil/\(pupil)",
+                token: token.text,
+                body: #"{"fields": {"grade": 8}}"#
+            )
+            #expect(refused.status == .forbidden)
+            // The staff token is no key to the sync endpoints…
+            let pull = try await staffRequest(port, .GET, "/v2/pull?since=0", token: token.text)
+            #expect(pull.status == .forbidden)
+            #expect(try JSONDecoder().decode(Problem.self, from: pull.body).code == Problem.Codes.certificateRequired)
+            // …and a node's certificate is none to the staff API.
+            let withCertificate = try await withRawClient(tls: try school.tls.clientConfiguration()) { client in
+                try await client.execute(
+                    HTTPClientRequest(url: "https://127.0.0.1:\(port)/api/v1/records/social_support/\(support)"),
+                    timeout: .seconds(5)
+                )
+            }
+            #expect(withCertificate.status == .unauthorized)
+        }
+        #expect(try hub.store.values("social_support", support)?["has_ongoing_support"] == .boolean(true))
+        let entries = try hub.store.auditEntries().map(\.entry).filter { $0.kind == .staffWrite }
+        #expect(entries.count == 1 && entries[0].peer == "staff:Cecilia Socialsekreterare" && entries[0].pupil == pupil)
+    }
+
+    /// A staff API request over HTTPS to `127.0.0.1:port`, trusting the district CA and presenting no certificate.
+    func staffRequest(
+        _ port: Int,
+        _ method: HTTPMethod,
+        _ path: String,
+        token: String? = nil,
+        authorization: String? = nil,
+        body: String? = nil
+    ) async throws -> (status: HTTPResponseStatus, headers: HTTPHeaders, body: Data) {
+        let tls = try withoutClientCertificate(trusting: school.tls.ca)
+        return try await withRawClient(tls: tls) { client in
+            var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+            request.method = method
+            if let header = authorization ?? token.map({ "Bearer \($0)" }) {
+                request.headers.add(name: "Authorization", value: header)
+            }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body))
+            }
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            return (response.status, response.headers, Data(bytes.readableBytesView))
+        }
+    }
+}
