@@ -16,8 +16,7 @@ public struct StaffMember: Hashable, Sendable {
     public var auditName: String { "staff:\(name)" }
 }
 
-/// The staff API's accounts, and its reads and writes, each logged in the audit trail in the transaction that
-/// performs it: no read is answered and no write is kept without its entry.
+/// The staff API's accounts: who may use it, by a token the node knows only by its digest.
 extension Store {
     /// Gives `name` an access token, and returns it: the node keeps only its digest, so it is shown once.
     ///
@@ -90,92 +89,7 @@ extension Store {
         try writer.read { db in try Self.activeStaffMember(presenting: token, db) }
     }
 
-    /// A record's fields, read by a staff member: the read is logged (kind `staff_read`, with the record's
-    /// pupil and the fields read) in the same transaction, also when there is no such record. Nil when the record
-    /// is unknown here.
-    public func readRecord(
-        entity entityName: String,
-        record: RecordID,
-        presenting token: StaffToken
-    ) throws -> [String: FieldState]? {
-        let entity = try entitySchema(entityName)
-        let physical = physicalClock.milliseconds()
-        return try writer.write { db in
-            let member = try Self.requireStaff(presenting: token, db)
-            let fields = try recordFields(entity: entity, record: record, db)
-            try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffRead,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
-                    pupil: try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
-                        .pupil(entity: entity.name, record: record),
-                    fields: (fields?.keys.sorted() ?? []).map { "\(entity.name).\($0)" },
-                    detail: "\(entity.name) \(record)" + (fields == nil ? ": not found" : "")
-                ),
-                db
-            )
-            return fields
-        }
-    }
-
-    /// Writes fields of a record for a staff member, as ``set(entity:record:values:)`` does, and logs the write
-    /// (kind `staff_write`) in the same transaction. Refuses, changing nothing, a field this node's side does not
-    /// own (a school writes the school's fields and the shared case work, social services theirs and the shared),
-    /// and any write of a consent record, which only ``grantConsent(_:)`` and ``withdrawConsent(id:)`` make.
-    @discardableResult
-    public func writeRecord(
-        entity entityName: String,
-        record: RecordID,
-        values: [String: Value],
-        presenting token: StaffToken
-    ) throws -> [FieldChange] {
-        let entity = try entitySchema(entityName)
-        guard entity.name != "consent" else {
-            throw StoreError(
-                .notOwner,
-                "a consent is not written field by field: recording one checks who gave it and the pupil's age",
-                remedy: "Record consents with `sst consent grant` and `sst consent withdraw` (the staff API has no "
-                    + "consent endpoint yet)."
-            )
-        }
-        guard !values.isEmpty else {
-            throw StoreError(.invalidValue, "no fields to write", remedy: "Give at least one field and its value.")
-        }
-        let physical = physicalClock.milliseconds()
-        return try withSession { session in
-            let member = try Self.requireStaff(presenting: token, session.db)
-            let side = try Self.identity(session.db).side
-            for name in values.keys.sorted() {
-                let field = try fieldSchema(entity, name)
-                guard field.owner.allowsWrites(from: side) else {
-                    throw StoreError(
-                        .notOwner,
-                        "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
-                            + "this \(side == .school ? "school node" : "hub") may not write it",
-                        remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node "
-                            + "by sync as far as the policy allows."
-                    )
-                }
-            }
-            let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
-            try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffWrite,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
-                    pupil: try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                        .pupil(entity: entity.name, record: record),
-                    fields: changes.map { "\(entity.name).\($0.field)" },
-                    detail: "\(entity.name) \(record) at \(changes.first.map { "\($0.stamp)" } ?? "-")"
-                ),
-                session.db
-            )
-            return changes
-        }
-    }
-
-    private static func requireStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
+    static func requireStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
         guard let member = try activeStaffMember(presenting: token, db) else {
             throw StoreError(
                 .unauthorized,

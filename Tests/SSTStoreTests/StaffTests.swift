@@ -202,4 +202,53 @@ import Testing
         #expect(try store.record(entity: "pupil", record: pupil)?["class_name"] == nil)
         #expect(try store.auditEntries().count == audit && store.lastSequence() == sequence)
     }
+
+    @Test func aPupilsFileIsEveryRecordAboutThePupilReadAsOneLoggedRead() throws {
+        let store = try Store.inMemory(identity: school)
+        let other = RecordID.random()
+        let (guardian, caseID, meeting, absence) = (
+            RecordID.random(), RecordID.random(), RecordID.random(), RecordID.random()
+        )
+        try store.set(entity: "pupil", record: pupil, values: ["given_name": .string("Åsa")])
+        try store.set(entity: "guardian", record: guardian, values: ["pupil_id": .string(pupil.rawValue)])
+        try store.set(
+            entity: "case",
+            record: caseID,
+            values: ["pupil_id": .string(pupil.rawValue), "category": .string("absence")]
+        )
+        try store.set(entity: "meeting", record: meeting, values: ["case_id": .string(caseID.rawValue)])
+        try store.set(entity: "absence", record: absence, values: ["pupil_id": .string(pupil.rawValue)])
+        // Another pupil and its guardian and case: not in the file.
+        try store.set(entity: "pupil", record: other, values: ["given_name": .string("Bo")])
+        try store.set(entity: "guardian", record: RecordID.random(), values: ["pupil_id": .string(other.rawValue)])
+        let otherCase = RecordID.random()
+        try store.set(entity: "case", record: otherCase, values: ["pupil_id": .string(other.rawValue)])
+        try store.set(entity: "meeting", record: RecordID.random(), values: ["case_id": .string(otherCase.rawValue)])
+        let token = try store.addStaff(name: "Anna Lind")
+
+        let file = try #require(try store.readPupilFile(pupil: pupil, presenting: token))
+        let expected = [
+            ("absence", absence), ("case", caseID), ("guardian", guardian), ("meeting", meeting), ("pupil", pupil),
+        ]
+        #expect(file.map(\.entity) == expected.map(\.0) && file.map(\.record) == expected.map(\.1))
+        for read in file {
+            #expect(read.fields == (try store.record(entity: read.entity, record: read.record)))
+        }
+        let entry = try #require(try store.auditEntries().last?.entry)
+        #expect(entry.kind == .staffRead && entry.peer == "staff:Anna Lind" && entry.pupil == pupil)
+        #expect(
+            entry.fields == [
+                "absence.pupil_id", "case.category", "case.pupil_id", "guardian.pupil_id", "meeting.case_id",
+                "pupil.given_name",
+            ]
+        )
+        #expect(entry.detail == "pupil file of \(pupil): 5 records")
+
+        let unknown = RecordID.random()
+        #expect(try store.readPupilFile(pupil: unknown, presenting: token) == nil)
+        let missing = try #require(try store.auditEntries().last?.entry)
+        #expect(missing.kind == .staffRead && missing.pupil == unknown && missing.detail.hasSuffix("not found"))
+        try store.revokeStaff(name: "Anna Lind")
+        #expect(throws: StoreError.self) { try store.readPupilFile(pupil: pupil, presenting: token) }
+    }
 }

@@ -52,10 +52,20 @@ struct StaffAPITests {
                     == written.stamp
             )
         }
+        try await withNodeListener(school) { port in
+            let response = try await staffRequest(port, .GET, "/api/v1/pupils/\(pupil.pupil)", token: token.text)
+            #expect(response.status == .ok)
+            let file = try JSONDecoder().decode(StaffAPI.PupilFile.self, from: response.body)
+            #expect(file.pupil == pupil.pupil.rawValue)
+            #expect(file.records.map(\.entity) == ["consent", "guardian", "pupil"])
+            #expect(file.records.last?.fields["class_name"]?.value == .string("8B"))
+            let unknown = try await staffRequest(port, .GET, "/api/v1/pupils/\(RecordID.random())", token: token.text)
+            #expect(unknown.status == .notFound)
+        }
         let staffEntries = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
             $0.peer == "staff:Anna Lind"
         }
-        #expect(staffEntries.map(\.kind) == [.staffRead, .staffWrite])
+        #expect(staffEntries.map(\.kind) == [.staffRead, .staffWrite, .staffRead])
         #expect(staffEntries[1].fields == ["pupil.class_name", "pupil.family_name", "pupil.grade"])
 
         // What staff write is the node's own change like any other: the next sync takes it to the hub.

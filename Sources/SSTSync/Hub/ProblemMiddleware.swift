@@ -86,6 +86,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return path
         case _ where path.hasPrefix(StaffAPI.recordsPath + "/"):
             return StaffAPI.recordsPath
+        case _ where path.hasPrefix(StaffAPI.pupilsPath + "/"):
+            return StaffAPI.pupilsPath
         default:
             return "other"
         }

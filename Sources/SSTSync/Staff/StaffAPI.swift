@@ -8,6 +8,8 @@ public enum StaffAPI {
     public static let pathPrefix = "api/v1"
     /// The records endpoint: `GET` and `PATCH` `/api/v1/records/{entity}/{id}`.
     public static let recordsPath = "/\(pathPrefix)/records"
+    /// The pupils endpoint: `GET /api/v1/pupils/{id}`, a pupil's file.
+    public static let pupilsPath = "/\(pathPrefix)/pupils"
     /// The largest request body the staff API accepts (a record's fields): 1 MiB.
     public static let maxBodyBytes = 1 << 20
 
@@ -22,6 +24,18 @@ public enum StaffAPI {
             self.entity = entity
             self.id = id
             self.fields = fields
+        }
+    }
+
+    /// A pupil's file as `GET /api/v1/pupils/{id}` answers it: every record at the node that concerns the pupil,
+    /// ordered by entity and id.
+    public struct PupilFile: Codable, Hashable, Sendable {
+        public let pupil: String
+        public let records: [Record]
+
+        public init(pupil: String, records: [Record]) {
+            self.pupil = pupil
+            self.records = records
         }
     }
 

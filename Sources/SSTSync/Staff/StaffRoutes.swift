@@ -8,33 +8,17 @@ import SSTStore
 /// The staff API's routes (`Protocol/staff-api.md`), on a school node's or the hub's HTTPS listener, behind
 /// ``StaffTokenMiddleware``. Every read and write is logged in the node's audit trail by the store.
 public enum StaffRoutes {
-    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}` to `router`.
+    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}` and `GET /api/v1/pupils/{id}` to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
-        let records = router.group(RouterPath(StaffAPI.pathPrefix))
-            .add(middleware: StaffTokenMiddleware(store: store))
-            .group("records")
+        let api = router.group(RouterPath(StaffAPI.pathPrefix)).add(middleware: StaffTokenMiddleware(store: store))
+        let records = api.group("records")
         records.get(":entity/:id") { request, context in
             let (entity, record, token) = try target(context)
             let fields = try await Blocking.run {
                 try store.readRecord(entity: entity, record: record, presenting: token)
             }
-            guard let fields else {
-                throw Problem(
-                    status: 404,
-                    code: Problem.Codes.notFound,
-                    title: "Not found",
-                    detail: "there is no \(entity) \(record) on this node",
-                    remedy: "Check the entity and the id; a record that another node holds reaches this one by sync, "
-                        + "as far as the privacy policy lets it cross."
-                )
-            }
-            return try SyncRoutes.json(
-                StaffAPI.Record(
-                    entity: entity,
-                    id: record.rawValue,
-                    fields: fields.mapValues { StaffAPI.Field(value: $0.value, stamp: $0.stamp.description) }
-                )
-            )
+            guard let fields else { throw notHere("\(entity) \(record)") }
+            return try SyncRoutes.json(Self.record(RecordRead(entity: entity, record: record, fields: fields)))
         }
         records.patch(":entity/:id") { request, context in
             let (entity, record, token) = try target(context)
@@ -63,6 +47,31 @@ public enum StaffRoutes {
                 )
             )
         }
+        api.get("pupils/:id") { request, context in
+            let (_, pupil, token) = try target(context)
+            let file = try await Blocking.run { try store.readPupilFile(pupil: pupil, presenting: token) }
+            guard let file else { throw notHere("pupil \(pupil), nor any record about the pupil,") }
+            return try SyncRoutes.json(StaffAPI.PupilFile(pupil: pupil.rawValue, records: file.map(Self.record)))
+        }
+    }
+
+    private static func record(_ read: RecordRead) -> StaffAPI.Record {
+        StaffAPI.Record(
+            entity: read.entity,
+            id: read.record.rawValue,
+            fields: read.fields.mapValues { StaffAPI.Field(value: $0.value, stamp: $0.stamp.description) }
+        )
+    }
+
+    private static func notHere(_ what: String) -> Problem {
+        Problem(
+            status: 404,
+            code: Problem.Codes.notFound,
+            title: "Not found",
+            detail: "there is no \(what) on this node",
+            remedy: "Check the id (and the entity); a record that another node holds reaches this one by sync, as far "
+                + "as the privacy policy lets it cross."
+        )
     }
 
     private static func target(_ context: SyncRequestContext) throws -> (String, RecordID, StaffToken) {

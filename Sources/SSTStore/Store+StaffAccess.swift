@@ -1,0 +1,138 @@
+import GRDB
+import SSTCore
+import SSTPrivacy
+
+/// The staff API's reads and writes, each logged in the audit trail in the transaction that performs it: no
+/// read is answered and no write is kept without its entry.
+extension Store {
+    /// A record's fields, read by a staff member: the read is logged (kind `staff_read`, with the record's
+    /// pupil and the fields read) in the same transaction, also when there is no such record. Nil when the record
+    /// is unknown here.
+    public func readRecord(
+        entity entityName: String,
+        record: RecordID,
+        presenting token: StaffToken
+    ) throws -> [String: FieldState]? {
+        let entity = try entitySchema(entityName)
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let fields = try recordFields(entity: entity, record: record, db)
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffRead,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
+                        .pupil(entity: entity.name, record: record),
+                    fields: (fields?.keys.sorted() ?? []).map { "\(entity.name).\($0)" },
+                    detail: "\(entity.name) \(record)" + (fields == nil ? ": not found" : "")
+                ),
+                db
+            )
+            return fields
+        }
+    }
+
+    /// Writes fields of a record for a staff member, as ``set(entity:record:values:)`` does, and logs the write
+    /// (kind `staff_write`) in the same transaction. Refuses, changing nothing, a field this node's side does not
+    /// own (a school writes the school's fields and the shared case work, social services theirs and the shared),
+    /// and any write of a consent record, which only ``grantConsent(_:)`` and ``withdrawConsent(id:)`` make.
+    @discardableResult
+    public func writeRecord(
+        entity entityName: String,
+        record: RecordID,
+        values: [String: Value],
+        presenting token: StaffToken
+    ) throws -> [FieldChange] {
+        let entity = try entitySchema(entityName)
+        guard entity.name != "consent" else {
+            throw StoreError(
+                .notOwner,
+                "a consent is not written field by field: recording one checks who gave it and the pupil's age",
+                remedy: "Record consents with `sst consent grant` and `sst consent withdraw` (the staff API has no "
+                    + "consent endpoint yet)."
+            )
+        }
+        guard !values.isEmpty else {
+            throw StoreError(.invalidValue, "no fields to write", remedy: "Give at least one field and its value.")
+        }
+        let physical = physicalClock.milliseconds()
+        return try withSession { session in
+            let member = try Self.requireStaff(presenting: token, session.db)
+            let side = try Self.identity(session.db).side
+            for name in values.keys.sorted() {
+                let field = try fieldSchema(entity, name)
+                guard field.owner.allowsWrites(from: side) else {
+                    throw StoreError(
+                        .notOwner,
+                        "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
+                            + "this \(side == .school ? "school node" : "hub") may not write it",
+                        remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node "
+                            + "by sync as far as the policy allows."
+                    )
+                }
+            }
+            let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffWrite,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                        .pupil(entity: entity.name, record: record),
+                    fields: changes.map { "\(entity.name).\($0.field)" },
+                    detail: "\(entity.name) \(record) at \(changes.first.map { "\($0.stamp)" } ?? "-")"
+                ),
+                session.db
+            )
+            return changes
+        }
+    }
+
+    /// A pupil's file: every record at this node that concerns the pupil (the pupil, the records naming it, the
+    /// interventions and meetings of its cases, as the privacy filter finds them), by entity and id, read by a
+    /// staff member. Logged as one `staff_read` entry with every field read, also when the node holds nothing
+    /// of the pupil (then nil).
+    public func readPupilFile(pupil: RecordID, presenting token: StaffToken) throws -> [RecordRead]? {
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
+            var records: [RecordRead] = []
+            for key in try context.records(of: [pupil], schema: schema) {
+                guard let entity = schema.entity(named: key.entity),
+                    let fields = try recordFields(entity: entity, record: key.record, db)
+                else { continue }
+                records.append(RecordRead(entity: entity.name, record: key.record, fields: fields))
+            }
+            records.sort { ($0.entity, $0.record) < ($1.entity, $1.record) }
+            let read = Set(records.flatMap { record in record.fields.keys.map { "\(record.entity).\($0)" } })
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffRead,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: pupil,
+                    fields: Array(read),
+                    detail: "pupil file of \(pupil): " + (records.isEmpty ? "not found" : "\(records.count) records")
+                ),
+                db
+            )
+            return records.isEmpty ? nil : records
+        }
+    }
+}
+
+/// One record of a staff member's read: its entity, id and fields.
+public struct RecordRead: Hashable, Sendable {
+    public let entity: String
+    public let record: RecordID
+    public let fields: [String: FieldState]
+
+    public init(entity: String, record: RecordID, fields: [String: FieldState]) {
+        self.entity = entity
+        self.record = record
+        self.fields = fields
+    }
+}
