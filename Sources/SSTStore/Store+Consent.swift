@@ -53,8 +53,11 @@ public struct ConsentSummary: Hashable, Sendable {
 extension Store {
     /// Records a new consent. Its status follows the rules (joint custody, the child's view, the pupil's
     /// own consent); when it is active, the pupil's fields in its scopes are sent again (backfill).
+    ///
+    /// With a staff member's `token` (the staff API), the token is checked and the write logged
+    /// (``AuditEntry/Kind/staffWrite``) in the same transaction, and the consent is recorded by the staff member.
     @discardableResult
-    public func grantConsent(_ request: ConsentRequest) throws -> ConsentSummary {
+    public func grantConsent(_ request: ConsentRequest, presenting token: StaffToken? = nil) throws -> ConsentSummary {
         guard !request.scopes.isEmpty else {
             throw StoreError(
                 .invalidValue,
@@ -73,6 +76,7 @@ extension Store {
         let today = CivilDate(millisecondsSinceEpoch: physical)
         let id = RecordID.random()
         try withSession { session in
+            let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
             let status = try consentStatus(request.answers, pupil: request.pupil, today: today, session.db)
             let validity = try ConsentRules.validity(
                 from: request.validFrom,
@@ -88,23 +92,33 @@ extension Store {
                 "refused_by": .list(request.answers.refusedBy.map(\.rawValue)),
             ]
             values["purpose"] = request.purpose.map(Value.string)
-            values["recorded_by"] = request.recordedBy.map(Value.string)
+            values["recorded_by"] = (request.recordedBy ?? staff?.name).map(Value.string)
             values["document_ref"] = request.documentRef.map(Value.string)
             values["pupil_view"] = request.answers.pupilView.map(Value.string)
             values["pupil_consent"] = request.answers.pupilConsent.map(Value.boolean)
-            _ = try set(entity: "consent", record: id, values: values, in: &session, physical: physical)
+            let changes = try set(entity: "consent", record: id, values: values, in: &session, physical: physical)
+            try staff.map {
+                try Self.logStaffWrite(changes, pupil: request.pupil, by: $0, physical: physical, session.db)
+            }
         } afterwards: { session, _ in
             try Self.resend(pupil: request.pupil, &session)
         }
         return try consentSummaries(pupil: request.pupil).first { $0.id == id }!
     }
 
-    /// Records one more guardian's yes or no on a consent, and its new status.
+    /// Records one more guardian's yes or no on a consent, and its new status. With a staff member's `token`,
+    /// as ``grantConsent(_:presenting:)``.
     @discardableResult
-    public func answerConsent(id: RecordID, guardian: RecordID, consents: Bool) throws -> ConsentSummary {
+    public func answerConsent(
+        id: RecordID,
+        guardian: RecordID,
+        consents: Bool,
+        presenting token: StaffToken? = nil
+    ) throws -> ConsentSummary {
         let physical = physicalClock.milliseconds()
         let today = CivilDate(millisecondsSinceEpoch: physical)
         let pupil = try withSession { session in
+            let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
             let current = try consentRow(id, session.db)
             guard current.status != "withdrawn" else {
                 throw StoreError(
@@ -118,7 +132,7 @@ extension Store {
             answers.refusedBy.removeAll { $0 == guardian }
             if consents { answers.givenBy.append(guardian) } else { answers.refusedBy.append(guardian) }
             let status = try consentStatus(answers, pupil: current.pupil, today: today, session.db)
-            _ = try set(
+            let changes = try set(
                 entity: "consent",
                 record: id,
                 values: [
@@ -128,6 +142,9 @@ extension Store {
                 in: &session,
                 physical: physical
             )
+            try staff.map {
+                try Self.logStaffWrite(changes, pupil: current.pupil, by: $0, physical: physical, session.db)
+            }
             return current.pupil
         } afterwards: { session, pupil in
             try Self.resend(pupil: pupil, &session)
@@ -135,11 +152,24 @@ extension Store {
         return try consentSummaries(pupil: pupil).first { $0.id == id }!
     }
 
-    /// Withdraws a consent: flow stops at once, and the other side purges what it received under it.
+    /// Withdraws a consent: flow stops at once, and the other side purges what it received under it. With a
+    /// staff member's `token`, as ``grantConsent(_:presenting:)``.
     @discardableResult
-    public func withdrawConsent(id: RecordID) throws -> ConsentSummary {
-        let pupil = try writer.read { db in try consentRow(id, db).pupil }
-        try set(entity: "consent", record: id, values: ["status": .string("withdrawn")])
+    public func withdrawConsent(id: RecordID, presenting token: StaffToken? = nil) throws -> ConsentSummary {
+        let physical = physicalClock.milliseconds()
+        let pupil = try withSession { session in
+            let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
+            let pupil = try consentRow(id, session.db).pupil
+            let changes = try set(
+                entity: "consent",
+                record: id,
+                values: ["status": .string("withdrawn")],
+                in: &session,
+                physical: physical
+            )
+            try staff.map { try Self.logStaffWrite(changes, pupil: pupil, by: $0, physical: physical, session.db) }
+            return pupil
+        }
         return try consentSummaries(pupil: pupil).first { $0.id == id }!
     }
 

@@ -37,7 +37,8 @@ extension Store {
     /// Writes fields of a record for a staff member, as ``set(entity:record:values:)`` does, and logs the write
     /// (kind `staff_write`) in the same transaction. Refuses, changing nothing, a field this node's side does not
     /// own (a school writes the school's fields and the shared case work, social services theirs and the shared),
-    /// and any write of a consent record, which only ``grantConsent(_:)`` and ``withdrawConsent(id:)`` make.
+    /// and any write of a consent record, which only ``grantConsent(_:presenting:)``,
+    /// ``answerConsent(id:guardian:consents:presenting:)`` and ``withdrawConsent(id:presenting:)`` make.
     @discardableResult
     public func writeRecord(
         entity entityName: String,
@@ -50,8 +51,7 @@ extension Store {
             throw StoreError(
                 .notOwner,
                 "a consent is not written field by field: recording one checks who gave it and the pupil's age",
-                remedy: "Record consents with `sst consent grant` and `sst consent withdraw` (the staff API has no "
-                    + "consent endpoint yet)."
+                remedy: "Record consents through /api/v1/consents (or `sst consent grant`, `answer`, `withdraw`)."
             )
         }
         guard !values.isEmpty else {
@@ -74,20 +74,47 @@ extension Store {
                 }
             }
             let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
-            try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffWrite,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
-                    pupil: try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                        .pupil(entity: entity.name, record: record),
-                    fields: changes.map { "\(entity.name).\($0.field)" },
-                    detail: "\(entity.name) \(record) at \(changes.first.map { "\($0.stamp)" } ?? "-")"
-                ),
-                session.db
-            )
+            let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                .pupil(entity: entity.name, record: record)
+            try Self.logStaffWrite(changes, pupil: pupil, by: member, physical: physical, session.db)
             return changes
         }
+    }
+
+    /// Appends the `staff_write` entry of `changes` (one record's, one stamp) in the writer's transaction.
+    static func logStaffWrite(
+        _ changes: [FieldChange],
+        pupil: RecordID?,
+        by member: StaffMember,
+        physical: UInt64,
+        _ db: Database
+    ) throws {
+        guard let first = changes.first else { return }
+        try appendAudit(
+            AuditEntry(
+                kind: .staffWrite,
+                atMilliseconds: physical,
+                peer: member.auditName,
+                pupil: pupil,
+                fields: changes.map { "\($0.entity).\($0.field)" },
+                detail: "\(first.entity) \(first.record) at \(first.stamp)"
+            ),
+            db
+        )
+    }
+
+    /// The staff member of a valid `token`, at a school node: consents are recorded at the pupil's school (the
+    /// hub receives them).
+    static func requireConsentStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
+        let member = try requireStaff(presenting: token, db)
+        guard try identity(db).side == .school else {
+            throw StoreError(
+                .notOwner,
+                "consents are recorded at the pupil's school node, not at the hub",
+                remedy: "Ask the pupil's school to record, answer or withdraw the consent; it reaches the hub by sync."
+            )
+        }
+        return member
     }
 
     /// A pupil's file: every record at this node that concerns the pupil (the pupil, the records naming it, the

@@ -88,6 +88,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return StaffAPI.recordsPath
         case _ where path.hasPrefix(StaffAPI.pupilsPath + "/"):
             return StaffAPI.pupilsPath
+        case _ where path == StaffAPI.consentsPath || path.hasPrefix(StaffAPI.consentsPath + "/"):
+            return StaffAPI.consentsPath
         default:
             return "other"
         }

@@ -119,9 +119,9 @@ public enum SyncRoutes {
     }
 
     /// A JSON response with sorted keys.
-    static func json(_ value: some Encodable) throws -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         Response(
-            status: .ok,
+            status: status,
             headers: [.contentType: SyncProtocol.jsonMediaType],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value)))
         )

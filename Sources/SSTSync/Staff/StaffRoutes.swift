@@ -8,12 +8,13 @@ import SSTStore
 /// The staff API's routes (`Protocol/staff-api.md`), on a school node's or the hub's HTTPS listener, behind
 /// ``StaffTokenMiddleware``. Every read and write is logged in the node's audit trail by the store.
 public enum StaffRoutes {
-    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}` and `GET /api/v1/pupils/{id}` to `router`.
+    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils/{id}` and the consent routes
+    /// (``StaffConsentRoutes``) to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
         let api = router.group(RouterPath(StaffAPI.pathPrefix)).add(middleware: StaffTokenMiddleware(store: store))
         let records = api.group("records")
-        records.get(":entity/:id") { request, context in
-            let (entity, record, token) = try target(context)
+        records.get(":entity/:id") { _, context in
+            let (token, entity, record) = (try token(context), try entity(context), try recordID(context, "id"))
             let fields = try await Blocking.run {
                 try store.readRecord(entity: entity, record: record, presenting: token)
             }
@@ -21,20 +22,8 @@ public enum StaffRoutes {
             return try SyncRoutes.json(Self.record(RecordRead(entity: entity, record: record, fields: fields)))
         }
         records.patch(":entity/:id") { request, context in
-            let (entity, record, token) = try target(context)
-            let body: Data
-            do {
-                body = Data(try await request.body.collect(upTo: StaffAPI.maxBodyBytes).readableBytesView)
-            } catch is NIOTooManyBytesError {
-                throw Problem(
-                    status: 413,
-                    code: Problem.Codes.bodyTooLarge,
-                    title: "Request body too large",
-                    detail: "the body is larger than the staff API accepts (\(StaffAPI.maxBodyBytes) bytes)",
-                    remedy: "Write a record's fields in more than one request."
-                )
-            }
-            let write = try decodeWrite(body)
+            let (token, entity, record) = (try token(context), try entity(context), try recordID(context, "id"))
+            let write = try decode(StaffAPI.Write.self, try await body(request))
             let changes = try await Blocking.run {
                 try store.writeRecord(entity: entity, record: record, values: write.fields, presenting: token)
             }
@@ -47,11 +36,58 @@ public enum StaffRoutes {
                 )
             )
         }
-        api.get("pupils/:id") { request, context in
-            let (_, pupil, token) = try target(context)
+        api.get("pupils/:id") { _, context in
+            let (token, pupil) = (try token(context), try recordID(context, "id"))
             let file = try await Blocking.run { try store.readPupilFile(pupil: pupil, presenting: token) }
             guard let file else { throw notHere("pupil \(pupil), nor any record about the pupil,") }
             return try SyncRoutes.json(StaffAPI.PupilFile(pupil: pupil.rawValue, records: file.map(Self.record)))
+        }
+        StaffConsentRoutes.add(to: api, store: store)
+    }
+
+    /// The token ``StaffTokenMiddleware`` checked.
+    static func token(_ context: SyncRequestContext) throws(Problem) -> StaffToken {
+        guard let token = context.staffToken else { throw Problem.staffToken("no staff token was checked") }
+        return token
+    }
+
+    private static func entity(_ context: SyncRequestContext) throws(Problem) -> String {
+        context.parameters.get("entity") ?? ""
+    }
+
+    /// The record id in the path parameter `name`, or a 400 problem.
+    static func recordID(_ context: SyncRequestContext, _ name: String) throws(Problem) -> RecordID {
+        let text = context.parameters.get(name) ?? ""
+        guard let record = RecordID(text) else {
+            throw Problem.malformed("\"\(text)\" is not a record id (a lower-case UUID)")
+        }
+        return record
+    }
+
+    /// The request body, at most ``StaffAPI/maxBodyBytes``, or a 413 problem.
+    static func body(_ request: Request) async throws -> Data {
+        do {
+            return Data(try await request.body.collect(upTo: StaffAPI.maxBodyBytes).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw Problem(
+                status: 413,
+                code: Problem.Codes.bodyTooLarge,
+                title: "Request body too large",
+                detail: "the body is larger than the staff API accepts (\(StaffAPI.maxBodyBytes) bytes)",
+                remedy: "Write a record's fields in more than one request."
+            )
+        }
+    }
+
+    /// A JSON body as `type`, or a 400 problem naming what is wrong with it (a member named twice included).
+    static func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws(Problem) -> T {
+        if let duplicate = JSONDuplicateMembers.first(in: body) {
+            throw Problem.malformed("the body names \(duplicate.joined(separator: ".")) twice")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch {
+            throw Problem.malformed("the body is not the JSON this endpoint takes (Protocol/openapi.yaml): \(error)")
         }
     }
 
@@ -72,29 +108,5 @@ public enum StaffRoutes {
             remedy: "Check the id (and the entity); a record that another node holds reaches this one by sync, as far "
                 + "as the privacy policy lets it cross."
         )
-    }
-
-    private static func target(_ context: SyncRequestContext) throws -> (String, RecordID, StaffToken) {
-        guard let token = context.staffToken else { throw Problem.staffToken("no staff token was checked") }
-        let entity = context.parameters.get("entity") ?? ""
-        let text = context.parameters.get("id") ?? ""
-        guard let record = RecordID(text) else {
-            throw Problem.malformed("\"\(text)\" is not a record id (a lower-case UUID)")
-        }
-        return (entity, record, token)
-    }
-
-    /// The write a PATCH body asks for, or a 400 problem naming what is wrong with it.
-    static func decodeWrite(_ body: Data) throws(Problem) -> StaffAPI.Write {
-        if let duplicate = JSONDuplicateMembers.first(in: body) {
-            throw Problem.malformed("the body names \(duplicate.joined(separator: ".")) twice")
-        }
-        do {
-            return try JSONDecoder().decode(StaffAPI.Write.self, from: body)
-        } catch {
-            throw Problem.malformed(
-                "the body is not {\"fields\": {\"<field>\": <value>, …}} with JSON values (null clears a field): \(error)"
-            )
-        }
     }
 }
