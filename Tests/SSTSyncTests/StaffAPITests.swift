@@ -74,6 +74,30 @@ struct StaffAPITests {
         #expect(try hub.store.values("pupil", pupil.pupil)?["class_name"] == .string("8B"))
     }
 
+    @Test func staffFindAPupilByASearchInTheQueryString() async throws {
+        let pupil = try TestPupil(at: school)  // Åsa Öberg
+        try TestPupil(at: school, givenName: "Bo", familyName: "Berg", personnummer: "20110303-0000")
+        let token = try school.store.addStaff(name: "Anna Lind").text
+        try await withNodeListener(school) { port in
+            let found = try await staffRequest(port, .GET, "/api/v1/pupils?q=%C3%B6b", token: token)  // "öb"
+            #expect(found.status == .ok)
+            let search = try JSONDecoder().decode(StaffAPI.PupilSearch.self, from: found.body)
+            #expect(search.matches.map(\.id) == [pupil.pupil.rawValue] && !search.truncated)
+            #expect(search.matches.first?.givenName == "Åsa" && search.matches.first?.personnummer == "20130101-0000")
+            let both = try await staffRequest(port, .GET, "/api/v1/pupils?q=20&limit=1", token: token)
+            #expect(try JSONDecoder().decode(StaffAPI.PupilSearch.self, from: both.body).truncated)
+            for (path, status) in [
+                ("/api/v1/pupils", HTTPResponseStatus.badRequest), ("/api/v1/pupils?q=%C3%96", .unprocessableEntity),
+                ("/api/v1/pupils?q=berg&limit=many", .badRequest),
+                ("/api/v1/pupils?q=berg&limit=500", .unprocessableEntity),
+            ] {
+                let response = try await staffRequest(port, .GET, path, token: token)
+                #expect(response.status == status, "\(path)")
+                #expect(try !JSONDecoder().decode(Problem.self, from: response.body).remedy.isEmpty)
+            }
+        }
+    }
+
     @Test func withoutAValidTokenEveryRequestIsA401AndNothingIsReadOrWritten() async throws {
         let pupil = try TestPupil(at: school)
         let revoked = try school.store.addStaff(name: "Bo Berg")

@@ -86,7 +86,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return path
         case _ where path.hasPrefix(StaffAPI.recordsPath + "/"):
             return StaffAPI.recordsPath
-        case _ where path.hasPrefix(StaffAPI.pupilsPath + "/"):
+        case _ where path == StaffAPI.pupilsPath || path.hasPrefix(StaffAPI.pupilsPath + "/"):
             return StaffAPI.pupilsPath
         case _ where path == StaffAPI.consentsPath || path.hasPrefix(StaffAPI.consentsPath + "/"):
             return StaffAPI.consentsPath

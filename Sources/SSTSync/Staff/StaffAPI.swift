@@ -39,6 +39,40 @@ public enum StaffAPI {
         }
     }
 
+    /// The answer to `GET /api/v1/pupils?q=…`: the pupils found, and whether there were more than the limit.
+    public struct PupilSearch: Codable, Hashable, Sendable {
+        public let matches: [PupilMatch]
+        public let truncated: Bool
+
+        public init(_ search: SSTStore.PupilSearch) {
+            matches = search.matches.map(PupilMatch.init)
+            truncated = search.truncated
+        }
+    }
+
+    /// A pupil found by a search.
+    public struct PupilMatch: Codable, Hashable, Sendable {
+        public let id: String
+        public let givenName: String?
+        public let familyName: String?
+        public let personnummer: String?
+        public let grade: Int64?
+        public let className: String?
+        public let school: String?
+        public let protectedIdentity: Bool
+
+        public init(_ match: SSTStore.PupilMatch) {
+            id = match.pupil.rawValue
+            givenName = match.givenName
+            familyName = match.familyName
+            personnummer = match.personnummer
+            grade = match.grade
+            className = match.className
+            school = match.school
+            protectedIdentity = match.protectedIdentity
+        }
+    }
+
     /// A field's value and the stamp of the write that gave it.
     public struct Field: Codable, Hashable, Sendable {
         public let value: Value

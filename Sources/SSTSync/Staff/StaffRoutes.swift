@@ -8,7 +8,8 @@ import SSTStore
 /// The staff API's routes (`Protocol/staff-api.md`), on a school node's or the hub's HTTPS listener, behind
 /// ``StaffTokenMiddleware``. Every read and write is logged in the node's audit trail by the store.
 public enum StaffRoutes {
-    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils/{id}` and the consent routes
+    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils?q=…` (search),
+    /// `GET /api/v1/pupils/{id}` (a pupil's file) and the consent routes
     /// (``StaffConsentRoutes``) to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
         let api = router.group(RouterPath(StaffAPI.pathPrefix)).add(middleware: StaffTokenMiddleware(store: store))
@@ -35,6 +36,17 @@ public enum StaffRoutes {
                     stamp: changes.first.map { "\($0.stamp)" } ?? ""
                 )
             )
+        }
+        api.get("pupils") { request, context in
+            let token = try token(context)
+            guard let query = request.uri.queryParameters["q"].map(String.init) else {
+                throw Problem.malformed("the search needs a query parameter q, e.g. /api/v1/pupils?q=Öberg")
+            }
+            let limit = try SyncRoutes.integer(request, "limit").map { Int(clamping: $0) } ?? Store.maxPupilMatches
+            let found = try await Blocking.run {
+                try store.searchPupils(matching: query, limit: limit, presenting: token)
+            }
+            return try SyncRoutes.json(StaffAPI.PupilSearch(found))
         }
         api.get("pupils/:id") { _, context in
             let (token, pupil) = (try token(context), try recordID(context, "id"))
