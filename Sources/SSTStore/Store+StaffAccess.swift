@@ -142,7 +142,8 @@ extension Store {
                     peer: member.auditName,
                     pupil: pupil,
                     fields: Array(read),
-                    detail: "pupil file of \(pupil): " + (records.isEmpty ? "not found" : "\(records.count) records")
+                    detail: "pupil file of \(pupil): "
+                        + (records.isEmpty ? "not found" : records.count == 1 ? "1 record" : "\(records.count) records")
                 ),
                 db
             )

@@ -14,6 +14,16 @@ public struct PupilMatch: Hashable, Sendable {
     public let school: String?
     /// *Skyddade personuppgifter*: the pupil's identity must not be passed on.
     public let protectedIdentity: Bool
+
+    /// The `pupil.…` fields the match shows: those with a value, and whether the identity is protected.
+    var shownFields: [String] {
+        let present: [(String, Bool)] = [
+            ("given_name", givenName != nil), ("family_name", familyName != nil),
+            ("personnummer", personnummer != nil), ("grade", grade != nil), ("class_name", className != nil),
+            ("school", school != nil),
+        ]
+        return present.compactMap { $0.1 ? "pupil.\($0.0)" : nil } + ["pupil.protected_identity"]
+    }
 }
 
 /// What ``Store/searchPupils(matching:limit:presenting:)`` found.
@@ -66,9 +76,6 @@ extension Store {
             }
             let matches = Array(all.prefix(limit))
             let detail = "pupil search \"\(query)\""
-            let shown =
-                ["given_name", "family_name", "personnummer", "grade", "class_name", "school"]
-                .map { "pupil.\($0)" } + ["pupil.protected_identity"]
             let entries =
                 matches.isEmpty
                 ? [
@@ -85,7 +92,7 @@ extension Store {
                         atMilliseconds: physical,
                         peer: member.auditName,
                         pupil: $0.pupil,
-                        fields: shown,
+                        fields: $0.shownFields,
                         detail: detail
                     )
                 }

@@ -55,6 +55,15 @@ import Testing
         #expect(entries.map(\.pupil) == found.matches.map(\.pupil) && entries.count == 2)
         #expect(entries.allSatisfy { $0.kind == .staffRead && $0.peer == "staff:Anna Lind" })
         #expect(entries.allSatisfy { $0.detail == "pupil search \"7a\"" && $0.fields.contains("pupil.personnummer") })
+        // The fields shown: those with a value (these pupils have no grade or school) and protection.
+        #expect(
+            entries.allSatisfy {
+                $0.fields == [
+                    "pupil.class_name", "pupil.family_name", "pupil.given_name", "pupil.personnummer",
+                    "pupil.protected_identity",
+                ]
+            }
+        )
         // `sst audit list --pupil` shows that the pupil was shown in a search.
         #expect(try store.auditEntries(pupil: asa).map(\.entry.detail) == ["pupil search \"7a\""])
 
