@@ -1,5 +1,6 @@
 import GRDB
 import SSTCore
+import SSTPrivacy
 
 /// A text field with concurrent values waiting for a person to choose.
 public struct Conflict: Hashable, Sendable {
@@ -38,37 +39,44 @@ extension Store {
 
     /// Every text field with concurrent values, ordered by entity, record and field.
     public func conflicts() throws -> [Conflict] {
-        try writer.read { db in
-            let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT DISTINCT entity, record_id, field FROM sst_conflict ORDER BY entity, record_id, field"
+        try writer.read { db in try conflicts(db) }
+    }
+
+    /// The body of ``conflicts()`` in a caller's database access.
+    func conflicts(_ db: Database) throws -> [Conflict] {
+        let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT DISTINCT entity, record_id, field FROM sst_conflict ORDER BY entity, record_id, field"
+        )
+        return try rows.compactMap { row in
+            guard let entity = schema.entity(named: row["entity"]), let field = entity.field(named: row["field"]),
+                let record = RecordID(row["record_id"])
+            else { return nil }
+            let register = try session.textRegister(entity: entity, record: record, field: field)
+            guard let winner = register.winner else { return nil }
+            return Conflict(
+                entity: entity.name,
+                record: record,
+                field: field.name,
+                current: winner,
+                others: Array(register.losers)
             )
-            return try rows.compactMap { row in
-                guard let entity = schema.entity(named: row["entity"]), let field = entity.field(named: row["field"]),
-                    let record = RecordID(row["record_id"])
-                else { return nil }
-                let register = try session.textRegister(entity: entity, record: record, field: field)
-                guard let winner = register.winner else { return nil }
-                return Conflict(
-                    entity: entity.name,
-                    record: record,
-                    field: field.name,
-                    current: winner,
-                    others: Array(register.losers)
-                )
-            }
         }
     }
 
     /// Resolves a conflict: writes `value` as a change that supersedes every concurrent value. The
     /// resolution replicates like any change and clears the conflict on every node it reaches.
+    ///
+    /// With a staff member's `token` (the staff API), the token is checked, the field must be one this node's
+    /// side writes, and the resolution is logged (``AuditEntry/Kind/staffWrite``) in the same transaction.
     @discardableResult
     public func resolveConflict(
         entity entityName: String,
         record: RecordID,
         field fieldName: String,
-        value: Value
+        value: Value,
+        presenting token: StaffToken? = nil
     )
         throws -> FieldChange
     {
@@ -84,6 +92,8 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let identity = try Self.identity(session.db)
+            let staff = try token.map { try Self.requireStaff(presenting: $0, session.db) }
+            if staff != nil { try Self.refuseIfNotOwned(entity, [field.name], by: identity.side) }
             let register = try session.textRegister(entity: entity, record: record, field: field)
             guard register.values.count > 1 else {
                 throw StoreError(
@@ -96,6 +106,11 @@ extension Store {
             let state = FieldState(value: value, stamp: stamp, context: register.contextForResolving(with: stamp))
             let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
             _ = try session.merge(change, entity: entity, field: field)
+            if let staff {
+                let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                    .pupil(entity: entity.name, record: record)
+                try Self.logStaffWrite([change], pupil: pupil, by: staff, physical: physical, session.db)
+            }
             return change
         }
     }

@@ -60,24 +60,50 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let member = try Self.requireStaff(presenting: token, session.db)
-            let side = try Self.identity(session.db).side
-            for name in values.keys.sorted() {
-                let field = try fieldSchema(entity, name)
-                guard field.owner.allowsWrites(from: side) else {
-                    throw StoreError(
-                        .notOwner,
-                        "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
-                            + "this \(side == .school ? "school node" : "hub") may not write it",
-                        remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node "
-                            + "by sync as far as the policy allows."
-                    )
-                }
-            }
+            try Self.refuseIfNotOwned(entity, values.keys.sorted(), by: try Self.identity(session.db).side)
             let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
             let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
                 .pupil(entity: entity.name, record: record)
             try Self.logStaffWrite(changes, pupil: pupil, by: member, physical: physical, session.db)
             return changes
+        }
+    }
+
+    /// Refuses, with `notOwner`, a write by staff of a field that `side` does not own: the other side would
+    /// refuse the change, and every sync after it.
+    static func refuseIfNotOwned(_ entity: EntitySchema, _ fieldNames: [String], by side: Side) throws {
+        for name in fieldNames {
+            guard let field = entity.field(named: name), !field.owner.allowsWrites(from: side) else { continue }
+            throw StoreError(
+                .notOwner,
+                "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
+                    + "this \(side == .school ? "school node" : "hub") may not write it",
+                remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node by sync "
+                    + "as far as the policy allows."
+            )
+        }
+    }
+
+    /// Every conflict at this node, for a staff member: each is logged as a `staff_read` of its record's pupil,
+    /// in the same transaction.
+    public func staffConflicts(presenting token: StaffToken) throws -> [Conflict] {
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let found = try conflicts(db)
+            let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
+            let entries = try found.map { conflict in
+                AuditEntry(
+                    kind: .staffRead,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: try context.pupil(entity: conflict.entity, record: conflict.record),
+                    fields: ["\(conflict.entity).\(conflict.field)"],
+                    detail: "conflict in \(conflict.entity) \(conflict.record)"
+                )
+            }
+            try Self.appendAudit(entries, db)
+            return found
         }
     }
 

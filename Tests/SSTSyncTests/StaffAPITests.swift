@@ -98,6 +98,38 @@ struct StaffAPITests {
         }
     }
 
+    @Test func staffListAConflictAndResolveIt() async throws {
+        let pupil = try TestPupil(at: school)
+        let caseID = try pupil.openCase(at: school, plan: "Plan från Ekbacken 1")
+        // A second node of the same school wrote the plan concurrently.
+        let other = try Store.inMemory(
+            identity: NodeIdentity(node: NodeID("ekbacken-2")!, role: .school, school: "Ekbackens skola"),
+            physicalClock: school.clock
+        )
+        try other.set(entity: "case", record: caseID, values: ["plan": .string("Plan från Ekbacken 2")])
+        try school.store.apply(try other.exportChanges(since: 0))
+        let token = try school.store.addStaff(name: "Anna Lind").text
+        try await withNodeListener(school) { port in
+            let listed = try await staffRequest(port, .GET, "/api/v1/conflicts", token: token)
+            let conflicts = try JSONDecoder().decode([StaffAPI.Conflict].self, from: listed.body)
+            #expect(conflicts.count == 1 && conflicts.first?.id == caseID.rawValue && conflicts.first?.field == "plan")
+            #expect(conflicts.first?.others.count == 1)
+            let body = #"{"entity": "case", "id": "\#(caseID)", "field": "plan", "value": "Gemensam plan"}"#
+            let resolved = try await staffRequest(port, .POST, "/api/v1/conflicts/resolve", token: token, body: body)
+            #expect(resolved.status == .ok)
+            let again = try await staffRequest(port, .POST, "/api/v1/conflicts/resolve", token: token, body: body)
+            #expect(again.status == .conflict)
+            #expect(try JSONDecoder().decode(Problem.self, from: again.body).code == "noConflict")
+            let empty = try await staffRequest(port, .GET, "/api/v1/conflicts", token: token)
+            #expect(try JSONDecoder().decode([StaffAPI.Conflict].self, from: empty.body).isEmpty)
+        }
+        #expect(try school.store.values("case", caseID)?["plan"] == .string("Gemensam plan"))
+        let staff = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
+            $0.peer == "staff:Anna Lind"
+        }
+        #expect(staff.map(\.kind) == [.staffRead, .staffWrite])
+    }
+
     @Test func withoutAValidTokenEveryRequestIsA401AndNothingIsReadOrWritten() async throws {
         let pupil = try TestPupil(at: school)
         let revoked = try school.store.addStaff(name: "Bo Berg")

@@ -90,6 +90,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return StaffAPI.pupilsPath
         case _ where path == StaffAPI.consentsPath || path.hasPrefix(StaffAPI.consentsPath + "/"):
             return StaffAPI.consentsPath
+        case _ where path == StaffAPI.conflictsPath || path.hasPrefix(StaffAPI.conflictsPath + "/"):
+            return StaffAPI.conflictsPath
         default:
             return "other"
         }

@@ -41,7 +41,7 @@ extension Problem {
             status = 403
         case .unauthorized:
             status = 401
-        case .alreadyExists:
+        case .alreadyExists, .noConflict:
             status = 409
         case .notInitialized:
             status = 503

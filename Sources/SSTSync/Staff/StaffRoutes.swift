@@ -9,8 +9,8 @@ import SSTStore
 /// ``StaffTokenMiddleware``. Every read and write is logged in the node's audit trail by the store.
 public enum StaffRoutes {
     /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils?q=…` (search),
-    /// `GET /api/v1/pupils/{id}` (a pupil's file) and the consent routes
-    /// (``StaffConsentRoutes``) to `router`.
+    /// `GET /api/v1/pupils/{id}` (a pupil's file), the consent routes (``StaffConsentRoutes``) and the conflict
+    /// routes (``StaffConflictRoutes``) to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
         let api = router.group(RouterPath(StaffAPI.pathPrefix)).add(middleware: StaffTokenMiddleware(store: store))
         let records = api.group("records")
@@ -55,6 +55,7 @@ public enum StaffRoutes {
             return try SyncRoutes.json(StaffAPI.PupilFile(pupil: pupil.rawValue, records: file.map(Self.record)))
         }
         StaffConsentRoutes.add(to: api, store: store)
+        StaffConflictRoutes.add(to: api, store: store)
     }
 
     /// The token ``StaffTokenMiddleware`` checked.
