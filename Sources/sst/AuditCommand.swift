@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SSTCore
 import SSTPrivacy
 import SSTStore
@@ -6,7 +7,8 @@ import SSTStore
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Read and verify the audit trail of what crossed the boundary, what was refused and purged.",
+        abstract: "Read and verify the audit trail: what crossed the boundary, was refused or purged, and who read "
+            + "or wrote what through the staff API.",
         subcommands: [List.self, Verify.self]
     )
 
@@ -17,14 +19,22 @@ struct AuditCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only entries about this pupil.", valueName: "UUID")) var pupil: String?
         @Option(help: ArgumentHelp("From this day (UTC).", valueName: "YYYY-MM-DD")) var from: String?
         @Option(help: ArgumentHelp("Up to and including this day (UTC).", valueName: "YYYY-MM-DD")) var until: String?
+        @Option(
+            help: ArgumentHelp(
+                "Only entries of these kinds (\(AuditEntry.Kind.allCases.map(\.rawValue).joined(separator: ", "))).",
+                valueName: "KIND[,KIND]"
+            )
+        )
+        var kind: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
+            let kinds = try kind.map(Self.kinds)
             let records = try options.openStore().auditEntries(
                 pupil: try pupil.map { try recordID($0, "--pupil") },
                 from: try from.map { try Self.startOfDay($0, "--from") },
                 until: try until.map { try Self.startOfDay($0, "--until") + 86_400_000 - 1 }
-            )
+            ).filter { kinds?.contains($0.entry.kind) ?? true }
             if json {
                 printJSON(.array(records.map { .object(["seq": .integer($0.sequence), "entry": $0.entry.json]) }))
                 return
@@ -42,6 +52,21 @@ struct AuditCommand: ParsableCommand {
                 if !entry.fields.isEmpty { print("    fields: \(entry.fields.joined(separator: ", "))") }
                 if !entry.detail.isEmpty { print("    \(entry.detail)") }
             }
+        }
+
+        static func kinds(_ text: String) throws -> Set<AuditEntry.Kind> {
+            Set(
+                try text.split(separator: ",").map { name in
+                    let trimmed = name.trimmingCharacters(in: .whitespaces)
+                    guard let kind = AuditEntry.Kind(rawValue: trimmed) else {
+                        throw ValidationError(
+                            "--kind \"\(trimmed)\" is not a kind of audit entry; the kinds are "
+                                + AuditEntry.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                        )
+                    }
+                    return kind
+                }
+            )
         }
 
         static func startOfDay(_ text: String, _ option: String) throws -> UInt64 {

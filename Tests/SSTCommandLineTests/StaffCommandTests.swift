@@ -52,6 +52,12 @@ import Testing
                     && audit.contains("staff_revoked  peer staff:Anna Lind")
             )
             #expect(!audit.contains(added.token))
+            let revocations = try node.sst(["audit", "list", "--data", node.data, "--kind", "staff_revoked"]).out
+            #expect(revocations.contains("staff_revoked") && !revocations.contains("staff_added"))
+            expectRefusal(
+                try SST.run(["audit", "list", "--data", node.data, "--kind", "staff_looked"]),
+                mentions: ["\"staff_looked\" is not a kind of audit entry", "staff_read"]
+            )
         }
     }
 }
