@@ -118,7 +118,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SSTCommandLineTests",
-            dependencies: ["sst", "SSTCore"],
+            dependencies: [
+                "sst", "SSTCore",
+                // Only to talk to `sst node serve`'s staff API as a staff member's program would.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -45,12 +45,14 @@ struct LoopbackDistrict {
 }
 
 extension SSTRun {
-    /// The port `sst hub serve --listen 127.0.0.1:N` bound, from its log line `… port=N … hub listening`.
+    /// The port `sst hub serve` or `sst node serve --listen 127.0.0.1:N` bound, from its log line
+    /// `… port=N … hub listening` (or `node listening`).
     func listeningPort() throws -> Int {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let output = outputSoFar()
-            if let line = output.split(separator: "\n").first(where: { $0.contains("hub listening") }),
+            let lines = output.split(separator: "\n")
+            if let line = lines.first(where: { $0.contains("hub listening") || $0.contains("node listening") }),
                 let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }),
                 let port = Int(field.dropFirst("port=".count))
             {
