@@ -93,7 +93,10 @@ extension Store {
         return try withSession { session in
             let identity = try Self.identity(session.db)
             let staff = try token.map { try Self.requireStaff(presenting: $0, session.db) }
-            if staff != nil { try Self.refuseIfNotOwned(entity, [field.name], by: identity.side) }
+            if let staff {
+                try Self.refuseHealthRecords(entity, to: staff)
+                try Self.refuseIfNotOwned(entity, [field.name], by: identity.side)
+            }
             let register = try session.textRegister(entity: entity, record: record, field: field)
             guard register.values.count > 1 else {
                 throw StoreError(

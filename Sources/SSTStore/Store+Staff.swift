@@ -6,6 +6,9 @@ import SSTPrivacy
 /// A person who may use the node's staff API: a school's staff at a school node, social workers at the hub.
 public struct StaffMember: Hashable, Sendable {
     public let name: String
+    /// Whether the member works in *elevhälsa* (school nurse, psychologist, kurator) and may read and write its
+    /// records (`health_note`); no one else may, through the staff API.
+    public let healthRecords: Bool
     public let addedAtMilliseconds: UInt64
     /// When the member's token was revoked; nil while it is valid.
     public let revokedAtMilliseconds: UInt64?
@@ -19,10 +22,11 @@ public struct StaffMember: Hashable, Sendable {
 /// The staff API's accounts: who may use it, by a token the node knows only by its digest.
 extension Store {
     /// Gives `name` an access token, and returns it: the node keeps only its digest, so it is shown once.
+    /// `healthRecords`: the member works in *elevhälsa* and may read and write its records.
     ///
     /// Refuses a name that has a valid token already (revoke it first), and a name that is empty, longer than
     /// 100 characters, or holds a line break or another control character. A revoked name may be added again.
-    public func addStaff(name: String) throws -> StaffToken {
+    public func addStaff(name: String, healthRecords: Bool = false) throws -> StaffToken {
         try Self.checkStaffName(name)
         let token = StaffToken.random()
         let physical = physicalClock.milliseconds()
@@ -36,14 +40,21 @@ extension Store {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO sst_staff (name, token_sha256, added_at_ms, revoked_at_ms) VALUES (?, ?, ?, NULL)
+                    INSERT INTO sst_staff (name, token_sha256, health_records, added_at_ms, revoked_at_ms)
+                    VALUES (?, ?, ?, ?, NULL)
                     ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
-                        added_at_ms = excluded.added_at_ms, revoked_at_ms = NULL
+                        health_records = excluded.health_records, added_at_ms = excluded.added_at_ms,
+                        revoked_at_ms = NULL
                     """,
-                arguments: [name, token.digest, Int64(physical)]
+                arguments: [name, token.digest, healthRecords, Int64(physical)]
             )
             try Self.appendAudit(
-                AuditEntry(kind: .staffAdded, atMilliseconds: physical, peer: "staff:\(name)", detail: "token issued"),
+                AuditEntry(
+                    kind: .staffAdded,
+                    atMilliseconds: physical,
+                    peer: "staff:\(name)",
+                    detail: healthRecords ? "token issued, with elevhälsa records" : "token issued"
+                ),
                 db
             )
         }
@@ -115,6 +126,7 @@ extension Store {
     private static func staffMember(_ row: Row) -> StaffMember {
         StaffMember(
             name: row["name"],
+            healthRecords: row["health_records"],
             addedAtMilliseconds: UInt64(row["added_at_ms"] as Int64),
             revokedAtMilliseconds: (row["revoked_at_ms"] as Int64?).map(UInt64.init)
         )

@@ -17,6 +17,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
+            try Self.refuseHealthRecords(entity, to: member)
             let fields = try recordFields(entity: entity, record: record, db)
             try Self.appendAudit(
                 AuditEntry(
@@ -60,6 +61,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let member = try Self.requireStaff(presenting: token, session.db)
+            try Self.refuseHealthRecords(entity, to: member)
             try Self.refuseIfNotOwned(entity, values.keys.sorted(), by: try Self.identity(session.db).side)
             let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
             let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
@@ -84,13 +86,15 @@ extension Store {
         }
     }
 
-    /// Every conflict at this node, for a staff member: each is logged as a `staff_read` of its record's pupil,
-    /// in the same transaction.
+    /// Every conflict at this node, for a staff member (those in elevhälsa records only for elevhälsa staff): each
+    /// is logged as a `staff_read` of its record's pupil, in the same transaction.
     public func staffConflicts(presenting token: StaffToken) throws -> [Conflict] {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            let found = try conflicts(db)
+            let found = try conflicts(db).filter { conflict in
+                member.healthRecords || schema.entity(named: conflict.entity).map { !$0.holdsHealthRecords } ?? true
+            }
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             let entries = try found.map { conflict in
                 AuditEntry(
@@ -145,22 +149,29 @@ extension Store {
 
     /// A pupil's file: every record at this node that concerns the pupil (the pupil, the records naming it, the
     /// interventions and meetings of its cases, as the privacy filter finds them), by entity and id, read by a
-    /// staff member. Logged as one `staff_read` entry with every field read, also when the node holds nothing
-    /// of the pupil (then nil).
-    public func readPupilFile(pupil: RecordID, presenting token: StaffToken) throws -> [RecordRead]? {
+    /// staff member; elevhälsa records only for elevhälsa staff (the others learn how many were withheld).
+    /// Logged as one `staff_read` entry with every field read, also when the node holds nothing of the pupil
+    /// (then nil).
+    public func readPupilFile(pupil: RecordID, presenting token: StaffToken) throws -> PupilFile? {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var records: [RecordRead] = []
+            var withheld = 0
             for key in try context.records(of: [pupil], schema: schema) {
                 guard let entity = schema.entity(named: key.entity),
                     let fields = try recordFields(entity: entity, record: key.record, db)
                 else { continue }
+                if entity.holdsHealthRecords && !member.healthRecords {
+                    withheld += 1
+                    continue
+                }
                 records.append(RecordRead(entity: entity.name, record: key.record, fields: fields))
             }
             records.sort { ($0.entity, $0.record) < ($1.entity, $1.record) }
             let read = Set(records.flatMap { record in record.fields.keys.map { "\(record.entity).\($0)" } })
+            let nothing = records.isEmpty && withheld == 0
             try Self.appendAudit(
                 AuditEntry(
                     kind: .staffRead,
@@ -169,13 +180,38 @@ extension Store {
                     pupil: pupil,
                     fields: Array(read),
                     detail: "pupil file of \(pupil): "
-                        + (records.isEmpty ? "not found" : records.count == 1 ? "1 record" : "\(records.count) records")
+                        + (nothing ? "not found" : records.count == 1 ? "1 record" : "\(records.count) records")
+                        + (withheld > 0 ? ", elevhälsa records withheld: \(withheld)" : "")
                 ),
                 db
             )
-            return records.isEmpty ? nil : records
+            return nothing ? nil : PupilFile(records: records, withheldHealthRecords: withheld)
         }
     }
+
+    /// Refuses, with `notPermitted`, an elevhälsa record to a staff member who does not work in elevhälsa.
+    static func refuseHealthRecords(_ entity: EntitySchema, to member: StaffMember) throws {
+        guard entity.holdsHealthRecords, !member.healthRecords else { return }
+        throw StoreError(
+            .notPermitted,
+            "\(entity.name) is an elevhälsa record, and \(member.name) is not elevhälsa staff on this node",
+            remedy: "Elevhälsa records are read and written by elevhälsa staff only (school nurse, psychologist, "
+                + "kurator), given access with `sst staff add --health-records`."
+        )
+    }
+}
+
+extension EntitySchema {
+    /// Whether the entity's records are *elevhälsa* records (privacy class `health`).
+    var holdsHealthRecords: Bool { fields.contains { $0.privacy == .health } }
+}
+
+/// A pupil's file as a staff member may read it.
+public struct PupilFile: Hashable, Sendable {
+    /// The records, by entity and id.
+    public let records: [RecordRead]
+    /// How many elevhälsa records the staff member may not read.
+    public let withheldHealthRecords: Int
 }
 
 /// One record of a staff member's read: its entity, id and fields.

@@ -5,6 +5,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case notInitialized, alreadyInitialized, unknownEntity, unknownField, invalidValue, purged, phaseBackwards
             case consentWithdrawn, notFound, noConflict, wrongSide, alreadyExists, notOwner, unauthorized
+            case notPermitted
         }
         private let base: Base
         private init(base: Base) { self.base = base }
@@ -28,6 +29,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let alreadyExists = Code(base: .alreadyExists)
         /// A write of a field that the other side of the secrecy boundary owns.
         public static let notOwner = Code(base: .notOwner)
+        /// A staff member reading or writing what their access does not cover (elevhälsa records).
+        public static let notPermitted = Code(base: .notPermitted)
         /// A staff token that is unknown or revoked.
         public static let unauthorized = Code(base: .unauthorized)
 

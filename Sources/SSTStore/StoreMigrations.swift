@@ -122,12 +122,14 @@ enum StoreMigrations {
         }
         migrator.registerMigration("bookkeeping-6") { db in
             // The staff members who may use the node's staff API, by name, with the SHA-256 digest of their
-            // token (never the token). A revoked member keeps the row, for the audit trail's sake.
+            // token (never the token) and whether they work in elevhälsa (and may read its records). A revoked
+            // member keeps the row, for the audit trail's sake.
             try db.execute(
                 sql: """
                     CREATE TABLE sst_staff (
                         name TEXT PRIMARY KEY,
                         token_sha256 TEXT NOT NULL UNIQUE,
+                        health_records INTEGER NOT NULL DEFAULT 0 CHECK (health_records IN (0, 1)),
                         added_at_ms INTEGER NOT NULL,
                         revoked_at_ms INTEGER
                     );

@@ -32,10 +32,17 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var options: DataOptions
         @Option(help: ArgumentHelp("The staff member's name, as the audit trail will show it.", valueName: "NAME"))
         var name: String
+        @Flag(
+            help: """
+                The member works in elevhälsa (school nurse, psychologist, kurator) and may read and write its \
+                records (health_note); no one else may.
+                """
+        )
+        var healthRecords = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let token = try options.openStore().addStaff(name: name)
+            let token = try options.openStore().addStaff(name: name, healthRecords: healthRecords)
             if json {
                 printJSON(.object(["name": .string(name), "token": .string(token.text)]))
             } else {
@@ -62,6 +69,7 @@ struct StaffCommand: ParsableCommand {
                         members.map { member in
                             .object([
                                 "name": .string(member.name),
+                                "healthRecords": .bool(member.healthRecords),
                                 "added": .string(
                                     InstantText.iso8601(millisecondsSinceEpoch: member.addedAtMilliseconds)
                                 ),
@@ -78,11 +86,15 @@ struct StaffCommand: ParsableCommand {
             let width = members.map(\.name.count).max() ?? 0
             for member in members {
                 let added = InstantText.iso8601(millisecondsSinceEpoch: member.addedAtMilliseconds)
+                let healthRecords = member.healthRecords ? "  elevhälsa records" : ""
                 let state =
                     member.revokedAtMilliseconds.map {
                         "revoked \(InstantText.iso8601(millisecondsSinceEpoch: $0))"
                     } ?? "valid"
-                print(member.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  added \(added)  \(state)")
+                print(
+                    member.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + "  added \(added)  \(state)\(healthRecords)"
+                )
             }
         }
     }

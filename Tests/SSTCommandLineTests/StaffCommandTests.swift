@@ -12,6 +12,7 @@ import Testing
         let name: String
         let added: String
         let revoked: String?
+        let healthRecords: Bool
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -23,7 +24,7 @@ import Testing
                 try node.sst(["staff", "add", "--data", node.data, "--name", "Anna Lind", "--json"])
             )
             #expect(added.name == "Anna Lind" && added.token.hasPrefix("sst_") && added.token.count == 47)
-            let text = try node.sst(["staff", "add", "--data", node.data, "--name", "Bo Berg"]).out
+            let text = try node.sst(["staff", "add", "--data", node.data, "--name", "Bo Berg", "--health-records"]).out
             #expect(text.contains("shown once") && text.contains("Authorization: Bearer"))
             expectRefusal(
                 try SST.run(["staff", "add", "--data", node.data, "--name", "Anna Lind"]),
@@ -42,8 +43,10 @@ import Testing
             let members = try decode([Member].self, try node.sst(["staff", "list", "--data", node.data, "--json"]))
             #expect(members.map(\.name) == ["Anna Lind", "Bo Berg"])
             #expect(members[0].revoked != nil && members[1].revoked == nil)
+            #expect(members.map(\.healthRecords) == [false, true])
             let table = try node.sst(["staff", "list", "--data", node.data]).out
             #expect(table.contains("Anna Lind") && table.contains("revoked") && table.contains("valid"))
+            #expect(table.contains("elevhälsa records"))
 
             // The grant and the revocation are in the audit trail; the token is nowhere in it.
             let audit = try node.sst(["audit", "list", "--data", node.data]).out

@@ -102,4 +102,38 @@ import Testing
         }
         #expect(try second.conflicts().count == 1 && second.lastSequence() == sequence)
     }
+
+    @Test func aConflictInAnElevhalsaRecordIsForElevhalsaStaffOnly() throws {
+        let (first, second) = try conflicted()
+        let note = RecordID.random()
+        try first.set(
+            entity: "health_note",
+            record: note,
+            values: ["pupil_id": .string(pupil.rawValue), "text": .string("A")]
+        )
+        try second.set(entity: "health_note", record: note, values: ["text": .string("B")])
+        try second.apply(try first.exportChanges(since: 0))
+        let teacher = try second.addStaff(name: "Mentor Bo Berg")
+        let nurse = try second.addStaff(name: "Skolsköterska Eva Ek", healthRecords: true)
+        #expect(try second.staffConflicts(presenting: teacher).map(\.entity) == ["case"])
+        #expect(try second.staffConflicts(presenting: nurse).map(\.entity) == ["case", "health_note"])
+        let refused = #expect(throws: StoreError.self) {
+            try second.resolveConflict(
+                entity: "health_note",
+                record: note,
+                field: "text",
+                value: .string("AB"),
+                presenting: teacher
+            )
+        }
+        #expect(refused?.code == .notPermitted)
+        try second.resolveConflict(
+            entity: "health_note",
+            record: note,
+            field: "text",
+            value: .string("AB"),
+            presenting: nurse
+        )
+        #expect(try second.conflicts().map(\.entity) == ["case"])
+    }
 }

@@ -230,8 +230,9 @@ import Testing
         let expected = [
             ("absence", absence), ("case", caseID), ("guardian", guardian), ("meeting", meeting), ("pupil", pupil),
         ]
-        #expect(file.map(\.entity) == expected.map(\.0) && file.map(\.record) == expected.map(\.1))
-        for read in file {
+        #expect(file.records.map(\.entity) == expected.map(\.0) && file.records.map(\.record) == expected.map(\.1))
+        #expect(file.withheldHealthRecords == 0)
+        for read in file.records {
             #expect(read.fields == (try store.record(entity: read.entity, record: read.record)))
         }
         let entry = try #require(try store.auditEntries().last?.entry)
@@ -250,5 +251,55 @@ import Testing
         #expect(missing.kind == .staffRead && missing.pupil == unknown && missing.detail.hasSuffix("not found"))
         try store.revokeStaff(name: "Anna Lind")
         #expect(throws: StoreError.self) { try store.readPupilFile(pupil: pupil, presenting: token) }
+    }
+
+    @Test func elevhalsaRecordsAreReadAndWrittenByElevhalsaStaffOnly() throws {
+        let store = try Store.inMemory(identity: school)
+        let note = RecordID.random()
+        try store.set(entity: "pupil", record: pupil, values: ["given_name": .string("Åsa")])
+        try store.set(
+            entity: "health_note",
+            record: note,
+            values: ["pupil_id": .string(pupil.rawValue), "text": .string("Samtal med skolsköterskan.")]
+        )
+        let teacher = try store.addStaff(name: "Mentor Bo Berg")
+        let nurse = try store.addStaff(name: "Skolsköterska Eva Ek", healthRecords: true)
+        #expect(try store.staffMembers().map(\.healthRecords) == [false, true])
+        let (audit, sequence) = (try store.auditEntries().count, try store.lastSequence())
+
+        let read = #expect(throws: StoreError.self) {
+            try store.readRecord(entity: "health_note", record: note, presenting: teacher)
+        }
+        #expect(read?.code == .notPermitted && read?.remedy.contains("--health-records") == true)
+        let write = #expect(throws: StoreError.self) {
+            try store.writeRecord(
+                entity: "health_note",
+                record: note,
+                values: ["text": .string("x")],
+                presenting: teacher
+            )
+        }
+        #expect(write?.code == .notPermitted)
+        #expect(try store.auditEntries().count == audit && store.lastSequence() == sequence)
+
+        // The teacher's view of the file leaves the note out and says so; the nurse's holds it.
+        let teachers = try #require(try store.readPupilFile(pupil: pupil, presenting: teacher))
+        #expect(teachers.records.map(\.entity) == ["pupil"] && teachers.withheldHealthRecords == 1)
+        let logged = try #require(try store.auditEntries().last?.entry)
+        #expect(!logged.fields.contains("health_note.text") && logged.detail.hasSuffix("elevhälsa records withheld: 1"))
+        let nurses = try #require(try store.readPupilFile(pupil: pupil, presenting: nurse))
+        #expect(nurses.records.map(\.entity) == ["health_note", "pupil"] && nurses.withheldHealthRecords == 0)
+        #expect(try store.readRecord(entity: "health_note", record: note, presenting: nurse)?["text"] != nil)
+        try store.writeRecord(
+            entity: "health_note",
+            record: note,
+            values: ["text": .string("Uppföljning.")],
+            presenting: nurse
+        )
+
+        // A file of only withheld records is not "not found": the teacher learns that there is something.
+        let other = RecordID.random()
+        try store.set(entity: "health_note", record: RecordID.random(), values: ["pupil_id": .string(other.rawValue)])
+        #expect(try store.readPupilFile(pupil: other, presenting: teacher)?.withheldHealthRecords == 1)
     }
 }

@@ -37,7 +37,7 @@ extension Problem {
     public init(_ error: StoreError) {
         let status: Int
         switch error.code {
-        case .wrongSide, .notOwner:
+        case .wrongSide, .notOwner, .notPermitted:
             status = 403
         case .unauthorized:
             status = 401

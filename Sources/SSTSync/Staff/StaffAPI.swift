@@ -32,10 +32,13 @@ public enum StaffAPI {
     public struct PupilFile: Codable, Hashable, Sendable {
         public let pupil: String
         public let records: [Record]
+        /// How many elevhälsa records the staff member may not read (and were left out).
+        public let withheldHealthRecords: Int
 
-        public init(pupil: String, records: [Record]) {
+        public init(pupil: String, records: [Record], withheldHealthRecords: Int) {
             self.pupil = pupil
             self.records = records
+            self.withheldHealthRecords = withheldHealthRecords
         }
     }
 

@@ -52,7 +52,13 @@ public enum StaffRoutes {
             let (token, pupil) = (try token(context), try recordID(context, "id"))
             let file = try await Blocking.run { try store.readPupilFile(pupil: pupil, presenting: token) }
             guard let file else { throw notHere("pupil \(pupil), nor any record about the pupil,") }
-            return try SyncRoutes.json(StaffAPI.PupilFile(pupil: pupil.rawValue, records: file.map(Self.record)))
+            return try SyncRoutes.json(
+                StaffAPI.PupilFile(
+                    pupil: pupil.rawValue,
+                    records: file.records.map(Self.record),
+                    withheldHealthRecords: file.withheldHealthRecords
+                )
+            )
         }
         StaffConsentRoutes.add(to: api, store: store)
         StaffConflictRoutes.add(to: api, store: store)
