@@ -38,7 +38,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let problem as Problem:
             return problem
         case let error as StoreError:
-            return Problem(error)
+            let problem = Problem(error)
+            if problem.statusCode >= 500 { logger.error("request failed", metadata: ["error": "\(error)"]) }
+            return problem
         case is NIOTooManyBytesError:
             return .bodyTooLarge(limit: nil)
         case let error as HTTPError:
