@@ -30,7 +30,7 @@ public struct DemoScenario: Sendable {
             try await syncEveryone(port: port, label: "   after social services' work")
         }
         try await workWhileTheHubIsDown(pupils)
-        try editConcurrently(sharedCase)
+        try await editConcurrently(sharedCase)
         try await withHub("6. Hub back") { port in
             try await syncEveryone(port: port, label: "   catching up")
             try await syncEveryone(port: port, label: "   converging")
@@ -78,12 +78,12 @@ public struct DemoScenario: Sendable {
     }
 
     /// Step 5: the same case plan rewritten at a school and at the hub while they are apart.
-    private func editConcurrently(_ caseID: RecordID) throws {
+    private func editConcurrently(_ caseID: RecordID) async throws {
         say("5. A conflicting edit while apart: Åsa's case plan is rewritten at Ekbackens skola and at the hub.")
-        try world.schools[0].store.set(
-            entity: "case",
-            record: caseID,
-            assignments: [("plan", "Skolan: studiestöd två eftermiddagar i veckan och anpassat schema.")]
+        try await rewritePlanThroughTheStaffAPI(
+            at: world.schools[0],
+            caseID: caseID,
+            plan: "Skolan: studiestöd två eftermiddagar i veckan och anpassat schema."
         )
         try world.hub.store.set(
             entity: "case",

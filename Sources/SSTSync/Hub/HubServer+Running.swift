@@ -25,36 +25,7 @@ extension HubServer {
         }
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         return try await store.withBackgroundCheckpoints {
-            try await run(group, ports: ports, finishing: continuation, body)
-        }
-    }
-
-    private static func run<T: Sendable>(
-        _ group: ServiceGroup,
-        ports: AsyncStream<Int>,
-        finishing continuation: AsyncStream<Int>.Continuation,
-        _ body: @Sendable (_ port: Int) async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                continuation.finish()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await tasks.waitForAll()
-                throw SyncSetupError("the hub stopped before it listened", remedy: "See the log for why.")
-            }
-            do {
-                let result = try await body(port)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
+            try await SyncServer.run(group, ports: ports, finishing: continuation, body)
         }
     }
 }

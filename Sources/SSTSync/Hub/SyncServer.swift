@@ -4,6 +4,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// Builds the HTTPS server (HTTP/1.1 over TLS) that serves a sync router: the hub's, or a school node's
 /// open routes. The result is a `Service` to run in a `ServiceGroup`, which shuts it down gracefully:
@@ -56,6 +57,39 @@ public enum SyncServer {
             },
             logger: logger
         )
+    }
+}
+
+extension SyncServer {
+    /// Runs `group` (a server application) until `body`, given the port the application reported through
+    /// `ports`, is done; then shuts it down gracefully (requests in flight finish).
+    public static func run<T: Sendable>(
+        _ group: ServiceGroup,
+        ports: AsyncStream<Int>,
+        finishing continuation: AsyncStream<Int>.Continuation,
+        _ body: @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                continuation.finish()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw SyncSetupError("the server stopped before it listened", remedy: "See the log for why.")
+            }
+            do {
+                let result = try await body(port)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
     }
 }
 

@@ -33,6 +33,23 @@ public enum NodeServer {
         )
     }
 
+    /// Runs the node's listener (without the sync loop) for the duration of `body`, which gets the bound port,
+    /// then shuts it down gracefully. For tools, tests and the demo.
+    public static func withListening<T: Sendable>(
+        store: Store,
+        tls: TLSFiles,
+        listen: ListenAddress,
+        logger: Logger,
+        _ body: @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let application = try application(store: store, tls: tls, listen: listen, logger: logger) { port in
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        return try await SyncServer.run(group, ports: ports, finishing: continuation, body)
+    }
+
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: the sync stops between two steps, requests in
     /// flight finish.
     public static func run(

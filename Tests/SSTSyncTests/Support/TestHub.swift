@@ -127,7 +127,8 @@ func withHub<T: Sendable>(
     ) { port in
         continuation.yield(port)
     }
-    return try await serving(application, ports: ports, body)
+    let group = ServiceGroup(configuration: .init(services: [application], logger: quietLogger))
+    return try await SyncServer.run(group, ports: ports, finishing: continuation, body)
 }
 
 /// A school node's HTTPS listener (the staff API, `/health`, `/metrics`, no sync loop) on `127.0.0.1`, port 0,
@@ -136,42 +137,13 @@ func withNodeListener<T: Sendable>(
     _ node: TestNode,
     _ body: @Sendable (_ port: Int) async throws -> T
 ) async throws -> T {
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let application = try NodeServer.application(
+    try await NodeServer.withListening(
         store: node.store,
         tls: node.tls,
         listen: ListenAddress(host: "127.0.0.1", port: 0),
-        logger: quietLogger
-    ) { port in
-        continuation.yield(port)
-    }
-    return try await serving(application, ports: ports, body)
-}
-
-/// Runs `application` until `body`, given the port it listens on, is done; then shuts it down gracefully.
-private func serving<T: Sendable>(
-    _ application: some Service,
-    ports: AsyncStream<Int>,
-    _ body: @Sendable (_ port: Int) async throws -> T
-) async throws -> T {
-    let group = ServiceGroup(configuration: .init(services: [application], logger: quietLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            throw SyncSetupError("the server did not start", remedy: "")
-        }
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
+        logger: quietLogger,
+        body
+    )
 }
 
 /// The value of the counter or gauge `name` with exactly `labels` in the hub's `/metrics`, or 0 when it has not
