@@ -308,21 +308,7 @@ func withServer<T: Sendable>(
         logger: quietLogger
     ) { port in continuation.yield(port) }
     let group = ServiceGroup(configuration: .init(services: [application], logger: quietLogger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw SyncSetupError("the server did not start", remedy: "") }
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
-        }
-    }
+    return try await SyncServer.run(group, ports: ports, finishing: continuation, body)
 }
 
 /// The codec itself: round trips, several members, the limit, and what is not gzip.
