@@ -1,5 +1,6 @@
 import GRDB
 import SSTCore
+import SSTPrivacy
 
 extension Store {
     /// Writes fields of one record on this node: one clock tick, one stamp for all the fields.
@@ -57,9 +58,13 @@ extension Store {
     }
 
     /// Marks a record deleted (a tombstone that merges last-writer-wins like any field).
+    ///
+    /// With a staff member's `token` (the staff API), the deletion is checked as
+    /// ``checkStaffDeletion(_:_:presenting:_:)`` says and logged (``AuditEntry/Kind/staffWrite``) in the same
+    /// transaction.
     @discardableResult
-    public func delete(entity: String, record: RecordID) throws -> FieldChange {
-        try writeSystemField(entity: entity, record: record, field: Schema.deletedField)
+    public func delete(entity: String, record: RecordID, presenting token: StaffToken? = nil) throws -> FieldChange {
+        try writeSystemField(entity: entity, record: record, field: Schema.deletedField, presenting: token)
     }
 
     /// Purges a record (*gallring*): erases every value here and, once replicated, everywhere, leaving a
@@ -97,11 +102,17 @@ extension Store {
         return try set(entity: entity.name, record: record, values: [field.name: .phase(phase.reopened())])[0]
     }
 
-    private func writeSystemField(entity entityName: String, record: RecordID, field: String) throws -> FieldChange {
+    private func writeSystemField(
+        entity entityName: String,
+        record: RecordID,
+        field: String,
+        presenting token: StaffToken? = nil
+    ) throws -> FieldChange {
         let entity = try entitySchema(entityName)
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let identity = try Self.identity(session.db)
+            let staff = try token.map { try checkStaffDeletion(entity, record, presenting: $0, session.db) }
             try refuseIfPurged(session, entity: entity, record: record)
             let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
             let change = FieldChange(
@@ -111,6 +122,11 @@ extension Store {
                 state: FieldState(value: .boolean(true), stamp: stamp)
             )
             _ = try session.merge(change, entity: entity, field: entity.field(named: field)!)
+            if let staff {
+                let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
+                    .pupil(entity: entity.name, record: record)
+                try Self.logStaffWrite([change], pupil: pupil, by: staff, physical: physical, session.db)
+            }
             return change
         }
     }

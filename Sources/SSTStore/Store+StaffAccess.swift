@@ -189,6 +189,34 @@ extension Store {
         }
     }
 
+    /// The staff member of a valid `token` who may delete the record: one this node holds, of an entity its side
+    /// writes, not an elevhälsa record without elevhälsa access, and not a consent (a consent is withdrawn).
+    func checkStaffDeletion(
+        _ entity: EntitySchema,
+        _ record: RecordID,
+        presenting token: StaffToken,
+        _ db: Database
+    ) throws -> StaffMember {
+        let member = try Self.requireStaff(presenting: token, db)
+        try Self.refuseHealthRecords(entity, to: member)
+        guard entity.name != "consent" else {
+            throw StoreError(
+                .notOwner,
+                "a consent is not deleted: it is withdrawn, and the other side purges what it received under it",
+                remedy: "Withdraw it through /api/v1/consents/{id}/withdraw (or `sst consent withdraw`)."
+            )
+        }
+        try Self.refuseIfNotOwned(entity, [Schema.deletedField], by: try Self.identity(db).side)
+        guard try recordFields(entity: entity, record: record, db) != nil else {
+            throw StoreError(
+                .notFound,
+                "there is no \(entity.name) \(record) on this node",
+                remedy: "Check the entity and the id."
+            )
+        }
+        return member
+    }
+
     /// Refuses, with `notPermitted`, an elevhälsa record to a staff member who does not work in elevhälsa.
     static func refuseHealthRecords(_ entity: EntitySchema, to member: StaffMember) throws {
         guard entity.holdsHealthRecords, !member.healthRecords else { return }

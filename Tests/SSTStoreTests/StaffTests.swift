@@ -302,4 +302,33 @@ import Testing
         try store.set(entity: "health_note", record: RecordID.random(), values: ["pupil_id": .string(other.rawValue)])
         #expect(try store.readPupilFile(pupil: other, presenting: teacher)?.withheldHealthRecords == 1)
     }
+
+    @Test func staffDeleteARecordTheirSideWritesAndTheDeletionIsLogged() throws {
+        let store = try Store.inMemory(identity: school)
+        let (absence, support, note) = (RecordID.random(), RecordID.random(), RecordID.random())
+        try store.set(entity: "pupil", record: pupil, values: ["given_name": .string("Åsa")])
+        try store.set(entity: "absence", record: absence, values: ["pupil_id": .string(pupil.rawValue)])
+        try store.set(entity: "health_note", record: note, values: ["pupil_id": .string(pupil.rawValue)])
+        let consent = RecordID.random()
+        try store.set(entity: "consent", record: consent, values: ["pupil_id": .string(pupil.rawValue)])
+        let token = try store.addStaff(name: "Anna Lind")
+        let (audit, sequence) = (try store.auditEntries().count, try store.lastSequence())
+        let refusals: [(String, RecordID, StoreError.Code)] = [
+            ("social_support", support, .notOwner), ("consent", consent, .notOwner),
+            ("health_note", note, .notPermitted), ("absence", RecordID.random(), .notFound),
+        ]
+        for (entity, record, code) in refusals {
+            let error = #expect(throws: StoreError.self, "\(entity)") {
+                try store.delete(entity: entity, record: record, presenting: token)
+            }
+            #expect(error?.code == code, "\(entity)")
+        }
+        #expect(try store.auditEntries().count == audit && store.lastSequence() == sequence)
+
+        let change = try store.delete(entity: "absence", record: absence, presenting: token)
+        #expect(try store.record(entity: "absence", record: absence)?["_deleted"]?.value == .boolean(true))
+        let entry = try #require(try store.auditEntries().last?.entry)
+        #expect(entry.kind == .staffWrite && entry.pupil == pupil && entry.fields == ["absence._deleted"])
+        #expect(entry.detail == "absence \(absence) at \(change.stamp)")
+    }
 }

@@ -62,10 +62,26 @@ struct StaffAPITests {
             let unknown = try await staffRequest(port, .GET, "/api/v1/pupils/\(RecordID.random())", token: token.text)
             #expect(unknown.status == .notFound)
         }
+        try await withNodeListener(school) { port in
+            let guardian = "/api/v1/records/guardian/\(pupil.guardian)"
+            let deleted = try await staffRequest(port, .DELETE, guardian, token: token.text)
+            #expect(deleted.status == .ok)
+            #expect(try JSONDecoder().decode(StaffAPI.Written.self, from: deleted.body).fields == ["_deleted"])
+            let read = try await staffRequest(port, .GET, guardian, token: token.text)
+            let record = try JSONDecoder().decode(StaffAPI.Record.self, from: read.body)
+            #expect(record.fields["_deleted"]?.value == .boolean(true))
+            let unknown = try await staffRequest(
+                port,
+                .DELETE,
+                "/api/v1/records/guardian/\(RecordID.random())",
+                token: token.text
+            )
+            #expect(unknown.status == .notFound)
+        }
         let staffEntries = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
             $0.peer == "staff:Anna Lind"
         }
-        #expect(staffEntries.map(\.kind) == [.staffRead, .staffWrite, .staffRead])
+        #expect(staffEntries.map(\.kind) == [.staffRead, .staffWrite, .staffRead, .staffWrite, .staffRead])
         #expect(staffEntries[1].fields == ["pupil.class_name", "pupil.family_name", "pupil.grade"])
 
         // What staff write is the node's own change like any other: the next sync takes it to the hub.

@@ -8,7 +8,7 @@ import SSTStore
 /// The staff API's routes (`Protocol/staff-api.md`), on a school node's or the hub's HTTPS listener, behind
 /// ``StaffTokenMiddleware``. Every read and write is logged in the node's audit trail by the store.
 public enum StaffRoutes {
-    /// Adds `GET` and `PATCH` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils?q=…` (search),
+    /// Adds `GET`, `PATCH` and `DELETE` `/api/v1/records/{entity}/{id}`, `GET /api/v1/pupils?q=…` (search),
     /// `GET /api/v1/pupils/{id}` (a pupil's file), the consent routes (``StaffConsentRoutes``) and the conflict
     /// routes (``StaffConflictRoutes``) to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
@@ -35,6 +35,13 @@ public enum StaffRoutes {
                     fields: changes.map(\.field),
                     stamp: changes.first.map { "\($0.stamp)" } ?? ""
                 )
+            )
+        }
+        records.delete(":entity/:id") { _, context in
+            let (token, entity, record) = (try token(context), try entity(context), try recordID(context, "id"))
+            let change = try await Blocking.run { try store.delete(entity: entity, record: record, presenting: token) }
+            return try SyncRoutes.json(
+                StaffAPI.Written(entity: entity, id: record.rawValue, fields: [change.field], stamp: "\(change.stamp)")
             )
         }
         api.get("pupils") { request, context in
