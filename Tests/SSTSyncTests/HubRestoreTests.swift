@@ -1,5 +1,6 @@
 import Foundation
 import SSTCore
+import SSTPrivacy
 import SSTStore
 import SSTSync
 import Testing
@@ -9,6 +10,32 @@ import Testing
 /// node id (`Store.rejoin(as:)`), giving back what the hub lost and it had received.
 @Suite(.timeLimit(.minutes(2)))
 struct HubRestoreTests {
+    /// The hub's own check of the second half of `lastSync`: a node that pulled further than the hub's log now
+    /// reaches is refused (`hubRestored`), one that pulled exactly to its end is not; another hub's numbers are not
+    /// this hub's to check.
+    @Test func aNodeThatPulledPastTheEndOfTheHubsLogIsRefused() throws {
+        let hub = try Store.inMemory(identity: NodeIdentity(node: NodeID("hub-stockholm")!, role: .hub))
+        try hub.set(entity: "social_investigation", record: RecordID.random(), values: ["notes": .string("Utredning.")])
+        let latest = try hub.lastSequence()
+        let service = HubService(store: hub, metrics: HubMetrics(), logger: quietLogger)
+        let school = PeerIdentity(node: NodeID("ekbacken-1")!, role: .school, school: "Ekbackens skola")
+        func handshake(hub name: String = "hub-stockholm", pulledUpTo: Int64) throws(Problem) -> HandshakeResponse {
+            try service.handshake(
+                HandshakeRequest(
+                    policyHash: hub.policy.hash,
+                    nodeTime: SystemClock().milliseconds(),
+                    lastSequence: 0,
+                    lastSync: HandshakeRequest.LastSync(hub: name, acknowledged: 0, pulledUpTo: pulledUpTo)
+                ),
+                from: school
+            )
+        }
+        #expect(try handshake(pulledUpTo: latest).cursor == 0)
+        let refused = #expect(throws: Problem.self) { try handshake(pulledUpTo: latest + 1) }
+        #expect(refused?.code == Problem.Codes.hubRestored && refused?.statusCode == 409)
+        #expect(try handshake(hub: "hub-kungsholmen", pulledUpTo: latest + 1).cursor == 0)
+    }
+
     @Test func aSchoolRefusesARestoredHubThenConvergesWithItUnderANewID() async throws {
         let district = try TestDistrict()
         let clock = TestClock()
