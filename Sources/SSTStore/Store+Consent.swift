@@ -176,35 +176,38 @@ extension Store {
     /// Every consent on this node (or one pupil's), with today's status.
     public func consentSummaries(pupil: RecordID? = nil) throws -> [ConsentSummary] {
         let today = CivilDate(millisecondsSinceEpoch: physicalClock.milliseconds())
-        return try writer.read { db in
-            var sql = "SELECT * FROM consent WHERE NOT _purged AND pupil_id IS NOT NULL"
-            var arguments: StatementArguments = []
-            if let pupil {
-                sql += " AND pupil_id = ?"
-                arguments = [pupil.rawValue]
-            }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY valid_from, id", arguments: arguments).compactMap { row in
-                guard let id = RecordID(row["id"]), let pupil = RecordID(row["pupil_id"]) else { return nil }
-                let scopes = Self.list(row["scopes"])
-                let state = ConsentState(
-                    id: id,
-                    pupil: pupil,
-                    scopes: Set(scopes),
-                    status: row["status"] ?? "pending",
-                    validFrom: (row["valid_from"] as String?).flatMap(CivilDate.init),
-                    validUntil: (row["valid_until"] as String?).flatMap(CivilDate.init)
-                )
-                return ConsentSummary(
-                    id: id,
-                    pupil: pupil,
-                    scopes: scopes,
-                    status: state.effectiveStatus(on: today),
-                    validFrom: row["valid_from"],
-                    validUntil: row["valid_until"],
-                    givenBy: Self.list(row["given_by"]),
-                    method: row["method"]
-                )
-            }
+        return try writer.read { db in try consentSummaries(pupil: pupil, today: today, db) }
+    }
+
+    /// The body of ``consentSummaries(pupil:)`` in a caller's database access.
+    func consentSummaries(pupil: RecordID?, today: CivilDate, _ db: Database) throws -> [ConsentSummary] {
+        var sql = "SELECT * FROM consent WHERE NOT _purged AND pupil_id IS NOT NULL"
+        var arguments: StatementArguments = []
+        if let pupil {
+            sql += " AND pupil_id = ?"
+            arguments = [pupil.rawValue]
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY valid_from, id", arguments: arguments).compactMap { row in
+            guard let id = RecordID(row["id"]), let pupil = RecordID(row["pupil_id"]) else { return nil }
+            let scopes = Self.list(row["scopes"])
+            let state = ConsentState(
+                id: id,
+                pupil: pupil,
+                scopes: Set(scopes),
+                status: row["status"] ?? "pending",
+                validFrom: (row["valid_from"] as String?).flatMap(CivilDate.init),
+                validUntil: (row["valid_until"] as String?).flatMap(CivilDate.init)
+            )
+            return ConsentSummary(
+                id: id,
+                pupil: pupil,
+                scopes: scopes,
+                status: state.effectiveStatus(on: today),
+                validFrom: row["valid_from"],
+                validUntil: row["valid_until"],
+                givenBy: Self.list(row["given_by"]),
+                method: row["method"]
+            )
         }
     }
 

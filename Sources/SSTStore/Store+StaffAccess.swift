@@ -189,6 +189,29 @@ extension Store {
         }
     }
 
+    /// A pupil's consents with their status as of today (as ``consentSummaries(pupil:)``), read by a staff
+    /// member and logged as one `staff_read` of the pupil in the same transaction.
+    public func readConsents(pupil: RecordID, presenting token: StaffToken) throws -> [ConsentSummary] {
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let summaries = try consentSummaries(pupil: pupil, today: CivilDate(millisecondsSinceEpoch: physical), db)
+            let shown = ["pupil_id", "scopes", "status", "valid_from", "valid_until", "given_by", "method"]
+            try Self.appendAudit(
+                AuditEntry(
+                    kind: .staffRead,
+                    atMilliseconds: physical,
+                    peer: member.auditName,
+                    pupil: pupil,
+                    fields: summaries.isEmpty ? [] : shown.map { "consent.\($0)" },
+                    detail: "consents of \(pupil): \(summaries.count)"
+                ),
+                db
+            )
+            return summaries
+        }
+    }
+
     /// The staff member of a valid `token` who may delete the record: one this node holds, of an entity its side
     /// writes, not an elevhälsa record without elevhälsa access, and not a consent (a consent is withdrawn).
     func checkStaffDeletion(

@@ -50,13 +50,28 @@ struct StaffConsentAPITests {
             return try JSONDecoder().decode(StaffAPI.Consent.self, from: response.body)
         }
         #expect(withdrawn.status == "withdrawn")
+        let listed = try await withNodeListener(school) { port in
+            let response = try await api.staffRequest(
+                port,
+                .GET,
+                "/api/v1/pupils/\(pupil.pupil)/consents",
+                token: token
+            )
+            #expect(response.status == .ok)
+            return try JSONDecoder().decode([StaffAPI.Consent].self, from: response.body)
+        }
+        #expect(listed == [withdrawn])
         try await withHub(hub) { port in _ = try await school.sync(port: port) }
         #expect(try hub.store.values("pupil", pupil.pupil)?["given_name"] == nil)
 
         let staff = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
             $0.peer == "staff:Kurator Lena Sjögren"
         }
-        #expect(staff.map(\.kind) == [.staffWrite, .staffWrite])
+        #expect(staff.map(\.kind) == [.staffWrite, .staffWrite, .staffRead])
+        #expect(
+            staff.last?.detail == "consents of \(pupil.pupil): 1"
+                && staff.last?.fields.contains("consent.status") == true
+        )
     }
 
     @Test func aBadConsentRequestGetsAProblemAndRecordsNothing() async throws {

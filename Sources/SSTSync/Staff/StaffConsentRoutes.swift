@@ -4,10 +4,16 @@ import SSTCore
 import SSTPrivacy
 import SSTStore
 
-/// The staff API's consent routes (`Protocol/staff-api.md`): recording, answering and withdrawing a consent at a
-/// school node, by the consent rules, each logged as the staff member's write.
+/// The staff API's consent routes (`Protocol/staff-api.md`): a pupil's consents with today's status (a logged
+/// read), and recording, answering and withdrawing a consent at a school node, by the consent rules, each logged
+/// as the staff member's write.
 enum StaffConsentRoutes {
     static func add(to api: RouterGroup<SyncRequestContext>, store: Store) {
+        api.get("pupils/:id/consents") { _, context in
+            let (token, pupil) = (try StaffRoutes.token(context), try StaffRoutes.recordID(context, "id"))
+            let summaries = try await Blocking.run { try store.readConsents(pupil: pupil, presenting: token) }
+            return try SyncRoutes.json(summaries.map(StaffAPI.Consent.init))
+        }
         let consents = api.group("consents")
         consents.post { request, context in
             let token = try StaffRoutes.token(context)
