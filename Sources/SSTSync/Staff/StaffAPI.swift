@@ -6,9 +6,10 @@ import SSTStore
 public enum StaffAPI {
     /// The first path component of the staff API, with its version.
     public static let pathPrefix = "api/v1"
-    /// The records endpoint: `GET` and `PATCH` `/api/v1/records/{entity}/{id}`.
+    /// The records endpoint: `GET`, `PATCH` and `DELETE` `/api/v1/records/{entity}/{id}`.
     public static let recordsPath = "/\(pathPrefix)/records"
-    /// The pupils endpoint: `GET /api/v1/pupils/{id}`, a pupil's file.
+    /// The pupils endpoint: `GET /api/v1/pupils?q=…` (search), `GET /api/v1/pupils/{id}` (a pupil's file) and
+    /// `GET /api/v1/pupils/{id}/consents`.
     public static let pupilsPath = "/\(pathPrefix)/pupils"
     /// The largest request body the staff API accepts (a record's fields): 1 MiB.
     public static let maxBodyBytes = 1 << 20
