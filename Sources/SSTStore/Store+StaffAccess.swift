@@ -20,10 +20,8 @@ extension Store {
             try Self.refuseHealthRecords(entity, to: member)
             let fields = try recordFields(entity: entity, record: record, db)
             try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffRead,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
+                member.readEntry(
+                    at: physical,
                     pupil: try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
                         .pupil(entity: entity.name, record: record),
                     fields: (fields?.keys.sorted() ?? []).map { "\(entity.name).\($0)" },
@@ -97,10 +95,8 @@ extension Store {
             }
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             let entries = try found.map { conflict in
-                AuditEntry(
-                    kind: .staffRead,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
+                member.readEntry(
+                    at: physical,
                     pupil: try context.pupil(entity: conflict.entity, record: conflict.record),
                     fields: ["\(conflict.entity).\(conflict.field)"],
                     detail: "conflict in \(conflict.entity) \(conflict.record)"
@@ -173,10 +169,8 @@ extension Store {
             let read = Set(records.flatMap { record in record.fields.keys.map { "\(record.entity).\($0)" } })
             let nothing = records.isEmpty && withheld == 0
             try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffRead,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
+                member.readEntry(
+                    at: physical,
                     pupil: pupil,
                     fields: Array(read),
                     detail: "pupil file of \(pupil): "
@@ -198,10 +192,8 @@ extension Store {
             let summaries = try consentSummaries(pupil: pupil, today: CivilDate(millisecondsSinceEpoch: physical), db)
             let shown = ["pupil_id", "scopes", "status", "valid_from", "valid_until", "given_by", "method"]
             try Self.appendAudit(
-                AuditEntry(
-                    kind: .staffRead,
-                    atMilliseconds: physical,
-                    peer: member.auditName,
+                member.readEntry(
+                    at: physical,
                     pupil: pupil,
                     fields: summaries.isEmpty ? [] : shown.map { "consent.\($0)" },
                     detail: "consents of \(pupil): \(summaries.count)"
@@ -255,6 +247,20 @@ extension Store {
 extension EntitySchema {
     /// Whether the entity's records are *elevhälsa* records (privacy class `health`).
     var holdsHealthRecords: Bool { fields.contains { $0.privacy == .health } }
+}
+
+extension StaffMember {
+    /// The audit entry of a read by this member (kind `staff_read`).
+    func readEntry(at physical: UInt64, pupil: RecordID? = nil, fields: [String] = [], detail: String) -> AuditEntry {
+        AuditEntry(
+            kind: .staffRead,
+            atMilliseconds: physical,
+            peer: auditName,
+            pupil: pupil,
+            fields: fields,
+            detail: detail
+        )
+    }
 }
 
 /// A pupil's file as a staff member may read it.

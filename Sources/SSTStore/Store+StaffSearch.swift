@@ -78,23 +78,9 @@ extension Store {
             let detail = "pupil search \"\(query)\""
             let entries =
                 matches.isEmpty
-                ? [
-                    AuditEntry(
-                        kind: .staffRead,
-                        atMilliseconds: physical,
-                        peer: member.auditName,
-                        detail: detail + ": no match"
-                    )
-                ]
+                ? [member.readEntry(at: physical, detail: detail + ": no match")]
                 : matches.map {
-                    AuditEntry(
-                        kind: .staffRead,
-                        atMilliseconds: physical,
-                        peer: member.auditName,
-                        pupil: $0.pupil,
-                        fields: $0.shownFields,
-                        detail: detail
-                    )
+                    member.readEntry(at: physical, pupil: $0.pupil, fields: $0.shownFields, detail: detail)
                 }
             try Self.appendAudit(entries, db)
             return PupilSearch(matches: matches, truncated: all.count > limit)
