@@ -69,8 +69,8 @@ public struct DistrictCA: Sendable {
         return DistrictCA(certificate: certificate, privateKey: privateKey, directory: nil)
     }
 
-    /// Makes a new CA and writes `ca.pem` and `ca-key.pem` (mode 0600) into `directory`, creating the folder.
-    /// Refuses, writing nothing, when either file exists.
+    /// Makes a new CA and writes `ca.pem` and `ca-key.pem` (mode 0600) into `directory`, creating the folder, and
+    /// an empty `revoked.json` when there is none. Refuses, writing nothing, when `ca.pem` or `ca-key.pem` exists.
     @discardableResult
     public static func create(
         in directory: String,
@@ -80,6 +80,8 @@ public struct DistrictCA: Sendable {
     ) throws -> DistrictCA {
         let ca = try make(name: name, days: days, now: now)
         try ca.write(to: directory)
+        // The hub refuses to start without its deny list: an empty one from the start.
+        try RevocationList.writeEmpty(inCA: directory)
         return DistrictCA(certificate: ca.certificate, privateKey: ca.privateKey, directory: directory)
     }
 

@@ -9,8 +9,10 @@ import X509
 ///  "revoked": [{"node": "…", "serial": "hex", "revokedAt": "ISO8601", "reason": "…"}]}
 /// ```
 ///
-/// A missing file means nothing is revoked. `sst pki revoke` adds entries; ``RevocationWatcher`` reloads the file
-/// while the hub runs.
+/// `sst pki init` writes an empty list (``writeEmpty(inCA:)``); `sst pki revoke` adds entries. The hub needs the
+/// file: ``RevocationWatcher`` refuses to start without it (``loadRequired(path:)``) and reloads it while the hub
+/// runs. Only ``revoke(node:reason:caDirectory:now:)`` treats a missing file (a CA folder made before the empty
+/// list was written) as an empty list, and writes it.
 public struct RevocationList: Hashable, Sendable {
     /// The file name in the CA folder.
     public static let fileName = "revoked.json"
@@ -69,6 +71,9 @@ public struct RevocationList: Hashable, Sendable {
         PKIFiles.path(caDirectory, fileName)
     }
 
+    /// The empty list as `sst pki init` writes it, for a CA folder made before it did.
+    public static let emptyFileText = #"{"format": "sst-revocations", "version": 1, "revoked": []}"#
+
     /// Loads the list of a CA folder; a missing file means nothing is revoked.
     public static func load(fromCA caDirectory: String) throws -> RevocationList {
         try load(path: path(inCA: caDirectory))
@@ -78,8 +83,31 @@ public struct RevocationList: Hashable, Sendable {
     /// (``PKIError/Code-swift.struct/corruptFile``) that names the file.
     public static func load(path: String) throws -> RevocationList {
         guard PKIFiles.exists(path) else { return RevocationList() }
-        let data = try PKIFiles.read(path, what: "the revocation list", remedy: "Check its permissions.")
+        return try loadRequired(path: path)
+    }
+
+    /// Loads a revocation list file that must exist, as a hub does: a missing file is an error
+    /// (``PKIError/Code-swift.struct/notFound``) that names the file and says how to make an empty one; an
+    /// unreadable one is ``PKIError/Code-swift.struct/unreadable``, a damaged one
+    /// ``PKIError/Code-swift.struct/corruptFile``. A hub never takes a missing deny list for an empty one: a
+    /// list deleted by mistake would let every revoked certificate back in.
+    public static func loadRequired(path: String) throws -> RevocationList {
+        let remedy =
+            "`sst pki init` writes an empty list in the CA folder; for an older CA folder, restore revoked.json "
+            + "from a backup, or if nothing was ever revoked write \(emptyFileText) to it."
+        guard PKIFiles.exists(path) else {
+            throw PKIError(.notFound, "the revocation list \(path) does not exist", remedy: remedy)
+        }
+        let data = try PKIFiles.read(path, what: "the revocation list", remedy: "Check its permissions. " + remedy)
         return try decode(data, path: path)
+    }
+
+    /// Writes an empty `revoked.json` into the CA folder when there is none (``DistrictCA/create(in:name:days:now:)``
+    /// calls it), so that a hub can be pointed at it from the start.
+    public static func writeEmpty(inCA caDirectory: String) throws {
+        let path = path(inCA: caDirectory)
+        guard !PKIFiles.exists(path) else { return }
+        try RevocationList().write(to: path)
     }
 
     static func decode(_ data: Data, path: String) throws -> RevocationList {

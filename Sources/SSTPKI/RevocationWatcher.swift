@@ -6,9 +6,10 @@ import X509
 /// without restarting the hub.
 ///
 /// Every question (``isRevoked(serial:)``, ``list``) first compares the file's modification time, size and inode
-/// with the last ones read (one `stat`), and reloads the file when they differ. A missing file means nothing is
-/// revoked. A damaged file keeps the last good list in force; the error, which names the file, is in
-/// ``lastError`` and is passed once to `onError` (to log it) until the file is fixed.
+/// with the last ones read (one `stat`), and reloads the file when they differ. The watcher fails closed: it does
+/// not start without a readable list, and a list that is removed, made unreadable or damaged while it runs keeps
+/// the last good list in force (a deleted deny list never lets a revoked certificate back in); the error, which
+/// names the file, is in ``lastError`` and is passed once to `onError` (to log it) until the file is fixed.
 public final class RevocationWatcher: @unchecked Sendable {
     /// The watched file.
     public let path: String
@@ -19,13 +20,13 @@ public final class RevocationWatcher: @unchecked Sendable {
     private var stamp: FileStamp?
     private var error: PKIError?
 
-    /// Watches the revocation list at `path`. Throws when the file exists but is damaged or unreadable, so that a
-    /// hub never starts without its deny list.
+    /// Watches the revocation list at `path`. Throws when the file is missing, unreadable or damaged
+    /// (``RevocationList/loadRequired(path:)``), so that a hub never starts without its deny list.
     public init(path: String, onError: (@Sendable (PKIError) -> Void)? = nil) throws {
         self.path = path
         self.onError = onError
         let stamp = FileStamp(path: path)
-        self.current = try RevocationList.load(path: path)
+        self.current = try RevocationList.loadRequired(path: path)
         self.stamp = stamp
     }
 
@@ -61,8 +62,9 @@ public final class RevocationWatcher: @unchecked Sendable {
         list.isRevoked(node: node)
     }
 
-    /// Reloads the file if its modification time, size or inode changed since it was last read. Returns `false`
-    /// when the file changed but is damaged (the last good list stays in force).
+    /// Reloads the file if its modification time, size or inode changed since it was last read (or it appeared or
+    /// disappeared). Returns `false` while the file is missing, unreadable or damaged (the last good list stays in
+    /// force).
     @discardableResult
     public func refresh() -> Bool {
         let now = FileStamp(path: path)
@@ -70,9 +72,15 @@ public final class RevocationWatcher: @unchecked Sendable {
             guard now != stamp else { return nil }
             stamp = now
             do {
-                current = try RevocationList.load(path: path)
+                current = try RevocationList.loadRequired(path: path)
                 error = nil
                 return nil
+            } catch let failure as PKIError where failure.code == .notFound {
+                error = PKIError(
+                    .notFound,
+                    "the revocation list \(path) was removed; the last list read stays in force",
+                    remedy: "Put revoked.json back (from the CA folder or a backup); the hub reads it again at once."
+                )
             } catch let failure as PKIError {
                 error = failure
             } catch {

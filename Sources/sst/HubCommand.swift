@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import SSTPKI
 import SSTStore
 import SSTSync
 
@@ -17,7 +19,12 @@ struct HubCommand: AsyncParsableCommand {
             discussion: """
                 Nodes authenticate with certificates issued by the district CA (--client-ca); their node id, \
                 role, school and stadsdel are read from the certificate. A certificate listed in --revoked \
-                (the CA folder's revoked.json) is refused from the next request on, without a restart. \
+                (the CA folder's revoked.json) is refused from the next request on, without a restart. The \
+                list must exist and be readable when the hub starts (`sst pki init` writes an empty one); \
+                while the hub runs, a list that is removed or damaged keeps the last good list in force and \
+                is logged as an error until it is fixed. Without --revoked, the hub reads revoked.json beside \
+                --client-ca when that is a CA folder (it holds ca-key.pem or issued.json), and then needs it \
+                as well; with a lone copy of ca.pem, nothing can be revoked, and the hub says so in its log. \
                 /health and /metrics need no client certificate. Social workers use the staff API \
                 (/api/v1, Protocol/staff-api.md) with a token from `sst staff add` instead of a \
                 certificate; every access is logged in the audit trail. Pushes are applied two at a time; when many \
@@ -50,7 +57,13 @@ struct HubCommand: AsyncParsableCommand {
         )
         var clientCa: String
 
-        @Option(help: ArgumentHelp("The district's revoked.json, re-read when it changes.", valueName: "FILE"))
+        @Option(
+            help: ArgumentHelp(
+                "The district's revoked.json, re-read when it changes (default: the one beside --client-ca in a CA "
+                    + "folder).",
+                valueName: "FILE"
+            )
+        )
         var revoked: String?
 
         @Option(help: ArgumentHelp("The largest request body accepted.", valueName: "BYTES"))
@@ -72,18 +85,44 @@ struct HubCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let logger = Logger.command(label: "sst.hub", level: .info)
+            let revokedPath = Self.revocationList(given: revoked, clientCA: clientCa)
+            if let revokedPath {
+                // Fails closed before anything else: a hub never serves without its deny list.
+                _ = try RevocationList.loadRequired(path: revokedPath)
+            } else {
+                logger.warning(
+                    "no revocation list: a certificate cannot be revoked while this hub runs",
+                    metadata: ["remedy": "Give --revoked with the district's revoked.json (`sst pki init` writes it)."]
+                )
+            }
             let store = try options.openStore()
             try await HubServer.run(
                 store: store,
                 configuration: HubServer.Configuration(
                     listen: ListenAddress(listen)!,
                     tls: TLSFiles(certificate: cert, key: key, ca: clientCa),
-                    revokedPath: revoked,
+                    revokedPath: revokedPath,
                     service: HubService.Configuration(maxBodyBytes: maxBodyBytes),
                     sweepInterval: .seconds(60 * sweepMinutes)
                 ),
-                logger: Logger.command(label: "sst.hub", level: .info)
+                logger: logger
             )
+        }
+
+        /// The revocation list the hub watches: `--revoked` when given; else `revoked.json` beside `--client-ca`
+        /// when `--client-ca` lies in a CA folder (beside `ca-key.pem` or `issued.json`), which must then exist
+        /// like a given one; else none (a lone copy of the CA certificate, as a node's certificate folder holds).
+        static func revocationList(given: String?, clientCA: String) -> String? {
+            if let given { return given }
+            let folder = URL(fileURLWithPath: clientCA).deletingLastPathComponent()
+            let markers = [DistrictCA.keyFileName, IssuedIndex.fileName]
+            guard
+                markers.contains(where: {
+                    FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+                })
+            else { return nil }
+            return RevocationList.path(inCA: folder.path)
         }
     }
 }

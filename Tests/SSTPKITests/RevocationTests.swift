@@ -46,7 +46,17 @@ import X509
             try RevocationList.revoke(node: NodeID("school-ghost")!, caDirectory: folder)
         }
         #expect(error.code == .unknownNode)
-        #expect(!FileManager.default.fileExists(atPath: RevocationList.path(inCA: folder)))
+        #expect(try RevocationList.loadRequired(path: RevocationList.path(inCA: folder)).entries.isEmpty)
+    }
+
+    @Test func newCAFolderHoldsAnEmptyList() throws {
+        let directory = try TemporaryDirectory()
+        let (folder, _) = try caFolder(directory)
+        #expect(try RevocationList.loadRequired(path: RevocationList.path(inCA: folder)) == RevocationList())
+        // The text the error's remedy tells an administrator to write is a valid empty list.
+        let path = directory.path("by-hand.json")
+        try RevocationList.emptyFileText.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try RevocationList.loadRequired(path: path) == RevocationList())
     }
 
     @Test func serialMatchesInAnyCaseWithColonsAndLeadingZeros() throws {
@@ -107,9 +117,68 @@ import X509
         #expect(watcher.refresh())
         #expect(watcher.lastError == nil)
         #expect(watcher.isRevoked(serial: school.serial))
+    }
+
+    @Test func watcherRefusesToStartWithoutTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("revoked.json")
+        let error = try #require(throws: PKIError.self) { try RevocationWatcher(path: path) }
+        #expect(error.code == .notFound)
+        #expect(error.message.contains(path), "\(error)")
+        #expect(error.remedy.contains("sst pki init") && error.remedy.contains(RevocationList.emptyFileText))
+    }
+
+    @Test func watcherRefusesToStartOnAnUnreadableFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("revoked.json")
+        // A folder where the file should be: unreadable as a file even for root, unlike a mode of 000.
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let error = try #require(throws: PKIError.self) { try RevocationWatcher(path: path) }
+        #expect(error.code == .unreadable && error.message.contains(path), "\(error)")
+    }
+
+    @Test func removedFileKeepsTheLastGoodListInForceAndIsReportedOnce() throws {
+        let directory = try TemporaryDirectory()
+        let (folder, school) = try caFolder(directory)
+        try RevocationList.revoke(node: NodeID("school-ekbacken-1")!, caDirectory: folder)
+        let reports = Reports()
+        let watcher = try RevocationWatcher(caDirectory: folder) { reports.append($0) }
+        let path = RevocationList.path(inCA: folder)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
 
         try FileManager.default.removeItem(atPath: path)
-        #expect(!watcher.isRevoked(serial: school.serial))
+        #expect(!watcher.refresh())
+        #expect(watcher.isRevoked(serial: school.serial))
+        #expect(watcher.isRevoked(serial: school.certificate.serialNumber))
+        let error = try #require(watcher.lastError)
+        #expect(error.code == .notFound && error.message.contains(path), "\(error)")
+        #expect(!watcher.refresh())
+        #expect(reports.count == 1)
+
+        try good.write(to: URL(fileURLWithPath: path))
+        #expect(watcher.refresh())
+        #expect(watcher.lastError == nil)
+        #expect(watcher.isRevoked(serial: school.serial))
+
+        // Damaged, then removed, then damaged again: still the last good list, one report per change of state.
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(watcher.isRevoked(serial: school.serial))
+        try FileManager.default.removeItem(atPath: path)
+        #expect(watcher.isRevoked(serial: school.serial))
+        #expect(reports.count == 3)
+    }
+
+    @Test func fileReplacedByAFolderKeepsTheLastGoodList() throws {
+        let directory = try TemporaryDirectory()
+        let (folder, school) = try caFolder(directory)
+        try RevocationList.revoke(node: NodeID("school-ekbacken-1")!, caDirectory: folder)
+        let watcher = try RevocationWatcher(caDirectory: folder)
+        let path = RevocationList.path(inCA: folder)
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        #expect(!watcher.refresh())
+        #expect(watcher.isRevoked(serial: school.serial))
+        #expect(watcher.lastError?.code == .unreadable)
     }
 
     @Test func watcherRefusesToStartOnCorruptFile() throws {
