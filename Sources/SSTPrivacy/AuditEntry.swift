@@ -1,8 +1,8 @@
 import SSTCore
 
 /// One entry of the audit trail: a crossing of the boundary, a refusal, a purge or its acknowledgement, a
-/// node's change of id, or a staff member's access through the node's staff API (and the grant or revocation
-/// of that access).
+/// node's change of id, a repair of the node's clock, or a staff member's access through the node's staff API (and
+/// the grant or revocation of that access).
 public struct AuditEntry: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         /// Data left this node for the other side.
@@ -27,6 +27,9 @@ public struct AuditEntry: Hashable, Sendable {
         case staffRead = "staff_read"
         /// A staff member wrote fields of a record through the staff API.
         case staffWrite = "staff_write"
+        /// The node's clock, left ahead by a wall clock that was ahead, was set back and its unsent writes
+        /// re-stamped (`sst clock repair`).
+        case clockRepaired = "clock_repaired"
     }
 
     public let kind: Kind

@@ -24,7 +24,8 @@ extension Store {
     /// Copies the database as of one moment into a new file at `path`, with SQLite's online backup from a read
     /// transaction: the node (or hub) may go on writing and serving meanwhile. The copy holds the same identity,
     /// data, cursors and audit trail, and a ``BackupMark`` (where its log ended); it is checked (`PRAGMA
-    /// quick_check`) and read back before this returns. Refuses, writing nothing, when `path` exists.
+    /// quick_check`) and read back before this returns. Refuses, writing nothing, when `path` exists. The copy is
+    /// created with mode 0600, as the database is (``PrivateFiles``).
     public func backup(to path: String) throws -> BackupReport {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(
@@ -34,6 +35,7 @@ extension Store {
             )
         }
         do {
+            try PrivateFiles.prepareDatabaseFile(path)
             let copy = try DatabaseQueue(path: path)
             try writer.backup(to: copy)
             let takenAt = physicalClock.milliseconds()

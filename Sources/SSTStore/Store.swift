@@ -46,7 +46,9 @@ public struct Store: Sendable {
         return try PolicyLoader.load(try Data(contentsOf: file), schema: schema)
     }
 
-    /// Creates a new node database at `path`; refuses if one is already there.
+    /// Creates a new node database at `path`; refuses if one is already there. The database file is created with
+    /// mode 0600 (SQLite gives its `-wal` and `-shm` files the same) and the directory holding it is made 0700
+    /// (``PrivateFiles``), as ``open(at:schema:physicalClock:)`` does for a node made by an older version.
     public static func create(
         at path: String,
         identity: NodeIdentity,
@@ -62,6 +64,8 @@ public struct Store: Sendable {
                 remedy: "Use another --data directory, or keep working with this node."
             )
         }
+        try PrivateFiles.restrictDataDirectory(ofDatabaseAt: path)
+        try PrivateFiles.prepareDatabaseFile(path)
         let store = try Store(
             writer: DatabasePool(path: path, configuration: configuration()),
             schema: schema,
@@ -85,6 +89,8 @@ public struct Store: Sendable {
                 remedy: "Run `sst init` first, or check the --data directory."
             )
         }
+        try PrivateFiles.restrictDataDirectory(ofDatabaseAt: path)
+        try PrivateFiles.prepareDatabaseFile(path)
         let store = try Store(
             writer: DatabasePool(path: path, configuration: configuration()),
             schema: schema,

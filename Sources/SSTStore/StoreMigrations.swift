@@ -136,6 +136,20 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("bookkeeping-7") { db in
+            // The highest sequence number `sst changes export` wrote to a file, and the clock then (no stamp in
+            // the file is later): what may have left the node besides what the hub acknowledged, which
+            // `sst clock repair` never re-stamps.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sst_file_export (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        up_to INTEGER NOT NULL CHECK (up_to >= 0),
+                        last_hlc INTEGER NOT NULL CHECK (last_hlc >= 0)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

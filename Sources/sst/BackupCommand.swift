@@ -13,7 +13,9 @@ struct BackupCommand: ParsableCommand {
             The database is copied as of one moment with SQLite's online backup, so `sst node serve` or \
             `sst hub serve` may go on meanwhile; the copy is checked before the command ends. The hub \
             settings (sync.json), the sync state and a municipality's policy file are copied beside it. \
-            Certificates and keys are not: keep them apart (a key is secret). To restore, stop the node \
+            Certificates and keys are not: keep them apart (a key is secret). The backup directory is \
+            made readable by this user only (mode 0700, its files 0600), as the data directory is. To \
+            restore, stop the node \
             and put the backup directory in place of the data directory. The copy remembers where its log \
             ended: if the node synced after the backup was taken, `sst sync` (or, for a hub, the schools) \
             say so, even after offline work on the restored copy, and `sst node rejoin` lets it go on \
@@ -44,11 +46,8 @@ struct BackupCommand: ParsableCommand {
                 remedy: "Give a new --out directory (one per backup, e.g. named by the date)."
             )
         }
-        do {
-            try manager.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw CommandError("cannot create \(out): \(error.localizedDescription)", remedy: "Check the --out path.")
-        }
+        // A backup holds what the data directory holds: private to this user, as the data directory is.
+        try PrivateFiles.makeDirectory(out)
         let target = URL(fileURLWithPath: out)
         let report = try store.backup(to: target.appendingPathComponent(Store.fileName).path)
         var copied = [Store.fileName]
@@ -56,11 +55,10 @@ struct BackupCommand: ParsableCommand {
             let source = URL(fileURLWithPath: options.data).appendingPathComponent(name)
             guard manager.fileExists(atPath: source.path) else { continue }
             do {
-                try manager.copyItem(at: source, to: target.appendingPathComponent(name))
+                try PrivateFiles.copy(source.path, to: target.appendingPathComponent(name).path)
             } catch {
                 throw CommandError(
-                    "the database is backed up in \(out), but \(name) could not be copied: "
-                        + error.localizedDescription,
+                    "the database is backed up in \(out), but \(name) could not be copied: \(error)",
                     remedy: "Copy \(source.path) there by hand, or back up again into a new directory."
                 )
             }

@@ -23,6 +23,10 @@ struct ChangesCommand: ParsableCommand {
                 school ⇄ social-services boundary. For the other side, the privacy policy filters \
                 every field (what it withholds, and why, is printed) and every crossing is audited; \
                 for the same side (another node of the same school), nothing is filtered.
+
+                The file is readable by this user only (mode 0600): it holds personal data. The node \
+                remembers the highest sequence number it exported, so that `sst clock repair` never \
+                re-stamps a change that may have left in a file.
                 """
         )
 
@@ -58,11 +62,14 @@ struct ChangesCommand: ParsableCommand {
             let export = try store.exportChanges(forSide: destination, peer: peer, since: since)
             let changeSet = export.changeSet
             let data = try ChangeSetCodec.encode(changeSet)
+            // Before the file exists: what it holds may leave the node, and `sst clock repair` never re-stamps it.
+            try store.recordFileExport(upTo: changeSet.upTo)
             do {
-                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
+                // Readable by this user only, as the data directory is: it holds personal data.
+                try PrivateFiles.write(data, to: out)
+            } catch let error as PrivateFileError {
                 throw CommandError(
-                    "cannot write \(out): \((error as NSError).localizedDescription)",
+                    error.message,
                     remedy: "Check that the folder exists and is writable, or choose another --out."
                 )
             }
@@ -112,7 +119,9 @@ struct ChangesCommand: ParsableCommand {
             }
             let changeSet = try ChangeSetCodec.decode(data)
             var peer: PeerIdentity?
-            if try store.identity().role == .hub, changeSet.side == .school {
+            // With --school the file is a school's, whatever side it names: the store refuses a set that says
+            // otherwise, as it refuses a push whose body names another side than the certificate.
+            if try store.identity().role == .hub, changeSet.side == .school || school != nil {
                 guard let school, let origin = changeSet.originNode else {
                     throw ValidationError(
                         "a hub importing a school's file must know the school: pass --school NAME (the school of "

@@ -9,6 +9,9 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create a node: its data directory and database.",
         discussion: """
+            The data directory is made readable by this user only (mode 0700) and every file the node \
+            writes in it is created with mode 0600: it holds personal data about pupils.
+
             Example:
               sst init --role school --node-id school-ekbacken-1 \\
                 --data ./ekbacken --school "Ekbackens skola" \\
@@ -67,10 +70,10 @@ struct InitCommand: ParsableCommand {
             _ = try PolicyLoader.load(data)
             policyData = data
         }
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try PrivateFiles.makeDirectory(data)
         if let policyData, !FileManager.default.fileExists(atPath: options.databasePath) {
             let target = URL(fileURLWithPath: data).appendingPathComponent(Store.policyFileName)
-            try policyData.write(to: target, options: .atomic)
+            try PrivateFiles.write(policyData, to: target.path)
         }
         let identity = NodeIdentity(node: NodeID(nodeId)!, role: role, school: school, stadsdel: stadsdel)
         _ = try Store.create(

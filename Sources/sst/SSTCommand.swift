@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SSTCommand: AsyncParsableCommand {
@@ -15,7 +16,15 @@ struct SSTCommand: AsyncParsableCommand {
             InitCommand.self, RecordCommand.self, ChangesCommand.self, DumpCommand.self, ConflictsCommand.self,
             StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self, SyncCommand.self,
             HubCommand.self, NodeCommand.self, StaffCommand.self, BackupCommand.self, ReportCommand.self,
-            DemoCommand.self,
+            DemoCommand.self, ClockCommand.self,
         ]
     )
+
+    /// Runs the command with a umask of 077: whatever file or directory `sst` creates, by any library, is
+    /// readable by its user only. The libraries create a node's files private anyway (``PrivateFiles``); this is
+    /// the second line of defence.
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

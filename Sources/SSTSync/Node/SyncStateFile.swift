@@ -3,7 +3,8 @@ import SSTCore
 import SSTStore
 
 /// The node's ``SyncState`` in `sync-state.json` in its data directory, written atomically (a temporary file
-/// renamed over the old one), so a crash leaves the old state or the new one, never half of either.
+/// renamed over the old one), so a crash leaves the old state or the new one, never half of either. The file is
+/// private to the node's user (mode 0600, ``PrivateFiles``).
 public struct SyncStateFile: Sendable {
     /// The file's name in a node's data directory.
     public static let fileName = "sync-state.json"
@@ -34,7 +35,7 @@ public struct SyncStateFile: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
-            try encoder.encode(state).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try PrivateFiles.write(try encoder.encode(state), to: path)
         } catch {
             throw SyncSetupError("cannot write the sync state \(path): \(error)", remedy: "Check the --data directory.")
         }
