@@ -21,7 +21,7 @@ done
 
 echo "== Node a registers a pupil and opens a case"
 "$sst" record set --data "$work/a" --entity pupil --id $pupil \
-  given_name=Åsa family_name=Öberg personnummer=20130101-0000 grade=7 class_name=7B
+  given_name=Åsa family_name=Öberg personnummer=20130101-0003 grade=7 class_name=7B
 "$sst" record set --data "$work/a" --entity case --id $case_id \
   pupil_id=$pupil category=absence phase=noticed plan="Samtal med Åsa och vårdnadshavare."
 "$sst" changes export --data "$work/a" --out "$work/a-1.json" --for school >/dev/null

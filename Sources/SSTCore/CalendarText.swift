@@ -22,16 +22,9 @@ enum CalendarText {
         return rest.first == UInt8(ascii: ".") && rest.count > 1 && number(rest.dropFirst()) != nil
     }
 
-    /// `YYYYMMDD-NNNN` with a real date (day + 60 allowed: samordningsnummer).
-    static func isPersonnummer(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 13, bytes[8] == UInt8(ascii: "-"),
-            let year = number(bytes[0..<4]), let month = number(bytes[4..<6]), let day = number(bytes[6..<8]),
-            number(bytes[9..<13]) != nil
-        else { return false }
-        let realDay = day > 60 ? day - 60 : day
-        return year >= 1900 && (1...12).contains(month) && (1...daysIn(month: month, year: year)).contains(realDay)
-    }
+    /// `YYYYMMDD-NNNN` with a real date (day + 60 allowed: samordningsnummer) and a matching check digit
+    /// (``Personnummer``).
+    static func isPersonnummer(_ text: String) -> Bool { Personnummer.isValid(text) }
 
     private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
         guard !bytes.isEmpty, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
@@ -40,7 +33,7 @@ enum CalendarText {
         return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+    static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

@@ -18,7 +18,10 @@ public enum ChangeSetCodec {
         return try encoder.encode(changeSet)
     }
 
+    /// The change set in `data`, or the ``ChangeSetError`` that says why it is not one. A member named twice in
+    /// one object, at any depth, is refused as `corrupt`: `JSONDecoder` would keep one of the two silently.
     public static func decode(_ data: Data) throws(ChangeSetError) -> ChangeSet {
+        // The reader gives up on any repeated member, so only sets it does not read need the scan.
         if let changeSet = ChangeSetReader.read(data) { return changeSet }
         return try decodeWithJSONDecoder(data)
     }
@@ -37,6 +40,14 @@ public enum ChangeSetCodec {
             )
         } catch {
             header = nil  // Valid JSON of another shape: not an object, or members of other types.
+        }
+        if let duplicate = JSONDuplicateMembers.first(in: data) {
+            throw ChangeSetError(
+                .corrupt,
+                "the change set is malformed: it names the member \(duplicate.joined(separator: ".")) twice in one "
+                    + "object",
+                remedy: resend
+            )
         }
         guard let header, header.format == ChangeSet.formatName else {
             throw ChangeSetError(

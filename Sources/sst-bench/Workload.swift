@@ -126,7 +126,8 @@ struct Workload {
         let birthYear = 2026 - 7 - Int(grade)
         let month = 1 + Int(random.next() % 12)
         let day = 1 + Int(random.next() % 28)
-        let personnummer = String(format: "%04d%02d%02d-%04d", birthYear, month, day, Int(random.next() % 10_000))
+        let serial = Int(random.next() % 10_000) / 10  // The fourth digit is the check digit.
+        let personnummer = Personnummer.number(year: birthYear, month: month, day: day, serial: serial)!
         var changes = record(
             "pupil",
             [

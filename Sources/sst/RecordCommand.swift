@@ -22,7 +22,7 @@ struct RecordCommand: ParsableCommand {
                   sst record set --data ./ekbacken --entity pupil \\
                     --id 3f2b8c1e-0d4a-4e6b-9c7d-1a2b3c4d5e6f \\
                     given_name=Åsa family_name=Öberg grade=7 \\
-                    personnummer=20130101-0000
+                    personnummer=20130101-0003
                 """
         )
 

@@ -96,7 +96,7 @@ enum BadChangeSet: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try source.set(
                 "pupil",
                 pupil,
-                ["given_name=Åsa", "family_name=Öberg", "personnummer=20130101-0000", "grade=7", "class_name=7B"]
+                ["given_name=Åsa", "family_name=Öberg", "personnummer=20130101-0003", "grade=7", "class_name=7B"]
             )
             try source.set("case", newRecordID(), ["pupil_id=\(pupil)", "category=absence", "phase=opened"])
             try target.set("pupil", newRecordID(), ["given_name=Björn", "family_name=Ängström", "grade=8"])

@@ -22,7 +22,7 @@ struct CanaryScenario {
             forbidden.append("CANARY-\(name)")
             return "\(field)=Får ej lämna skolan CANARY-\(name)"
         }
-        let pupil = ["personnummer=20160315-2386", "grade=4", "school=\(ekbacken)", "stadsdel=\(sodermalm)"]
+        let pupil = ["personnummer=20160315-2388", "grade=4", "school=\(ekbacken)", "stadsdel=\(sodermalm)"]
 
         // Åsa: no consent. Everything of hers stays at the school.
         let asa = newRecordID()
@@ -41,7 +41,7 @@ struct CanaryScenario {
         // Björn, 13: consent to everything; his health note and his own view never cross.
         let bjorn = newRecordID()
         let bjornGuardians = [newRecordID(), newRecordID()]
-        try school.set("pupil", bjorn, ["personnummer=20130101-0000", "given_name=ALLOWED-B-given", "grade=7"])
+        try school.set("pupil", bjorn, ["personnummer=20130101-0003", "given_name=ALLOWED-B-given", "grade=7"])
         for (guardian, name) in zip(bjornGuardians, ["Märta", "Östen"]) {
             try school.set("guardian", guardian, ["pupil_id=\(bjorn)", "given_name=\(name)", "has_custody=true"])
         }

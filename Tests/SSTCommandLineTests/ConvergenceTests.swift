@@ -32,7 +32,7 @@ import Testing
             try a.set(
                 "pupil",
                 r.asa,
-                ["given_name=Åsa", "family_name=Öberg", "personnummer=20130101-0000", "grade=7", "class_name=7B"]
+                ["given_name=Åsa", "family_name=Öberg", "personnummer=20130101-0003", "grade=7", "class_name=7B"]
             )
             try a.set(
                 "guardian",
@@ -50,7 +50,7 @@ import Testing
             try b.set(
                 "pupil",
                 r.bjorn,
-                ["given_name=Björn", "family_name=Ängström", "personnummer=20120315-0000", "grade=8"]
+                ["given_name=Björn", "family_name=Ängström", "personnummer=20120315-0006", "grade=8"]
             )
             try b.set(
                 "absence",
@@ -60,7 +60,7 @@ import Testing
                     "scheduled_minutes=6000", "excused_minutes=300", "unexcused_minutes=1260",
                 ]
             )
-            try c.set("pupil", r.goran, ["given_name=Göran", "family_name=Sjöström", "personnummer=20140606-0000"])
+            try c.set("pupil", r.goran, ["given_name=Göran", "family_name=Sjöström", "personnummer=20140606-0002"])
             try c.set("guardian", r.goranGuardian, ["pupil_id=\(r.goran)", "given_name=Sören", "has_custody=nej"])
 
             // Relay A → B → C: C learns A's case only through B's re-export.

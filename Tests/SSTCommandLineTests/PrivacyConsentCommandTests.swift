@@ -32,12 +32,12 @@ import Testing
             let school = try Node.school("ekbacken-1", in: scratch)
             let asa = newRecordID()
             let asaGuardian = newRecordID()
-            try school.set("pupil", asa, ["given_name=Åsa", "personnummer=20160315-2386"])
+            try school.set("pupil", asa, ["given_name=Åsa", "personnummer=20160315-2388"])
             let custody = bad == .pupilWithoutCustodians ? "false" : "true"
             try school.set("guardian", asaGuardian, ["pupil_id=\(asa)", "given_name=Karin", "has_custody=\(custody)"])
             let bjorn = newRecordID()
             let bjornGuardian = newRecordID()
-            try school.set("pupil", bjorn, ["given_name=Björn", "personnummer=20160101-1234"])
+            try school.set("pupil", bjorn, ["given_name=Björn", "personnummer=20160101-1230"])
             try school.set("guardian", bjornGuardian, ["pupil_id=\(bjorn)", "given_name=Örjan", "has_custody=true"])
             try school.grantConsent(pupil: bjorn, scopes: "identity", givenBy: [bjornGuardian])
 
@@ -72,7 +72,7 @@ import Testing
             let school = try Node.school("ekbacken-1", in: scratch)
             let pupil = newRecordID()
             let guardians = [newRecordID(), newRecordID()]
-            try school.set("pupil", pupil, ["given_name=Åsa", "personnummer=20160315-2386"])
+            try school.set("pupil", pupil, ["given_name=Åsa", "personnummer=20160315-2388"])
             for guardian in guardians {
                 try school.set("guardian", guardian, ["pupil_id=\(pupil)", "has_custody=true"])
             }

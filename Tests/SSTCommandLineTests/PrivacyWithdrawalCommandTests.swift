@@ -11,7 +11,7 @@ import Testing
             let hub = try Node.hub("hub-sodermalm", in: scratch)
             let pupil = newRecordID()
             let guardian = newRecordID()
-            try school.set("pupil", pupil, ["given_name=PURGE-Åsa", "family_name=Öberg", "personnummer=20160315-2386"])
+            try school.set("pupil", pupil, ["given_name=PURGE-Åsa", "family_name=Öberg", "personnummer=20160315-2388"])
             try school.set("guardian", guardian, ["pupil_id=\(pupil)", "phone=PURGE-070-1234567", "has_custody=true"])
             let consent = try school.grantConsent(pupil: pupil, scopes: "identity,sst_case", givenBy: [guardian])
             let caseID = newRecordID()

@@ -13,7 +13,7 @@ import Testing
             let pupil = newRecordID()
             let guardian = newRecordID()
             let caseID = newRecordID()
-            try school.set("pupil", pupil, ["given_name=Åsa", "family_name=Öberg", "personnummer=20160315-2386"])
+            try school.set("pupil", pupil, ["given_name=Åsa", "family_name=Öberg", "personnummer=20160315-2388"])
             try school.set("guardian", guardian, ["pupil_id=\(pupil)", "given_name=Karin", "has_custody=true"])
             try school.grantConsent(pupil: pupil, scopes: "identity,sst_case", givenBy: [guardian])
             try school.set("case", caseID, ["pupil_id=\(pupil)", "category=absence", "plan=Samtal med kurator"])

@@ -1,4 +1,5 @@
 import Foundation
+import SSTCore
 
 /// The record id of synthetic pupil number `number` in ``largeChangeSet(pupils:origin:concernReports:)``.
 func syntheticPupilID(_ number: Int) -> String {
@@ -32,7 +33,7 @@ func largeChangeSet(pupils: Int, origin: String, concernReports: Bool = false) -
         let fields: [(String, String)] = [
             ("given_name", "\"\(givenNames[number % givenNames.count])\""),
             ("family_name", "\"\(familyNames[number % familyNames.count])\""),
-            ("personnummer", "\"201201\(day < 10 ? "0" : "")\(day)-0000\""),
+            ("personnummer", "\"\(Personnummer.number(year: 2012, month: 1, day: day, serial: 0)!)\""),
             ("grade", String(4 + number % 6)),
             ("class_name", "\"\(4 + number % 6)\(["A", "B", "C"][number % 3])\""),
         ]

@@ -58,7 +58,7 @@ import Testing
                 entity: "pupil",
                 record: pupilID,
                 field: "personnummer",
-                state: FieldState(value: .string("20130101-0000"), stamp: stampAt(5, 0, node: "hub"))
+                state: FieldState(value: .string("20130101-0003"), stamp: stampAt(5, 0, node: "hub"))
             ),
         ]
     )
@@ -163,7 +163,7 @@ import Testing
         ("1763884800000:11@skola-a", "1763884800000:11@skola a", "skola a"),
         ("1763884800000:11@skola-a", "-1:11@skola-a", "-1:11@skola-a"),
         ("0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", "0B6F1C2E-3D4A-4B5C-8D6E-7F8091A2B3C4", "record id"),
-        ("0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", "20130101-0000", "20130101-0000"),
+        ("0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4", "20130101-0003", "20130101-0003"),
         ("\"hub\":\"1763884700000:2\"", "\"hub\":\"1763884700000\"", "context"),
         ("\"step\":\"follow_up\"", "\"step\":\"uppföljning\"", "phase"),
         ("\"since\":41", "\"since\":\"41\"", "since"),

@@ -43,7 +43,7 @@ import Testing
         let plan = stampAt(Self.now, 0, node: "skola-a")
         #expect(
             problem(
-                Self.change("pupil", "personnummer", .string("20130101-0000")),
+                Self.change("pupil", "personnummer", .string("20130101-0003")),
                 Self.change("pupil", "given_name", .string("Åsa")),
                 Self.change("pupil", "grade", .integer(7)),
                 Self.change("case", "phase", .phase(Phase(generation: 1, step: .planning))),
@@ -77,7 +77,7 @@ import Testing
         ("case", "phase", .string("1:planning")),
         ("consent", "status", .string("revoked")),
         ("consent", "scopes", .list(["health"])),
-        ("guardian", "pupil_id", .string("20130101-0000")),
+        ("guardian", "pupil_id", .string("20130101-0003")),
         ("pupil", "_deleted", .string("ja")),
     ])
     func valueOfWrongTypeIsInvalid(entity: String, field: String, value: Value) throws {

@@ -56,7 +56,7 @@ import Testing
 
     @Test func parsedValuesOfValidTextPassTheTypeCheck() throws {
         let cases: [(FieldType, String)] = [
-            (.date, "2024-02-29"), (.personnummer, "20130101-0000"), (.boolean, "nej"),
+            (.date, "2024-02-29"), (.personnummer, "20130101-0003"), (.boolean, "nej"),
             (.enumerationList(Schema.consentScopes), "identity,absence"), (.phase, "3:closed"),
             (.integer(minimum: 0, maximum: 10), "9"),
         ]

@@ -54,7 +54,7 @@ import Testing
         let export = try pair.syncToHub()
         let held = try pair.hub.record(entity: "pupil", record: pupil.id)
         #expect(held?["given_name"]?.value == .string("Göran"), "sent: \(export.changeSet.changes.map(\.field))")
-        #expect(held?["personnummer"]?.value == .string("20160315-2386"))
+        #expect(held?["personnummer"]?.value == .string("20160315-2388"))
         #expect(try pair.hub.record(entity: "guardian", record: pupil.guardians[0]) == nil, "no guardian contact")
 
         // A second report adds no basis: the pupil's fields are not sent again.

@@ -74,7 +74,7 @@ struct PrivacyHistory {
         rng = SplitMix64(seed: seed)
         pair = try PrivacyPair.inMemory()
         // Ages 10, 13 and 15 on the start date: the child's view from 12, the pupil's own consent from 15.
-        let births = ["20160315-2386", "20130610-2391", "20110820-1234"]
+        let births = ["20160315-2388", "20130610-2391", "20110820-1235"]
         let names = ["Åsa", "Björn", "Märta"]
         let protectedIndex = Int.random(in: 0..<4, using: &rng)
         var pupils: [PrivacyReferenceModel.Pupil] = []

@@ -160,7 +160,7 @@ struct PrivacyPupil {
     ) throws -> PrivacyPupil {
         let id = RecordID.random()
         var pupil: [String: Value] = [
-            "personnummer": .string("20160315-2386"), "given_name": .string("Åsa"),
+            "personnummer": .string("20160315-2388"), "given_name": .string("Åsa"),
             "family_name": .string("Öberg"), "grade": .integer(4), "school": .string(PrivacyNodes.school),
             "stadsdel": .string(PrivacyNodes.stadsdel), "protected_identity": .boolean(false),
         ]

@@ -14,7 +14,7 @@ import Testing
     /// A pupil of 13 (so the child's view is required) with two guardians with custody.
     func schoolStore() throws -> Store {
         let store = try Store.inMemory(identity: school)
-        try store.set(entity: "pupil", record: pupil, values: ["personnummer": .string("20130101-0000")])
+        try store.set(entity: "pupil", record: pupil, values: ["personnummer": .string("20130101-0003")])
         for guardian in [mother, father] {
             try store.set(
                 entity: "guardian",

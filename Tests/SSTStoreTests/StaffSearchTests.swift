@@ -15,9 +15,9 @@ import Testing
     func store() throws -> Store {
         let store = try Store.inMemory(identity: school)
         let pupils: [(RecordID, String, String, String, String)] = [
-            (asa, "Åsa", "Öberg", "20130101-0000", "7A"), (ake, "Åke", "Öst", "20120505-0000", "7A"),
-            (bo, "Bo", "Berg", "20110303-0000", "8B"), (annaKarin, "Anna-Karin", "Lind", "20110707-0000", "8B"),
-            (deleted, "Åsa", "Öhman", "20130202-0000", "7A"),
+            (asa, "Åsa", "Öberg", "20130101-0003", "7A"), (ake, "Åke", "Öst", "20120505-0006", "7A"),
+            (bo, "Bo", "Berg", "20110303-0001", "8B"), (annaKarin, "Anna-Karin", "Lind", "20110707-0003", "8B"),
+            (deleted, "Åsa", "Öhman", "20130202-0001", "7A"),
         ]
         for (id, given, family, personnummer, className) in pupils {
             try store.set(
@@ -35,7 +35,7 @@ import Testing
 
     @Test(arguments: [
         ("öb", ["Öberg"]), ("ÅSA", ["Öberg"]), ("7a", ["Öberg", "Öst"]), ("2013", ["Öberg"]),
-        ("20130101-0000", ["Öberg"]), ("karin", ["Lind"]), ("anna-karin", ["Lind"]), ("berg", ["Berg"]),
+        ("20130101-0003", ["Öberg"]), ("karin", ["Lind"]), ("anna-karin", ["Lind"]), ("berg", ["Berg"]),
         ("ås 7a", ["Öberg"]), ("8b lind", ["Lind"]), ("2011 8b", ["Berg", "Lind"]), ("öhman", []), ("7c", []),
     ])
     func wordsMatchNameStartsPersonnummerStartsAndClasses(query: String, families: [String]) throws {

@@ -52,7 +52,7 @@ struct ConvergenceTests {
             let pupil = try TestPupil(at: school, givenName: "Åke \(index)", consent: ["identity", "sst_case"])
             opened.append((school, pupil, try pupil.openCase(at: school)))
             withoutConsent.append(
-                (school, try TestPupil(at: school, givenName: "Märta \(index)", personnummer: "20140303-0000"))
+                (school, try TestPupil(at: school, givenName: "Märta \(index)", personnummer: "20140303-0008"))
             )
         }
         try await withHub(hub) { port in try await syncAll(port: port) }

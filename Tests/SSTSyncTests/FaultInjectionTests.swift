@@ -109,7 +109,12 @@ final class FaultyTransport: SyncTransport {
                     try TestPupil(
                         at: school,
                         givenName: pick(["Åsa", "Björn", "Märta", "Örjan", "Ylva"]),
-                        personnummer: "2013010\(random.next() % 9 + 1)-0000",
+                        personnummer: Personnummer.number(
+                            year: 2013,
+                            month: 1,
+                            day: Int(random.next() % 9 + 1),
+                            serial: 0
+                        )!,
                         consent: pick(scopes)
                     )
                 )

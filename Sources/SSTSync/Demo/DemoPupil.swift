@@ -23,7 +23,7 @@ struct DemoPupil: Sendable {
             school: 0,
             givenName: "Åsa",
             familyName: "Öberg",
-            personnummer: "20130101-0000",
+            personnummer: "20130101-0003",
             grade: 7,
             consent: ["identity", "absence", "sst_case", "social_support_flag"]
         ),
@@ -31,7 +31,7 @@ struct DemoPupil: Sendable {
             school: 0,
             givenName: "Björn",
             familyName: "Ängström",
-            personnummer: "20140312-0000",
+            personnummer: "20140312-0007",
             grade: 6,
             consent: [],
             concern: "Hemma ensam i flera veckor, orolig granne har hört av sig."
@@ -49,7 +49,7 @@ struct DemoPupil: Sendable {
             school: 1,
             givenName: "Östen",
             familyName: "Håkansson",
-            personnummer: "20130605-0000",
+            personnummer: "20130605-0004",
             grade: 7,
             consent: ["identity", "absence", "sst_case"]
         ),
@@ -57,7 +57,7 @@ struct DemoPupil: Sendable {
             school: 1,
             givenName: "Ylva",
             familyName: "Sjöström",
-            personnummer: "20150210-0000",
+            personnummer: "20150210-0009",
             grade: 5,
             consent: []
         ),
@@ -73,7 +73,7 @@ struct DemoPupil: Sendable {
             school: 2,
             givenName: "Sara",
             familyName: "Åkesson",
-            personnummer: "20131230-0000",
+            personnummer: "20131230-0005",
             grade: 7,
             consent: []
         ),

@@ -22,6 +22,9 @@ public enum SyncRoutes {
             let peer = try context.requirePeer()
             let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)
             let handshake: HandshakeRequest
+            if let duplicate = JSONDuplicateMembers.first(in: body) {
+                throw Problem.malformed("the handshake body names \(duplicate.joined(separator: ".")) twice")
+            }
             do {
                 handshake = try JSONDecoder().decode(HandshakeRequest.self, from: body)
             } catch {

@@ -16,7 +16,7 @@ struct TestPupil: Sendable {
         reusing id: RecordID? = nil,
         givenName: String = "Åsa",
         familyName: String = "Öberg",
-        personnummer: String = "20130101-0000",
+        personnummer: String = "20130101-0003",
         consent scopes: [String] = []
     ) throws {
         pupil = id ?? RecordID.random()
