@@ -37,6 +37,9 @@ public struct CertificateSummary: Sendable {
         return true
     }
 
+    /// Whether the certificate carries ``HubTLSName/name``, without which no node accepts it as its hub.
+    public var carriesHubName: Bool { HubTLSName.isCarried(by: certificate) }
+
     /// `valid`, `expired` or `not yet valid` at `time`.
     public func status(at time: Date) -> String {
         if time < certificate.notValidBefore { return "not yet valid" }
@@ -51,6 +54,13 @@ public struct CertificateSummary: Sendable {
             lines.append("Node        \(identity.node) (\(identity.role))")
             if let school = identity.school { lines.append("School      \(school)") }
             if let stadsdel = identity.stadsdel { lines.append("Stadsdel    \(stadsdel)") }
+            if identity.role == "hub" {
+                lines.append(
+                    carriesHubName
+                        ? "Hub name    \(HubTLSName.name) (nodes accept it as their hub)"
+                        : "Hub name    missing: nodes refuse this hub; reissue it with `sst pki issue --role hub`"
+                )
+            }
         } else if isCertificateAuthority {
             lines.append("CA          \(certificate.subject)")
         } else {
@@ -71,6 +81,7 @@ public struct CertificateSummary: Sendable {
             "school": identity?.school.map(CanonicalJSON.string) ?? .null,
             "stadsdel": identity?.stadsdel.map(CanonicalJSON.string) ?? .null,
             "ca": .bool(isCertificateAuthority),
+            "hubName": .bool(carriesHubName),
             "subject": .string(String(describing: certificate.subject)),
             "issuer": .string(String(describing: certificate.issuer)),
             "serial": .string(certificate.serialNumber.hexString),

@@ -13,7 +13,9 @@ import Darwin
 
 extension DistrictCA {
     /// Issues a node certificate in memory: a fresh P-256 key, the identity in the subject, a random serial,
-    /// subject alternative names `localhost`, 127.0.0.1 and the extra names, `serverAuth` and `clientAuth`.
+    /// subject alternative names `localhost`, 127.0.0.1 and the extra names, `serverAuth` and `clientAuth`. A hub's
+    /// certificate also carries ``HubTLSName/name``, the name nodes check their hub's certificate for; an extra DNS
+    /// name in ``HubTLSName/reservedDomain`` is refused for a school.
     public func issue(
         for identity: CertificateIdentity,
         options: NodeCertificate.Options = NodeCertificate.Options(),
@@ -38,7 +40,12 @@ extension DistrictCA {
                 remedy: "Give fewer --days, or create a new district CA and reissue the nodes' certificates."
             )
         }
-        let names = try Self.alternativeNames(dnsNames: options.dnsNames, ipAddresses: options.ipAddresses)
+        let names = try Self.alternativeNames(
+            role: identity.role,
+            dnsNames: options.dnsNames,
+            ipAddresses: options.ipAddresses,
+            addsHubName: !options.omitsHubName
+        )
         let key = P256.Signing.PrivateKey()
         let privateKey = Certificate.PrivateKey(key)
         let authorityKeyIdentifier = try certificate.extensions.subjectKeyIdentifier?.keyIdentifier
@@ -95,10 +102,26 @@ extension DistrictCA {
         return issued
     }
 
-    /// `localhost`, 127.0.0.1 and the extra names, each once; throws on a malformed name or address.
-    static func alternativeNames(dnsNames: [String], ipAddresses: [String]) throws -> [GeneralName] {
+    /// `localhost`, the hub name for a hub, 127.0.0.1 and the extra names, each once; throws on a malformed name or
+    /// address, and for a school on a name in the reserved domain or an IPv4-mapped IPv6 address (a node reaches
+    /// its hub through such an address, see ``HubTLSName``).
+    static func alternativeNames(
+        role: String,
+        dnsNames: [String],
+        ipAddresses: [String],
+        addsHubName: Bool = true
+    ) throws -> [GeneralName] {
+        let isHub = role == "hub"
+        if !isHub, let reserved = dnsNames.first(where: HubTLSName.isReserved) {
+            throw PKIError(
+                .invalidCertificate,
+                "--dns \"\(reserved)\" is in the domain \(HubTLSName.reservedDomain), which only hub certificates "
+                    + "carry (\(HubTLSName.name)): nodes would take this \(role) for their hub",
+                remedy: "Leave it out; give the node's own host name, such as ekbacken.example.se."
+            )
+        }
         var names: [GeneralName] = []
-        for dns in ["localhost"] + dnsNames {
+        for dns in ["localhost"] + (isHub && addsHubName ? [HubTLSName.name] : []) + dnsNames {
             let allowed = dns.utf8.allSatisfy { byte in
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                     || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
@@ -121,6 +144,14 @@ extension DistrictCA {
                     .invalidCertificate,
                     "--ip \"\(address)\" is not an IP address",
                     remedy: "Give an IPv4 address such as 10.0.0.5 or an IPv6 address such as ::1."
+                )
+            }
+            if !isHub, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+                throw PKIError(
+                    .invalidCertificate,
+                    "--ip \"\(address)\" is an IPv4-mapped IPv6 address, which nodes use to reach their hub; only a "
+                        + "hub certificate may name one",
+                    remedy: "Give the IPv4 address itself, such as 10.0.0.5."
                 )
             }
             let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes)))

@@ -28,6 +28,8 @@ public struct NodeCertificate: Sendable {
         public var notValidBefore: Date?
         /// The end of validity; default: `days` after now. A date in the past makes an expired certificate (tests).
         public var notValidAfter: Date?
+        /// Leaves ``HubTLSName/name`` off a hub certificate, as before hubs carried it (tests only).
+        var omitsHubName = false
 
         public init(
             days: Int = NodeCertificate.defaultDays,

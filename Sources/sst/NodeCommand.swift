@@ -24,7 +24,9 @@ struct NodeCommand: AsyncParsableCommand {
                 (/api/v1/records/{entity}/{id}, Protocol/staff-api.md): school staff read and write \
                 records with a token from `sst staff add`, every access logged in the audit trail; it \
                 works while the hub is down. SIGTERM or SIGINT shuts down gracefully: \
-                the sync stops between two steps, nothing is half-applied.
+                the sync stops between two steps, nothing is half-applied. As `sst sync`, it syncs only \
+                with a hub certificate of the district and, once a sync succeeded, only with that hub's node \
+                id, until --accept-hub names a new one.
 
                 Example:
                   sst node serve --data ./ekbacken --hub https://hub.example:8443 \\
@@ -61,7 +63,19 @@ struct NodeCommand: AsyncParsableCommand {
         )
         var batchSize: Int?
 
+        @Option(
+            help: ArgumentHelp(
+                "Sync with the hub of this node id although this node last synced with another (a hub restored "
+                    + "from a backup takes a new id); from then on the node follows it.",
+                valueName: "HUB-ID"
+            )
+        )
+        var acceptHub: String?
+
         func validate() throws {
+            if let acceptHub, NodeID(acceptHub) == nil {
+                throw ValidationError("--accept-hub \"\(acceptHub)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
+            }
             guard ListenAddress(listen) != nil else {
                 throw ValidationError("--listen \"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:9443")
             }
@@ -86,6 +100,7 @@ struct NodeCommand: AsyncParsableCommand {
                 settings: settings,
                 listen: ListenAddress(listen)!,
                 loop: NodeSyncService.Configuration(interval: .seconds(interval)),
+                acceptHub: acceptHub.flatMap(NodeID.init),
                 logger: Logger.command(label: "sst.node", level: .info)
             )
         }

@@ -20,8 +20,10 @@ extension NodeCommand {
                 A school node then pushes its whole log once more (the hub keeps what it has) and pulls back \
                 what it sent after the backup, as far as the policy lets it cross to a school. Consents given \
                 or withdrawn, and pupils entered, after the backup are not in it: the sync's error names them. \
-                A hub, restarted with the new certificate, is pulled whole again by every school at its next \
-                sync, and the schools push again what it lost. README, "Restoring a node from a backup".
+                A hub, restarted with the new certificate, is refused by every school (hubChanged) until \
+                the school syncs once with `sst sync --accept-hub NEW-ID` (or `sst node serve --accept-hub \
+                NEW-ID`); the school then pulls the hub whole again and pushes again what it lost. README, \
+                "Restoring a node from a backup".
 
                 Example:
                   sst pki issue --ca ./ca --node-id ekbacken-1-r2 --role school \\
@@ -113,8 +115,11 @@ extension NodeCommand {
                 print("  - Start the hub with the new certificate:")
                 let files = "--cert \(cert ?? "CERT-DIR/node.pem") --key \(key ?? "CERT-DIR/node-key.pem")"
                 print("      sst hub serve --data \(options.data) \(files) --listen … --client-ca … --revoked …")
+                print("  - Tell every school to follow the new id: each refuses it (hubChanged) until it syncs with")
+                print("      sst sync --data SCHOOL-DIR --accept-hub \(report.node)")
+                print("    (or restarts `sst node serve` with --accept-hub \(report.node)).")
                 print(
-                    "At its next sync every school pulls the hub's whole log (\(report.lastSequence) sequence numbers) "
+                    "At that sync every school pulls the hub's whole log (\(report.lastSequence) sequence numbers) "
                         + "once more and pushes again what the hub lost."
                 )
                 return

@@ -62,8 +62,11 @@ struct PKICommand: ParsableCommand {
             discussion: """
                 The certificate names the node id, role, school and stadsdel; the hub takes a node's identity \
                 from it. It is valid for localhost and 127.0.0.1 plus any --dns and --ip given, so a hub \
-                certificate also works as its TLS server certificate. The CA folder records it in issued.json \
-                so that `sst pki revoke` can find it. Refuses to overwrite a node's existing key.
+                certificate also works as its TLS server certificate. A hub certificate also carries the name \
+                hub.sst-sync.invalid, which nodes check their hub's certificate for: a node syncs with nothing \
+                else (a hub certificate issued before SST Sync had this rule lacks it: reissue it). No other \
+                certificate may carry a name in sst-sync.invalid. The CA folder records it in issued.json so \
+                that `sst pki revoke` can find it. Refuses to overwrite a node's existing key.
 
                 Example:
                   sst pki issue --ca ./district-ca --node-id school-ekbacken-1 --role school \\
@@ -93,7 +96,7 @@ struct PKICommand: ParsableCommand {
 
         @Option(
             help: ArgumentHelp(
-                "A DNS name the certificate is valid for, besides localhost (repeatable).",
+                "A DNS name the certificate is valid for, besides localhost (repeatable; not in sst-sync.invalid).",
                 valueName: "NAME"
             )
         )
@@ -139,6 +142,9 @@ struct PKICommand: ParsableCommand {
             print("  \(NodeCertificate.certificateFileName)      the node certificate")
             print("  \(NodeCertificate.keyFileName)  its private key (mode 0600): it stays on the node")
             print("  \(DistrictCA.certificateFileName)        the district CA certificate, to trust")
+            if role == .hub {
+                print("Nodes know it as their hub by the name \(HubTLSName.name) it carries.")
+            }
         }
     }
 

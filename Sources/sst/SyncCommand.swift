@@ -16,6 +16,11 @@ struct SyncCommand: AsyncParsableCommand {
             connection) are retried with backoff; the node keeps its changes whatever happens, and the \
             outcome is recorded for `sst status`. Exits 0 only when the sync completed.
 
+            The node syncs only with a server whose certificate is a hub certificate of the district \
+            (it carries the name hub.sst-sync.invalid; `sst pki issue --role hub` adds it), and, once a \
+            sync succeeded, only with that hub's node id: a hub with another id is refused (hubChanged) \
+            before anything is pushed or pulled, until --accept-hub names it.
+
             Example:
               sst sync --data ./ekbacken --hub https://hub.example:8443 \\
                 --cert certs/node.pem --key certs/node-key.pem --ca certs/ca.pem
@@ -45,6 +50,15 @@ struct SyncCommand: AsyncParsableCommand {
     )
     var batchSize: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Sync with the hub of this node id although this node last synced with another (a hub restored "
+                + "from a backup takes a new id); from then on the node follows it.",
+            valueName: "HUB-ID"
+        )
+    )
+    var acceptHub: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -53,6 +67,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let acceptHub, NodeID(acceptHub) == nil {
+            throw ValidationError("--accept-hub \"\(acceptHub)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
+        }
     }
 
     func run() async throws {
@@ -75,6 +92,7 @@ struct SyncCommand: AsyncParsableCommand {
             store: store,
             dataDirectory: options.data,
             settings: settings,
+            acceptHub: acceptHub.flatMap(NodeID.init),
             logger: logger
         ) { synchronizer -> Result<SyncReport, SyncFailure> in
             await synchronizer.syncResult(progress: progress)

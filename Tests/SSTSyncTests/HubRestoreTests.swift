@@ -90,14 +90,19 @@ struct HubRestoreTests {
             Issue.record("the school synced with a hub restored from a backup older than its last sync")
         } catch let failure as SyncFailure {
             #expect(failure.code == Problem.Codes.hubRestored)
-            #expect(failure.remedy.contains("sst node rejoin"))
+            #expect(failure.remedy.contains("sst node rejoin") && failure.remedy.contains("--accept-hub"))
         }
         #expect(try school.store.dumpText() == before)
 
-        // Under a new id the school pulls the hub's whole log again and pushes what the hub lost.
+        // Under a new id the school refuses the hub until told to follow it; then it pulls the hub's whole log
+        // again and pushes what the hub lost.
         try restored.store.rejoin(as: NodeID("hub-stockholm-r2")!)
         let rejoined = try restored.reopened(tls: district.issue("hub-stockholm-r2", role: "hub"))
-        try await withHub(rejoined) { port in try await school.sync(port: port) }
+        try await withHub(rejoined) { port in
+            let refused = await #expect(throws: SyncFailure.self) { try await school.sync(port: port) }
+            #expect(refused?.kind == .hubChanged && refused?.remedy.contains("--accept-hub hub-stockholm-r2") == true)
+            try await school.sync(port: port, acceptHub: "hub-stockholm-r2")
+        }
         let atHub = try #require(try rejoined.store.values("case", caseID))
         #expect(atHub["plan"] == .string("Socialtjänstens plan, dag 2."))
         #expect(atHub["phase"] == .phase(Phase(generation: 1, step: .planning)))

@@ -115,7 +115,7 @@ public struct HubService: Sendable {
                         + "the hub was restored from a backup taken before that sync. Nothing was exchanged",
                     remedy: "The hub's administrators give it a new node id (`sst node rejoin --data HUB-DIR --node-id "
                         + "NEW-ID` with a hub certificate for it) and restart `sst hub serve`; this node then syncs "
-                        + "everything again by itself."
+                        + "everything again once told to follow the new id: `sst sync --accept-hub NEW-ID`."
                 )
             }
             return HandshakeResponse(

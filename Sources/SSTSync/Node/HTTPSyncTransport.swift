@@ -6,10 +6,19 @@ import NIOHTTP1
 import NIOHTTPCompression
 import NIOSSL
 import SSTCore
+import SSTPKI
 
 /// The node's transport to the hub over HTTPS with mutual TLS (AsyncHTTPClient): its certificate as client
 /// certificate, only the district CA trusted, a deadline on every request. Push bodies go gzip-compressed
 /// (unless ``Configuration/gzipRequestBodies`` is off), and every request accepts a gzip answer.
+///
+/// Only a hub is sent anything beyond the TLS handshake. The transport connects to the host and port of the hub
+/// URL, but asks TLS for ``HubTLSName/name`` (SNI, and the name the server's certificate must carry), which only
+/// hub certificates have; a school's certificate of the same CA fails the handshake. The TLS library also accepts a
+/// certificate that names the connected IP address itself, and every node certificate names 127.0.0.1, so the
+/// transport connects to an IPv4 address in its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`), which no certificate
+/// names (`sst pki issue` refuses such an address for a school): then only the hub name matches. The host is
+/// resolved again at every handshake.
 public struct HTTPSyncTransport: SyncTransport {
     /// Connection and request limits.
     public struct Configuration: Sendable {
@@ -39,24 +48,30 @@ public struct HTTPSyncTransport: SyncTransport {
         }
     }
 
-    let client: HTTPClient
+    let clients: HubClients
+    let endpoint: HubEndpoint
     public let configuration: Configuration
     let logger: Logger
 
-    public init(client: HTTPClient, configuration: Configuration, logger: Logger) {
-        self.client = client
+    init(clients: HubClients, endpoint: HubEndpoint, configuration: Configuration, logger: Logger) {
+        self.clients = clients
+        self.endpoint = endpoint
         self.configuration = configuration
         self.logger = logger
     }
 
-    /// Runs `body` with a transport on a new HTTP client, shut down when `body` returns. The client decompresses
-    /// gzip answers, up to ``Configuration/maxResponseBytes``.
+    /// Runs `body` with a transport to the hub, whose HTTP clients are shut down when `body` returns. The clients
+    /// decompress gzip answers, up to ``Configuration/maxResponseBytes``. `tls` is used with the server's name
+    /// checked, whatever it says.
     public static func withTransport<T>(
         configuration: Configuration,
         tls: TLSConfiguration,
         logger: Logger,
         _ body: (HTTPSyncTransport) async throws -> T
     ) async throws -> T {
+        let endpoint = try HubEndpoint(url: configuration.hubURL)
+        var tls = tls
+        tls.certificateVerification = .fullVerification
         var clientConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
@@ -64,15 +79,29 @@ public struct HTTPSyncTransport: SyncTransport {
         )
         clientConfiguration.httpVersion = .http1Only
         clientConfiguration.decompression = .enabled(limit: .size(configuration.maxResponseBytes))
-        return try await HTTPClient.withHTTPClient(configuration: clientConfiguration, backgroundActivityLogger: logger)
-        {
-            client in
-            try await body(HTTPSyncTransport(client: client, configuration: configuration, logger: logger))
+        let clients = HubClients(configuration: clientConfiguration, logger: logger)
+        let transport = HTTPSyncTransport(
+            clients: clients,
+            endpoint: endpoint,
+            configuration: configuration,
+            logger: logger
+        )
+        let result: T
+        do {
+            result = try await body(transport)
+        } catch {
+            try? await clients.shutdown()
+            throw error
         }
+        try await clients.shutdown()
+        return result
     }
 
+    /// Resolves the hub's host again (a session starts here), then sends the handshake.
     public func handshake(_ request: HandshakeRequest) async throws(SyncFailure) -> HandshakeResponse {
-        try await send(.POST, SyncProtocol.handshakePath, body: encode(request))
+        let address = try await endpoint.connectionAddress()
+        clients.use(address)
+        return try await send(.POST, SyncProtocol.handshakePath, body: encode(request))
     }
 
     public func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody {
@@ -117,7 +146,15 @@ public struct HTTPSyncTransport: SyncTransport {
     ) async throws(SyncFailure)
         -> Answer
     {
-        var request = HTTPClientRequest(url: configuration.hubURL + path)
+        let client: HTTPClient
+        do {
+            client = try await clients.current(or: endpoint)
+        } catch let failure as SyncFailure {
+            throw failure
+        } catch {
+            throw Self.failure(error, url: configuration.hubURL)
+        }
+        var request = HTTPClientRequest(url: endpoint.requestBase + path)
         request.method = method
         request.headers.add(name: "Accept", value: SyncProtocol.jsonMediaType)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
@@ -190,12 +227,23 @@ public struct HTTPSyncTransport: SyncTransport {
 
     /// A transport error as a sync failure: TLS refusals are permanent, everything else may pass.
     static func failure(_ error: any Error, url: String) -> SyncFailure {
-        if error is NIOSSLError || error is BoringSSLError {
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return SyncFailure(
+                .notHub,
+                "the server at \(url) is not the district hub: its certificate, issued by the district CA, does not "
+                    + "carry the hub name \(HubTLSName.name) (a school's certificate, or a hub certificate issued "
+                    + "before hubs carried that name); nothing was sent to it",
+                remedy: "Check the --hub URL. If it is the district hub, its administrators reissue its certificate "
+                    + "with `sst pki issue --role hub` (which adds \(HubTLSName.name)) and restart `sst hub serve` "
+                    + "with it; then sync again."
+            )
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return SyncFailure(
                 .tls,
                 "the TLS handshake with \(url) failed: \(error)",
-                remedy: "Check that the hub's certificate and this node's are issued by the district CA, valid today, "
-                    + "and that the --hub host name is one the hub's certificate names."
+                remedy:
+                    "Check that the hub's certificate and this node's are issued by the district CA and valid today."
             )
         }
         if let error = error as? HTTPClientError, error == .cancelled {

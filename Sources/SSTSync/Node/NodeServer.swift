@@ -58,6 +58,7 @@ public enum NodeServer {
         settings: SyncSettings,
         listen: ListenAddress,
         loop: NodeSyncService.Configuration = NodeSyncService.Configuration(),
+        acceptHub: NodeID? = nil,
         logger: Logger
     ) async throws {
         let application = try application(store: store, tls: settings.tls, listen: listen, logger: logger) { port in
@@ -67,6 +68,7 @@ public enum NodeServer {
             store: store,
             dataDirectory: dataDirectory,
             settings: settings,
+            acceptHub: acceptHub,
             logger: logger
         ) { synchronizer in
             let loop = NodeSyncService(synchronizer: synchronizer, configuration: loop, logger: logger)

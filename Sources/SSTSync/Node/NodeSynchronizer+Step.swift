@@ -15,6 +15,10 @@ extension NodeSynchronizer {
         var hubSequence: Int64 = 0
         /// Sent in the handshake: where the last successful sync left the two logs.
         var lastSync: HandshakeRequest.LastSync?
+        /// The hub this node last synced with successfully: another hub is refused unless ``acceptedHub`` names it.
+        var pinnedHub: NodeID?
+        /// The hub this session may sync with although it is not ``pinnedHub`` (`--accept-hub`).
+        var acceptedHub: NodeID?
         /// The next push's batch, exported for the hub (filtered and audited) and encoded while the previous push
         /// is on the wire; sent when the session asks for exactly that batch, dropped otherwise.
         var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
@@ -84,6 +88,7 @@ extension NodeSynchronizer {
                     remedy: "Check the --hub URL: it must be the district hub."
                 )
             }
+            if let failure = Self.checkPin(node, pinned: pinnedHub, accepted: acceptedHub) { throw failure }
             let hub = PeerIdentity(node: node, role: .hub)
             self.hub = hub
             let local = try Self.local {
@@ -147,6 +152,31 @@ extension NodeSynchronizer {
                 throw Self.restoreHint(error, store)
             }
             return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
+        }
+
+        /// Why a hub that names itself `hub` may not be synced with, or `nil`: it is neither the hub this node last
+        /// synced with (`pinned`) nor the one `--accept-hub` names (`accepted`). Before any push or pull.
+        static func checkPin(_ hub: NodeID, pinned: NodeID?, accepted: NodeID?) -> SyncFailure? {
+            if hub == pinned || hub == accepted { return nil }
+            if let accepted {
+                return SyncFailure(
+                    .hubChanged,
+                    "the hub is node \(hub), but --accept-hub names \(accepted)"
+                        + (pinned.map { " (and this node last synced with hub \($0))" } ?? "")
+                        + "; nothing was pushed or pulled",
+                    remedy: "Check the --hub URL and the new hub id with the district's administrators, then give "
+                        + "--accept-hub with the hub's id."
+                )
+            }
+            guard let pinned else { return nil }
+            return SyncFailure(
+                .hubChanged,
+                "the hub is node \(hub), but this node last synced with hub \(pinned); nothing was pushed or pulled",
+                remedy: "If the district's hub took a new node id on purpose (a hub restored from a backup, `sst node "
+                    + "rejoin` on the hub), sync once with `sst sync --accept-hub \(hub)` (or restart `sst node serve` "
+                    + "with --accept-hub \(hub)): this node then follows \(hub). Otherwise check the --hub URL and "
+                    + "tell the district's administrators."
+            )
         }
 
         /// A push the hub refused for a field the policy forbids, from a node restored from a backup: the likely

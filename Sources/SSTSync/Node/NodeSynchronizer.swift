@@ -13,8 +13,12 @@ public struct NodeSynchronizer: Sendable {
     public let store: Store
     public let transport: any SyncTransport
     public var configuration: SyncSession.Configuration
-    /// Where the outcome of each sync is recorded; `nil` records nothing.
+    /// Where the outcome of each sync is recorded; `nil` records nothing. It also pins the hub: once a sync
+    /// succeeded, a hub with another node id is refused (`hubChanged`) unless ``acceptedHub`` names it.
     public var stateFile: SyncStateFile?
+    /// A hub to sync with although this node last synced with another (`--accept-hub`): after a successful
+    /// sync it is the pinned hub.
+    public var acceptedHub: NodeID?
     let physicalClock: any PhysicalClock
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
@@ -24,6 +28,7 @@ public struct NodeSynchronizer: Sendable {
         transport: any SyncTransport,
         configuration: SyncSession.Configuration = SyncSession.Configuration(),
         stateFile: SyncStateFile? = nil,
+        acceptedHub: NodeID? = nil,
         physicalClock: any PhysicalClock = SystemClock(),
         logger: Logger,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { delay in
@@ -34,6 +39,7 @@ public struct NodeSynchronizer: Sendable {
         self.transport = transport
         self.configuration = configuration
         self.stateFile = stateFile
+        self.acceptedHub = acceptedHub
         self.physicalClock = physicalClock
         self.logger = logger
         self.sleep = sleep
@@ -89,6 +95,8 @@ public struct NodeSynchronizer: Sendable {
         var session = SyncSession(configuration: configuration, seed: UInt64.random(in: 0...UInt64.max))
         var step = Step(store: store, transport: transport, physicalClock: physicalClock, progress: progress)
         step.lastSync = lastSync()
+        step.pinnedHub = pinnedHub()
+        step.acceptedHub = acceptedHub
         var action = session.start()
         while true {
             switch action {
@@ -105,6 +113,13 @@ public struct NodeSynchronizer: Sendable {
             }
             action = await step.perform(action, in: &session, sleep: sleep)
         }
+    }
+
+    /// The hub this node last synced with successfully, from the state file; `nil` when it never did or keeps no
+    /// state file.
+    func pinnedHub() -> NodeID? {
+        guard let state = try? stateFile?.load(), state.lastSuccess != nil, let hub = state.hub else { return nil }
+        return NodeID(hub)
     }
 
     /// Where the last successful sync left the two logs, for the hub to check its own against (a hub restored from

@@ -6,7 +6,7 @@ public struct SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case unreachable, hubFailure, refused, tls, clock, protocolError, local, cancelled
+            case unreachable, hubFailure, refused, tls, notHub, hubChanged, clock, protocolError, local, cancelled
         }
         private let base: Base
         private init(base: Base) { self.base = base }
@@ -19,6 +19,12 @@ public struct SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
         public static let refused = Kind(base: .refused)
         /// The TLS handshake failed: a certificate not from the district CA, expired, or for another host.
         public static let tls = Kind(base: .tls)
+        /// The server's certificate is the district CA's but not a hub's: it lacks ``HubTLSName/name`` (a school's
+        /// certificate, or a hub's issued before hubs carried the name). Nothing was sent beyond the TLS handshake.
+        public static let notHub = Kind(base: .notHub)
+        /// The hub names another node id than the one this node last synced with, and no `--accept-hub` names the
+        /// new one. Nothing was sent beyond the handshake.
+        public static let hubChanged = Kind(base: .hubChanged)
         /// The node's clock and the hub's differ by more than the allowed offset.
         public static let clock = Kind(base: .clock)
         /// The hub's answer broke the protocol (unreadable, or no progress).

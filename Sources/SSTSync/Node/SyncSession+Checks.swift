@@ -58,7 +58,8 @@ extension SyncSession {
                     + "\(response.hubSequence): the hub was restored from a backup taken before this node's last sync",
                 remedy: "Nothing was exchanged. The hub's administrators give it a new node id (`sst node rejoin "
                     + "--data HUB-DIR --node-id NEW-ID` with a hub certificate for it); this node then syncs "
-                    + "everything again by itself."
+                    + "everything again once told to follow the new id: `sst sync --accept-hub NEW-ID` (or "
+                    + "`sst node serve … --accept-hub NEW-ID`)."
             )
         }
         return nil

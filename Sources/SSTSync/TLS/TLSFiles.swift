@@ -18,8 +18,21 @@ public struct TLSFiles: Hashable, Sendable, Codable {
         self.ca = ca
     }
 
-    /// A server configuration: TLS 1.2 at least (1.3 preferred, as the highest both speak is chosen), this
-    /// node's certificate, and client certificates verified against the district CA when presented.
+    /// The TLS 1.2 cipher suites a node or hub speaks: ECDHE key exchange (forward secrecy) with an AEAD cipher,
+    /// as Mozilla's "intermediate" profile; no CBC, no static RSA. TLS 1.3's suites (all AEAD) cannot be narrowed
+    /// and are all allowed.
+    public static let cipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    /// A server configuration: TLS 1.2 at least (1.3 preferred, as the highest both speak is chosen) with
+    /// ``cipherSuites`` only, this node's certificate, and client certificates verified against the district CA
+    /// when presented.
     ///
     /// A client certificate is optional at the TLS level so that `/health` and `/metrics` stay open; every
     /// `/v2` route refuses a request without one (``ClientCertificateMiddleware``). A certificate from another
@@ -31,22 +44,26 @@ public struct TLSFiles: Hashable, Sendable, Codable {
         )
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv13
+        configuration.cipherSuiteValues = Self.cipherSuites
         configuration.trustRoots = .certificates(try trustRoots())
         configuration.certificateVerification = .optionalVerification
         configuration.sendCANameList = true
         return configuration
     }
 
-    /// A client configuration: this node's certificate, TLS 1.2 at least, and only the district CA trusted.
+    /// A client configuration: this node's certificate, TLS 1.2 at least with ``cipherSuites`` only, only the
+    /// district CA trusted, and the server's certificate checked for the name the client asks for.
     ///
-    /// District certificates name nodes, not host names, so the hub is checked by its chain to the district CA
-    /// and not by host name (`verifyHostname` turns host-name checking on for certificates that carry them).
-    public func clientConfiguration(verifyHostname: Bool = false) throws -> TLSConfiguration {
+    /// ``HTTPSyncTransport`` asks for ``HubTLSName/name``, which only hub certificates carry, whatever the host of
+    /// the hub URL, and forces that check on. `verifyHostname: false` checks the chain alone, for a client that
+    /// must reach a node by an address its certificate does not name (nothing in SST Sync needs it).
+    public func clientConfiguration(verifyHostname: Bool = true) throws -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateChain = try chain().map { .certificate($0) }
         configuration.privateKey = .privateKey(try privateKey())
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv13
+        configuration.cipherSuiteValues = Self.cipherSuites
         configuration.trustRoots = .certificates(try trustRoots())
         configuration.certificateVerification = verifyHostname ? .fullVerification : .noHostnameVerification
         return configuration

@@ -61,6 +61,7 @@ struct TestNode: Sendable {
         maxAttempts: Int = 2,
         connectTimeout: Duration = .seconds(2),
         gzipRequestBodies: Bool = true,
+        acceptHub: String? = nil,
         transport wrap: (any SyncTransport) -> any SyncTransport = { $0 },
         _ body: (NodeSynchronizer) async throws -> T
     ) async throws -> T {
@@ -84,6 +85,7 @@ struct TestNode: Sendable {
                         backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
                     ),
                     stateFile: SyncStateFile(directory: dataDirectory, physicalClock: clock),
+                    acceptedHub: acceptHub.flatMap(NodeID.init),
                     physicalClock: clock,
                     logger: quietLogger
                 )
@@ -96,9 +98,15 @@ struct TestNode: Sendable {
     func sync(
         port: Int,
         batchSize: Int = SyncProtocol.defaultBatchSize,
-        gzipRequestBodies: Bool = true
+        gzipRequestBodies: Bool = true,
+        acceptHub: String? = nil
     ) async throws -> SyncReport {
-        try await withSynchronizer(port: port, batchSize: batchSize, gzipRequestBodies: gzipRequestBodies) {
+        try await withSynchronizer(
+            port: port,
+            batchSize: batchSize,
+            gzipRequestBodies: gzipRequestBodies,
+            acceptHub: acceptHub
+        ) {
             try await $0.sync()
         }
     }
