@@ -138,15 +138,36 @@ extension Store {
                 peer: peer
             )
         }
+        if let peer, changeSet.side != peer.side {
+            throw try refusal(
+                ChangeSetError(
+                    .notAuthorized,
+                    "the change set says it comes from the \(changeSet.side.rawValue) side, but the sender's "
+                        + "certificate is a \(peer.role.rawValue) node's, of the \(peer.side.rawValue) side",
+                    remedy: "Nothing was applied. A node sends change sets of its own side only."
+                ),
+                changeSet: changeSet,
+                peer: peer
+            )
+        }
         let identity = try identity()
         let physical = physicalClock.milliseconds()
         guard changeSet.side != identity.side else {
-            let report = try withSession { session in
-                // What a write here would resend (see `write`), a set from another node of this side resends too.
-                let withheld = try WithheldIdentities(before: changeSet.changes, session.db)
-                let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
-                try withheld.resendFreed(&session)
-                return report
+            let report: ApplyReport
+            do {
+                report = try withSession { session in
+                    if identity.role == .school, let school = identity.school {
+                        try Self.checkOwnSchool(changeSet, school: school, schema: schema, session.db)
+                    }
+                    // What a write here would resend (see `write`), a set from another node of this side resends
+                    // too.
+                    let withheld = try WithheldIdentities(before: changeSet.changes, session.db)
+                    let report = try merge(changeSet, into: &session, identity: identity, physical: physical)
+                    try withheld.resendFreed(&session)
+                    return report
+                }
+            } catch let error as ChangeSetError {
+                throw try refusal(error, changeSet: changeSet, peer: peer)
             }
             if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) { try eraseFreedPages() }
             return report
@@ -287,6 +308,6 @@ extension Store {
             }
         }
         guard identity.role == .hub, let peer, peer.role == .school else { return }
-        try Self.checkSchoolAndRecordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, db)
+        try Self.checkSchoolAndRecordHomes(changeSet, school: peer.school, stadsdel: peer.stadsdel, schema: schema, db)
     }
 }

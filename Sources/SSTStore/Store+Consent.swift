@@ -98,7 +98,7 @@ extension Store {
             values["pupil_consent"] = request.answers.pupilConsent.map(Value.boolean)
             let changes = try set(entity: "consent", record: id, values: values, in: &session, physical: physical)
             try staff.map {
-                try Self.logStaffWrite(changes, pupil: request.pupil, by: $0, physical: physical, session.db)
+                try Self.logStaffWrite(changes, by: $0, physical: physical, session.db)
             }
         } afterwards: { session, _ in
             try Self.resend(pupil: request.pupil, &session)
@@ -143,7 +143,7 @@ extension Store {
                 physical: physical
             )
             try staff.map {
-                try Self.logStaffWrite(changes, pupil: current.pupil, by: $0, physical: physical, session.db)
+                try Self.logStaffWrite(changes, by: $0, physical: physical, session.db)
             }
             return current.pupil
         } afterwards: { session, pupil in
@@ -167,7 +167,7 @@ extension Store {
                 in: &session,
                 physical: physical
             )
-            try staff.map { try Self.logStaffWrite(changes, pupil: pupil, by: $0, physical: physical, session.db) }
+            try staff.map { try Self.logStaffWrite(changes, by: $0, physical: physical, session.db) }
             return pupil
         }
         return try consentSummaries(pupil: pupil).first { $0.id == id }!

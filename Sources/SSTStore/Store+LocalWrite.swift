@@ -122,11 +122,7 @@ extension Store {
                 state: FieldState(value: .boolean(true), stamp: stamp)
             )
             _ = try session.merge(change, entity: entity, field: entity.field(named: field)!)
-            if let staff {
-                let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                    .pupil(entity: entity.name, record: record)
-                try Self.logStaffWrite([change], pupil: pupil, by: staff, physical: physical, session.db)
-            }
+            try staff.map { try Self.logStaffWrite([change], by: $0, physical: physical, session.db) }
             return change
         }
     }

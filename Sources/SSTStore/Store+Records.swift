@@ -92,11 +92,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let identity = try Self.identity(session.db)
-            let staff = try token.map { try Self.requireStaff(presenting: $0, session.db) }
-            if let staff {
-                try Self.refuseHealthRecords(entity, to: staff)
-                try Self.refuseIfNotOwned(entity, [field.name], by: identity.side)
-            }
+            let staff = try token.map { try Self.checkStaffWrite(entity, [field.name], presenting: $0, session.db) }
             let register = try session.textRegister(entity: entity, record: record, field: field)
             guard register.values.count > 1 else {
                 throw StoreError(
@@ -109,11 +105,7 @@ extension Store {
             let state = FieldState(value: value, stamp: stamp, context: register.contextForResolving(with: stamp))
             let change = FieldChange(entity: entity.name, record: record, field: field.name, state: state)
             _ = try session.merge(change, entity: entity, field: field)
-            if let staff {
-                let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                    .pupil(entity: entity.name, record: record)
-                try Self.logStaffWrite([change], pupil: pupil, by: staff, physical: physical, session.db)
-            }
+            try staff.map { try Self.logStaffWrite([change], by: $0, physical: physical, session.db) }
             return change
         }
     }

@@ -19,13 +19,18 @@ extension Store {
     /// A record's home school, by entity and record id.
     private static let homeSQL = "SELECT school FROM sst_record_home WHERE entity = ? AND record_id = ?"
 
-    /// Refuses a school's set that touches another school's records or names another school, and remembers
-    /// the sending school as the home of every record in the set new here and of every pupil it names. Runs
-    /// before the merge, in its transaction: a refusal later in the apply takes the new homes back too.
+    /// Refuses a school's set that touches another school's records, points a reference at another school's
+    /// record, or names another school or stadsdel than the sender's certificate; remembers the sending school as
+    /// the home of every record in the set new here and of every record its references name that is new here.
+    /// Runs before the merge, in its transaction: a refusal later in the apply takes the new homes back too.
+    ///
+    /// A record's school is its own home, else (a record the hub wrote, such as a case opened by a social
+    /// worker) the home of the pupil it concerns as stored here.
     static func checkSchoolAndRecordHomes(
         _ changeSet: ChangeSet,
         school: String?,
         stadsdel: String?,
+        schema: Schema,
         _ db: Database
     ) throws {
         // Raw statements: a push of thousands of records runs these once or twice per record.
@@ -34,49 +39,127 @@ extension Store {
             db,
             sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
         )
+        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
         func home(_ entity: String, _ record: RecordID) throws -> String? {
             defer { lookUp.reset() }
             lookUp.bind(1, entity)
             lookUp.bind(2, record.rawValue)
             return try lookUp.step() ? lookUp.text(0) : nil
         }
-        func remember(_ entity: String, _ record: String) throws {
+        /// The school a record stored here belongs to, or nil for a record the hub knows nothing of.
+        func owner(_ entity: String, _ record: RecordID) throws -> String? {
+            if let school = try home(entity, record) { return school }
+            guard entity != "pupil", let pupil = try context.pupil(entity: entity, record: record) else { return nil }
+            return try home("pupil", pupil)
+        }
+        func remember(_ entity: String, _ record: RecordID) throws {
             insert.bind(1, entity)
-            insert.bind(2, record)
+            insert.bind(2, record.rawValue)
             insert.bind(3, school)
             insert.bind(4, stadsdel)
             try insert.execute()
         }
+        func refuse(_ message: String) -> ChangeSetError {
+            ChangeSetError(
+                .notAuthorized,
+                message,
+                remedy: "Nothing was applied. A school node writes only its own school's records, as its certificate "
+                    + "names the school (\(school ?? "none")); check the node's certificate and the records it holds."
+            )
+        }
         var seen: Set<RecordKey> = []
-        // The pupils named by `pupil_id` whose home is remembered already (a set names a pupil once per record).
-        var named: Set<String> = []
-        for change in changeSet.changes {
+        // References already checked (a set names a pupil once per record of it).
+        var checkedReferences: Set<RecordKey> = []
+        // Unknown entities and fields are left to the validation in the merge, which refuses them.
+        for change in changeSet.changes where schema.entity(named: change.entity) != nil {
             if seen.insert(RecordKey(entity: change.entity, record: change.record)).inserted {
-                if let home = try home(change.entity, change.record) {
+                if let home = try owner(change.entity, change.record) {
                     guard home == school else {
-                        throw ChangeSetError(
-                            .notAuthorized,
+                        throw refuse(
                             "\(change.entity) \(change.record) belongs to another school; \(changeSet.origin) may "
-                                + "write only \(school ?? "its own school")'s records",
-                            remedy: "Nothing was applied. Check the node's certificate and the records it holds."
+                                + "write only \(school ?? "its own school")'s records"
                         )
                     }
                 } else {
-                    try remember(change.entity, change.record.rawValue)
+                    try remember(change.entity, change.record)
                 }
             }
             if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
                 named != school
             {
-                throw ChangeSetError(
-                    .notAuthorized,
+                throw refuse(
                     "pupil \(change.record) is registered at \(named), but the sender's certificate is for "
-                        + "\(school ?? "no school")",
-                    remedy: "Nothing was applied. A school node sends only its own pupils."
+                        + "\(school ?? "no school")"
                 )
             }
-            if change.field == "pupil_id", case .string(let pupil) = change.value, named.insert(pupil).inserted {
-                try remember("pupil", pupil)
+            if change.entity == "pupil", change.field == "stadsdel", let stadsdel,
+                case .string(let named) = change.value, named != stadsdel
+            {
+                throw refuse(
+                    "pupil \(change.record) is registered in the stadsdel \(named), but the sender's certificate is "
+                        + "for \(stadsdel)"
+                )
+            }
+            guard
+                let target = schema.entity(named: change.entity)?.field(named: change.field)?.type.referencedEntity
+            else { continue }
+            for record in change.value.referencedRecords
+            where checkedReferences.insert(RecordKey(entity: target, record: record)).inserted {
+                if let home = try owner(target, record) {
+                    guard home == school else {
+                        throw refuse(
+                            "\(change.entity) \(change.record) sets \(change.field) to \(target) \(record), which "
+                                + "belongs to another school"
+                        )
+                    }
+                } else {
+                    try remember(target, record)
+                }
+            }
+        }
+    }
+}
+
+extension Store {
+    /// At a school node: refuses a set from another node of the school side (a file, a peer) that registers a
+    /// pupil at another school, writes a record of a pupil registered at another school, or points a reference
+    /// at such a record. Runs before the merge, in its transaction.
+    static func checkOwnSchool(_ changeSet: ChangeSet, school: String, schema: Schema, _ db: Database) throws {
+        let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+        func schoolOf(_ entity: String, _ record: RecordID) throws -> String? {
+            guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
+            return try String.fetchOne(
+                db.cachedStatement(sql: "SELECT school FROM pupil WHERE id = ?"),
+                arguments: [pupil.rawValue]
+            )
+        }
+        func refuse(_ message: String) -> ChangeSetError {
+            ChangeSetError(
+                .notAuthorized,
+                message,
+                remedy: "Nothing was applied. This node serves \(school) and takes only that school's records; check "
+                    + "where the change set comes from."
+            )
+        }
+        var checked: Set<RecordKey> = []
+        // Unknown entities and fields are left to the validation in the merge, which refuses them.
+        for change in changeSet.changes where schema.entity(named: change.entity) != nil {
+            if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
+                named != school
+            {
+                throw refuse("pupil \(change.record) is registered at \(named), not at \(school)")
+            }
+            var keys = [RecordKey(entity: change.entity, record: change.record)]
+            if let target = schema.entity(named: change.entity)?.field(named: change.field)?.type.referencedEntity {
+                keys += change.value.referencedRecords.map { RecordKey(entity: target, record: $0) }
+            }
+            for key in keys where checked.insert(key).inserted {
+                if let other = try schoolOf(key.entity, key.record), other != school {
+                    throw refuse(
+                        "\(change.entity) \(change.record) \(key.record == change.record ? "is" : "names \(key.entity) \(key.record), which is") "
+                            + "a record of a pupil registered at \(other), not at \(school)"
+                    )
+                }
             }
         }
     }

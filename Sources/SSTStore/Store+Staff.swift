@@ -119,6 +119,12 @@ extension Store {
         ).map(staffMember(_:))
     }
 
+    /// The staff member this token was given to, valid or revoked, or nil for a token this node never gave.
+    static func anyStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
+        try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE token_sha256 = ?", arguments: [token.digest])
+            .map(staffMember(_:))
+    }
+
     private static func staffMember(named name: String, _ db: Database) throws -> StaffMember? {
         try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE name = ?", arguments: [name]).map(staffMember(_:))
     }

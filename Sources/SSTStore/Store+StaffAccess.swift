@@ -22,8 +22,7 @@ extension Store {
             try Self.appendAudit(
                 member.readEntry(
                     at: physical,
-                    pupil: try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
-                        .pupil(entity: entity.name, record: record),
+                    pupil: try Self.pupil(of: entity.name, record, db),
                     fields: (fields?.keys.sorted() ?? []).map { "\(entity.name).\($0)" },
                     detail: "\(entity.name) \(record)" + (fields == nil ? ": not found" : "")
                 ),
@@ -46,26 +45,88 @@ extension Store {
         presenting token: StaffToken
     ) throws -> [FieldChange] {
         let entity = try entitySchema(entityName)
-        guard entity.name != "consent" else {
-            throw StoreError(
-                .notOwner,
-                "a consent is not written field by field: recording one checks who gave it and the pupil's age",
-                remedy: "Record consents through /api/v1/consents (or `sst consent grant`, `answer`, `withdraw`)."
-            )
-        }
         guard !values.isEmpty else {
             throw StoreError(.invalidValue, "no fields to write", remedy: "Give at least one field and its value.")
         }
         let physical = physicalClock.milliseconds()
         return try withSession { session in
-            let member = try Self.requireStaff(presenting: token, session.db)
-            try Self.refuseHealthRecords(entity, to: member)
-            try Self.refuseIfNotOwned(entity, values.keys.sorted(), by: try Self.identity(session.db).side)
+            let member = try Self.checkStaffWrite(entity, values.keys.sorted(), presenting: token, session.db)
+            try Self.checkStaffReferences(entity, values, session.db)
             let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
-            let pupil = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
-                .pupil(entity: entity.name, record: record)
-            try Self.logStaffWrite(changes, pupil: pupil, by: member, physical: physical, session.db)
+            try Self.logStaffWrite(changes, by: member, physical: physical, session.db)
             return changes
+        }
+    }
+
+    /// The staff member of a valid `token` who may write `fieldNames` of an `entity` record: not an elevhälsa
+    /// record without elevhälsa access, never a consent's fields (only the consent functions write those, by the
+    /// consent rules), and only fields this node's side owns (``refuseIfNotOwned(_:_:by:)``).
+    static func checkStaffWrite(
+        _ entity: EntitySchema,
+        _ fieldNames: [String],
+        presenting token: StaffToken,
+        _ db: Database
+    ) throws -> StaffMember {
+        let member = try requireStaff(presenting: token, db)
+        try refuseHealthRecords(entity, to: member)
+        guard entity.name != "consent" else {
+            throw StoreError(
+                .notOwner,
+                "a consent is not written field by field: it is recorded, answered and withdrawn by the consent "
+                    + "rules, which check who gave it and the pupil's age",
+                remedy: "Record, answer or withdraw consents through /api/v1/consents (or `sst consent grant`, "
+                    + "`answer`, `withdraw`)."
+            )
+        }
+        try refuseIfNotOwned(entity, fieldNames, by: try identity(db).side)
+        return member
+    }
+
+    /// At a school node, refuses a staff write that points a reference (`pupil_id`, `case_id`, `given_by` …) at a
+    /// record the node does not hold or at a record of a pupil registered at another school, or that registers a
+    /// pupil at another school than the node's. (At the hub a social worker may name a pupil known only by the id
+    /// a case carried.)
+    static func checkStaffReferences(_ entity: EntitySchema, _ values: [String: Value], _ db: Database) throws {
+        let identity = try identity(db)
+        guard identity.role == .school else { return }
+        let school = identity.school
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) {
+            if entity.name == "pupil", name == "school", let school, case .string(let named) = value, named != school {
+                throw StoreError(
+                    .notPermitted,
+                    "this node serves \(school); a pupil cannot be registered at \(named) here",
+                    remedy: "Register the pupil at the node of the school the pupil attends."
+                )
+            }
+            guard let target = entity.field(named: name)?.type.referencedEntity else { continue }
+            for record in value.referencedRecords {
+                let exists = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM \(ColumnCoding.quoted(target)) WHERE id = ? AND NOT _purged)",
+                    arguments: [record.rawValue]
+                )
+                guard exists == true else {
+                    throw StoreError(
+                        .invalidValue,
+                        "\(entity.name).\(name) names \(target) \(record), which this node does not hold",
+                        remedy:
+                            "Give the id of a \(target) record this node holds (find pupils with /api/v1/pupils?q=…)."
+                    )
+                }
+                guard let school else { continue }
+                let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+                let other = try context.pupil(entity: target, record: record).flatMap { pupil in
+                    try String.fetchOne(db, sql: "SELECT school FROM pupil WHERE id = ?", arguments: [pupil.rawValue])
+                }
+                if let other, other != school {
+                    throw StoreError(
+                        .notPermitted,
+                        "\(entity.name).\(name) names \(target) \(record), a record of a pupil registered at "
+                            + "\(other), not at \(school)",
+                        remedy: "Give the id of a record of this school's pupils."
+                    )
+                }
+            }
         }
     }
 
@@ -107,25 +168,29 @@ extension Store {
         }
     }
 
-    /// Appends the `staff_write` entry of `changes` (one record's, one stamp) in the writer's transaction.
-    static func logStaffWrite(
-        _ changes: [FieldChange],
-        pupil: RecordID?,
-        by member: StaffMember,
-        physical: UInt64,
-        _ db: Database
-    ) throws {
+    /// Appends the `staff_write` entry of `changes` (one record's, one stamp) in the writer's transaction, with
+    /// the record's pupil.
+    static func logStaffWrite(_ changes: [FieldChange], by member: StaffMember, physical: UInt64, _ db: Database) throws
+    {
         guard let first = changes.first else { return }
         try appendAudit(
             AuditEntry(
                 kind: .staffWrite,
                 atMilliseconds: physical,
                 peer: member.auditName,
-                pupil: pupil,
+                pupil: try pupil(of: first.entity, first.record, db),
                 fields: changes.map { "\($0.entity).\($0.field)" },
                 detail: "\(first.entity) \(first.record) at \(first.stamp)"
             ),
             db
+        )
+    }
+
+    /// The pupil a record concerns, as the privacy filter finds it (for the audit trail).
+    static func pupil(of entity: String, _ record: RecordID, _ db: Database) throws -> RecordID? {
+        try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0)).pupil(
+            entity: entity,
+            record: record
         )
     }
 
@@ -204,24 +269,15 @@ extension Store {
         }
     }
 
-    /// The staff member of a valid `token` who may delete the record: one this node holds, of an entity its side
-    /// writes, not an elevhälsa record without elevhälsa access, and not a consent (a consent is withdrawn).
+    /// The staff member of a valid `token` who may delete the record: one this node holds, that the member may
+    /// write (``checkStaffWrite(_:_:presenting:_:)``; a consent is withdrawn, not deleted).
     func checkStaffDeletion(
         _ entity: EntitySchema,
         _ record: RecordID,
         presenting token: StaffToken,
         _ db: Database
     ) throws -> StaffMember {
-        let member = try Self.requireStaff(presenting: token, db)
-        try Self.refuseHealthRecords(entity, to: member)
-        guard entity.name != "consent" else {
-            throw StoreError(
-                .notOwner,
-                "a consent is not deleted: it is withdrawn, and the other side purges what it received under it",
-                remedy: "Withdraw it through /api/v1/consents/{id}/withdraw (or `sst consent withdraw`)."
-            )
-        }
-        try Self.refuseIfNotOwned(entity, [Schema.deletedField], by: try Self.identity(db).side)
+        let member = try Self.checkStaffWrite(entity, [Schema.deletedField], presenting: token, db)
         guard try recordFields(entity: entity, record: record, db) != nil else {
             throw StoreError(
                 .notFound,

@@ -72,7 +72,7 @@ struct ClockRepairSyncTests {
             let sync =
                 ["sync", "--data", school.dataDirectory, "--hub", "https://127.0.0.1:\(port)"]
                 + ["--cert", school.tls.certificate, "--key", school.tls.key, "--ca", school.tls.ca]
-            #expect(try runSST(sync).status == 0)
+            #expect(try await runSST(sync).status == 0)
             let left = try #require(try hub.store.record(entity: "concern_report", record: first))
 
             // The write a day ahead is made in this process, whose clock the test sets; the commands run on the
@@ -81,36 +81,36 @@ struct ClockRepairSyncTests {
             let ahead = try pupil.reportConcern(at: school, concern: "Frånvaro hela veckan.")
             school.clock.advance(by: -TestClock.day)
 
-            let status = try runSST(["status", "--data", school.dataDirectory])
+            let status = try await runSST(["status", "--data", school.dataDirectory])
             #expect(status.out.contains("WARNING: the clock is 24 h ahead of the wall clock"), "\(status)")
             #expect(status.out.contains("sst clock repair --data \(school.dataDirectory)"), "\(status)")
-            let json = try runSST(["status", "--data", school.dataDirectory, "--json"])
+            let json = try await runSST(["status", "--data", school.dataDirectory, "--json"])
             #expect(json.out.contains("\"clockAhead\": {"), "\(json)")
             #expect(json.out.contains("\"maxOffsetMilliseconds\": 300000"), "\(json)")
 
-            let refused = try runSST(sync)
+            let refused = try await runSST(sync)
             #expect(refused.status != 0 && refused.err.contains("ahead"), "\(refused)")
 
-            let repair = try runSST(["clock", "repair", "--data", school.dataDirectory])
+            let repair = try await runSST(["clock", "repair", "--data", school.dataDirectory])
             #expect(repair.status == 0, "\(repair)")
             #expect(repair.out.contains("Re-stamped 1 unsent write"), "\(repair)")
             #expect(repair.out.contains("concern_report/\(ahead)"), "\(repair)")
-            let again = try runSST(["clock", "repair", "--data", school.dataDirectory, "--json"])
+            let again = try await runSST(["clock", "repair", "--data", school.dataDirectory, "--json"])
             #expect(again.status != 0 && again.err.contains("nothing to repair"), "\(again)")
 
             // The hub's clock moves on as the machine's did meanwhile (the repaired stamps are the allowed
             // offset ahead of the wall clock, the latest the hub accepts).
             hub.clock.advance(by: Int64(Date().timeIntervalSince1970 * 1000) - Int64(hub.clock.milliseconds()) + 1000)
-            let synced = try runSST(sync)
+            let synced = try await runSST(sync)
             #expect(synced.status == 0, "\(synced)")
             #expect(
                 try hub.store.record(entity: "concern_report", record: ahead)
                     == school.store.record(entity: "concern_report", record: ahead)
             )
             #expect(try hub.store.record(entity: "concern_report", record: first) == left)
-            let quiet = try runSST(["status", "--data", school.dataDirectory, "--json"])
+            let quiet = try await runSST(["status", "--data", school.dataDirectory, "--json"])
             #expect(quiet.out.contains("\"clockAhead\": null"), "\(quiet)")
-            let audit = try runSST(["audit", "list", "--data", school.dataDirectory, "--kind", "clock_repaired"])
+            let audit = try await runSST(["audit", "list", "--data", school.dataDirectory, "--kind", "clock_repaired"])
             #expect(audit.out.contains("clock_repaired"), "\(audit)")
         }
     }
@@ -125,8 +125,8 @@ struct SSTProcessResult: CustomStringConvertible {
 }
 
 /// Runs the built `sst` (`SST_BINARY`, else `sst` beside the test bundle or in a `debug` directory above it) to
-/// the end, with its output in temporary files.
-func runSST(_ arguments: [String]) throws -> SSTProcessResult {
+/// the end, with its output in temporary files. Throws when it cannot be started.
+func runSST(_ arguments: [String]) async throws -> SSTProcessResult {
     let process = Process()
     process.executableURL = try sstBinary()
     process.arguments = arguments
@@ -142,8 +142,16 @@ func runSST(_ arguments: [String]) throws -> SSTProcessResult {
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = try FileHandle(forWritingTo: outURL)
     process.standardError = try FileHandle(forWritingTo: errURL)
-    try process.run()
-    process.waitUntilExit()
+    // Waited for without holding a thread of Swift's pool: the hub this test runs serves on that pool.
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
     return SSTProcessResult(
         status: process.terminationStatus,
         out: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),

@@ -6,7 +6,8 @@ import SSTCore
 import SSTStore
 
 /// Authenticates `/v2` requests by the verified TLS client certificate: no certificate, one naming no node
-/// identity or a revoked one is a 403 problem, logged and counted; otherwise the peer goes into the context.
+/// identity or a revoked one is a 403 problem, logged and counted (a revoked one, which names its node, also in
+/// the audit trail of `store`); otherwise the peer goes into the context.
 ///
 /// TLS has already checked the chain against the district CA (and its validity period); a certificate from
 /// another CA, or an expired one, never gets this far: its handshake fails.
@@ -15,10 +16,12 @@ public struct ClientCertificateMiddleware: RouterMiddleware {
 
     let authenticator: PeerAuthenticator
     let metrics: HubMetrics
+    let store: Store?
 
-    public init(authenticator: PeerAuthenticator, metrics: HubMetrics) {
+    public init(authenticator: PeerAuthenticator, metrics: HubMetrics, store: Store? = nil) {
         self.authenticator = authenticator
         self.metrics = metrics
+        self.store = store
     }
 
     public func handle(
@@ -54,13 +57,23 @@ public struct ClientCertificateMiddleware: RouterMiddleware {
         }
         let serial = PeerAuthenticator.hex(certificate.serialNumber)
         guard !authenticator.isRevoked(serial) else {
-            throw deny(
+            let problem = deny(
                 request,
                 context,
                 reason: Problem.Codes.certificateRevoked,
                 "the certificate \(serial) of \(peer.node) is revoked",
                 peer: peer
             )
+            if let store {
+                await RefusalAuditMiddleware.audit(
+                    problem,
+                    of: request,
+                    by: .node(peer.node),
+                    store: store,
+                    logger: context.logger
+                )
+            }
+            throw problem
         }
         context.peer = peer
         context.logger[metadataKey: "peer"] = "\(peer.node)"

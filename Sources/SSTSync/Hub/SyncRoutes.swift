@@ -17,7 +17,14 @@ public enum SyncRoutes {
         router.add(middleware: ProblemMiddleware(metrics: service.metrics))
         addOpenRoutes(to: router, metrics: service.metrics, node: try? service.store.identity().node.rawValue)
         let sync = router.group(RouterPath(SyncProtocol.pathPrefix))
-            .add(middleware: ClientCertificateMiddleware(authenticator: authenticator, metrics: service.metrics))
+            .add(
+                middleware: ClientCertificateMiddleware(
+                    authenticator: authenticator,
+                    metrics: service.metrics,
+                    store: service.store
+                )
+            )
+            .add(middleware: RefusalAuditMiddleware(store: service.store))
         sync.post("handshake") { request, context in
             let peer = try context.requirePeer()
             let body = try await collect(request, limit: service.configuration.maxBodyBytes, metrics: service.metrics)

@@ -17,6 +17,9 @@ public struct Problem: Error, Codable, Hashable, Sendable, CustomStringConvertib
     public var remedy: String
     /// For `sequenceGap`: the sequence number the next push must start after.
     public var expected: Int64?
+    /// Whether the refusal is in this node's audit trail already (the store audits the change sets it refuses);
+    /// never sent.
+    public var audited = false
 
     public init(status: Int, code: String, title: String, detail: String, remedy: String, expected: Int64? = nil) {
         self.type = "urn:sst-sync:problem:\(code)"

@@ -13,6 +13,7 @@ public enum StaffRoutes {
     /// routes (``StaffConflictRoutes``) to `router`.
     public static func add(to router: Router<SyncRequestContext>, store: Store) {
         let api = router.group(RouterPath(StaffAPI.pathPrefix)).add(middleware: StaffTokenMiddleware(store: store))
+            .add(middleware: RefusalAuditMiddleware(store: store))
         let records = api.group("records")
         records.get(":entity/:id") { _, context in
             let (token, entity, record) = (try token(context), try entity(context), try recordID(context, "id"))

@@ -4,7 +4,8 @@ import SSTPrivacy
 import SSTStore
 
 /// Lets a staff API request through only with `Authorization: Bearer <token>` naming a staff member whose
-/// token is valid on this node (`sst staff add`); anything else is a 401 problem. The store checks the token
+/// token is valid on this node (`sst staff add`); anything else is a 401 problem (a revoked token's also in
+/// the audit trail). The store checks the token
 /// again in the transaction that reads or writes, so a token revoked meanwhile is refused there.
 struct StaffTokenMiddleware: RouterMiddleware {
     typealias Context = SyncRequestContext
@@ -18,7 +19,16 @@ struct StaffTokenMiddleware: RouterMiddleware {
         let token = try Self.bearerToken(request.headers[.authorization])
         let store = self.store
         guard try await Blocking.run({ try store.staffMember(presenting: token) }) != nil else {
-            throw Problem.staffToken("the staff token is not valid on this node (unknown or revoked)")
+            let problem = Problem.staffToken("the staff token is not valid on this node (unknown or revoked)")
+            // A revoked token names its holder: audited. A token never given names no one: logged only.
+            await RefusalAuditMiddleware.audit(
+                problem,
+                of: request,
+                by: .staff(token),
+                store: store,
+                logger: context.logger
+            )
+            throw problem
         }
         var context = context
         context.staffToken = token
