@@ -206,6 +206,14 @@ public struct HTTPSyncTransport: SyncTransport {
                 )
             )
         }
+        // A member named twice could be read differently by two readers: refused, as the hub refuses it.
+        if let duplicate = JSONDuplicateMembers.first(in: data) {
+            throw SyncFailure(
+                .protocolError,
+                "the hub's answer to \(path) names \(duplicate.joined(separator: ".")) twice; nothing of it was applied",
+                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+            )
+        }
         do {
             return try JSONDecoder().decode(Answer.self, from: data)
         } catch {
