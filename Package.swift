@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SSTStore", targets: ["SSTStore"]),
         .library(name: "SSTPKI", targets: ["SSTPKI"]),
         .library(name: "SSTSync", targets: ["SSTSync"]),
+        .library(name: "SSTSealing", targets: ["SSTSealing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -58,11 +59,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A school's own data sealed end to end with the school key, so the hub relays it without reading it.
+        .target(
+            name: "SSTSealing",
+            dependencies: [
+                "SSTCore", "SSTPKI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Sync over HTTPS with mutual TLS: the hub server and the node client.
         .target(
             name: "SSTSync",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSealing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -80,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "sst",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -108,6 +119,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SSTPKITests", dependencies: ["SSTPKI", "SSTCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SSTSealingTests",
+            dependencies: ["SSTSealing", "SSTPKI", "SSTCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
