@@ -19,7 +19,7 @@ struct BackupCommand: ParsableCommand {
             and put the backup directory in place of the data directory. The copy remembers where its log \
             ended: if the node synced after the backup was taken, `sst sync` (or, for a hub, the schools) \
             say so, even after offline work on the restored copy, and `sst node rejoin` lets it go on \
-            (README, "Restoring a node from a backup").
+            (docs/operations.md, "Restoring a node from a backup").
 
             Example:
               sst backup --data ./ekbacken --out /backup/ekbacken-2026-12-01

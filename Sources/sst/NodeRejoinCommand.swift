@@ -22,7 +22,7 @@ extension NodeCommand {
                 or withdrawn, and pupils entered, after the backup are not in it: the sync's error names them. \
                 A hub, restarted with the new certificate, is refused by every school (hubChanged) until \
                 the school syncs once with `sst sync --accept-hub NEW-ID` (or `sst node serve --accept-hub \
-                NEW-ID`); the school then pulls the hub whole again and pushes again what it lost. README, \
+                NEW-ID`); the school then pulls the hub whole again and pushes again what it lost. docs/operations.md, \
                 "Restoring a node from a backup".
 
                 Example:

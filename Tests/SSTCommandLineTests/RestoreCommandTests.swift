@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// README, "Restoring a school node from a backup", as an administrator runs it: `sst hub serve` and `sst sync`
+/// docs/operations.md, "Restoring a node from a backup", as an administrator runs it: `sst hub serve` and `sst sync`
 /// as processes over HTTPS on 127.0.0.1, a copy of the data directory as the backup, `sst node rejoin` and a
 /// certificate for the new id.
 @Suite struct RestoreCommandTests {
