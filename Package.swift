@@ -69,11 +69,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The system's zlib (gzip bodies), instead of a module internal to swift-nio-extras.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Sync over HTTPS with mutual TLS: the hub server and the node client.
         .target(
             name: "SSTSync",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSealing",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSealing", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -100,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "sst-bench",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,8 +129,9 @@ let package = Package(
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
-                "SSTCore", "SSTStore", "SSTPKI", "SSTSync",
+                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,7 +1,7 @@
-import CNIOExtrasZlib
+import CZlib
 import Foundation
 
-/// gzip (RFC 1952) for sync bodies (`Content-Encoding: gzip`), on the zlib that swift-nio-extras vendors.
+/// gzip (RFC 1952) for sync bodies (`Content-Encoding: gzip`), on the system's zlib (the `CZlib` target).
 ///
 /// Compression uses zlib's defaults (level 6, 32 KiB window, memLevel 8) with the gzip wrapper. Decompression
 /// takes one or more gzip members and stops as soon as the output passes a limit, so a small body that
@@ -37,22 +37,22 @@ public enum GzipCodec {
 
     /// `data` compressed as one gzip member.
     public static func compress(_ data: Data) throws(Failure) -> Data {
-        let stream = UnsafeMutablePointer<cnioextras_z_stream>.allocate(capacity: 1)
-        stream.initialize(to: cnioextras_z_stream())
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
         defer {
             stream.deinitialize(count: 1)
             stream.deallocate()
         }
-        let started = CNIOExtrasZlib_deflateInit2(
+        let started = CZlib_deflateInit2(
             stream,
-            CNIOEXTRAS_Z_DEFAULT_COMPRESSION,
-            CNIOEXTRAS_Z_DEFLATED,
+            Z_DEFAULT_COMPRESSION,
+            Z_DEFLATED,
             gzipWindowBits,
             8,
-            CNIOEXTRAS_Z_DEFAULT_STRATEGY
+            Z_DEFAULT_STRATEGY
         )
-        guard started == CNIOEXTRAS_Z_OK else { throw .zlib(started) }
-        defer { cnioextras_z_deflateEnd(stream) }
+        guard started == Z_OK else { throw .zlib(started) }
+        defer { deflateEnd(stream) }
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         let code: Int32 = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> Int32 in
@@ -62,24 +62,24 @@ public enum GzipCodec {
                 stream.pointee.next_in = slice == 0 ? nil : pointer(input, at: offset)
                 stream.pointee.avail_in = UInt32(slice)
                 offset += slice
-                let flush = offset == input.count ? CNIOEXTRAS_Z_FINISH : CNIOEXTRAS_Z_NO_FLUSH
-                var code = CNIOEXTRAS_Z_OK
+                let flush = offset == input.count ? Z_FINISH : Z_NO_FLUSH
+                var code = Z_OK
                 repeat {  // Until zlib leaves output room: it has taken all of this slice.
                     let produced = chunk.withUnsafeMutableBytes { out in
                         stream.pointee.next_out = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
                         stream.pointee.avail_out = UInt32(out.count)
-                        code = cnioextras_z_deflate(stream, flush)
+                        code = deflate(stream, flush)
                         return out.count - Int(stream.pointee.avail_out)
                     }
                     output.append(contentsOf: chunk[..<produced])
                 } while stream.pointee.avail_out == 0
                 // Z_BUF_ERROR only says that a call had nothing to do; it is not fatal.
-                if flush == CNIOEXTRAS_Z_FINISH || (code != CNIOEXTRAS_Z_OK && code != CNIOEXTRAS_Z_BUF_ERROR) {
+                if flush == Z_FINISH || (code != Z_OK && code != Z_BUF_ERROR) {
                     return code
                 }
             }
         }
-        guard code == CNIOEXTRAS_Z_STREAM_END else { throw .zlib(code) }
+        guard code == Z_STREAM_END else { throw .zlib(code) }
         return output
     }
 
@@ -88,15 +88,15 @@ public enum GzipCodec {
     /// Throws ``Failure/tooLarge(limit:)`` as soon as the output passes `limit`, and ``Failure/corrupt(_:)`` for
     /// anything that is not complete, valid gzip (including no data at all, and bytes after the last member).
     public static func decompress(_ data: Data, limit: Int) throws(Failure) -> Data {
-        let stream = UnsafeMutablePointer<cnioextras_z_stream>.allocate(capacity: 1)
-        stream.initialize(to: cnioextras_z_stream())
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
         defer {
             stream.deinitialize(count: 1)
             stream.deallocate()
         }
-        let started = CNIOExtrasZlib_inflateInit2(stream, gzipWindowBits)
-        guard started == CNIOEXTRAS_Z_OK else { throw .zlib(started) }
-        defer { cnioextras_z_inflateEnd(stream) }
+        let started = CZlib_inflateInit2(stream, gzipWindowBits)
+        guard started == Z_OK else { throw .zlib(started) }
+        defer { inflateEnd(stream) }
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         let failure: Failure? = data.withUnsafeBytes { (input: UnsafeRawBufferPointer) -> Failure? in
@@ -108,24 +108,24 @@ public enum GzipCodec {
                     stream.pointee.avail_in = UInt32(slice)
                     offset += slice
                 }
-                var code = CNIOEXTRAS_Z_OK
+                var code = Z_OK
                 let produced = chunk.withUnsafeMutableBytes { out in
                     stream.pointee.next_out = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
                     stream.pointee.avail_out = UInt32(out.count)
-                    code = cnioextras_z_inflate(stream, CNIOEXTRAS_Z_NO_FLUSH)
+                    code = inflate(stream, Z_NO_FLUSH)
                     return out.count - Int(stream.pointee.avail_out)
                 }
                 guard output.count + produced <= limit else { return .tooLarge(limit: limit) }
                 output.append(contentsOf: chunk[..<produced])
                 let inputLeft = stream.pointee.avail_in > 0 || offset < input.count
                 switch code {
-                case CNIOEXTRAS_Z_STREAM_END:
+                case Z_STREAM_END:
                     guard inputLeft else { return nil }
                     // Another member follows (or trailing bytes, which the next header check refuses).
-                    guard cnioextras_z_inflateReset(stream) == CNIOEXTRAS_Z_OK else { return .zlib(code) }
-                case CNIOEXTRAS_Z_OK:
+                    guard inflateReset(stream) == Z_OK else { return .zlib(code) }
+                case Z_OK:
                     continue
-                case CNIOEXTRAS_Z_BUF_ERROR where !inputLeft:
+                case Z_BUF_ERROR where !inputLeft:
                     return .corrupt(input.isEmpty ? "no data" : "the stream ends before its end marker")
                 default:
                     return .corrupt(message(stream, code))
@@ -148,7 +148,7 @@ public enum GzipCodec {
         }
     }
 
-    private static func message(_ stream: UnsafeMutablePointer<cnioextras_z_stream>, _ code: Int32) -> String {
+    private static func message(_ stream: UnsafeMutablePointer<z_stream>, _ code: Int32) -> String {
         stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(code)"
     }
 }
