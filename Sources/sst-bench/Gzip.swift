@@ -1,7 +1,5 @@
+import CZlib  // The system's zlib, as the sync bodies use it (`GzipCodec`).
 import Foundation
-
-// The system's zlib, as the sync bodies use it (`GzipCodec`).
-import CZlib
 
 /// gzip compression with the settings of HTTP compression in SwiftNIO (and of Python's `zlib` with
 /// `wbits=31`): default level (6), 32 KiB window, memLevel 8, default strategy.
