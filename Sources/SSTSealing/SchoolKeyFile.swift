@@ -183,6 +183,12 @@ public enum SchoolKeyFile {
         }
     }
 
+    /// Creates `path`, which must not exist, with mode 0600 from the start and `data`: for join and recovery
+    /// files.
+    public static func createPrivateFile(_ data: Data, at path: String) throws {
+        try PrivateFile.create(path, with: data)
+    }
+
     private static func write(_ entry: Entry, directory: String) throws {
         let key = entry.key
         let json = CanonicalJSON.object([

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SSTCore
 import SSTPrivacy
+import SSTSealing
 import SSTStore
 
 struct InitCommand: ParsableCommand {
@@ -16,6 +17,10 @@ struct InitCommand: ParsableCommand {
               sst init --role school --node-id school-ekbacken-1 \\
                 --data ./ekbacken --school "Ekbackens skola" \\
                 --stadsdel "Södermalm"
+
+            A school node makes the school's key (DIR/school-key.json), which seals the school's own data \
+            relayed through the hub. A further node of a school that already has a key is made with \
+            --join and gets that key with `sst school-key import` or `sst school-key recover`.
             """
     )
 
@@ -53,12 +58,20 @@ struct InitCommand: ParsableCommand {
     )
     var policy: String?
 
+    @Flag(
+        help: "Join a school that already has a key: make no key, wait for one (`sst school-key import|recover`)."
+    )
+    var join = false
+
     func validate() throws {
         guard NodeID(nodeId) != nil else {
             throw ValidationError("--node-id \"\(nodeId)\" is not a node id: use 1–64 of A–Z a–z 0–9 . _ -")
         }
         if role == .school && school == nil {
             throw ValidationError("a school node needs --school NAME")
+        }
+        if role == .hub && join {
+            throw ValidationError("--join is for a further node of a school; a hub holds no school key")
         }
     }
 
@@ -82,6 +95,24 @@ struct InitCommand: ParsableCommand {
             maxClockOffsetMilliseconds: maxClockOffset * 1000
         )
         print("Created \(role.rawValue) node \(nodeId) in \(data)")
+        if role == .school, let school { try makeSchoolKey(school: school) }
+    }
+
+    /// Makes the school's first key, or with `--join` says how the node gets the school's key.
+    private func makeSchoolKey(school: String) throws {
+        if join {
+            print("This node waits for the school key of \(school): install it with `sst school-key import` (a join")
+            print("file from a node of the school) or `sst school-key recover` (the recovery file).")
+            return
+        }
+        if let existing = try SchoolKeyFile.load(directory: data) {
+            print("Kept the school key \(existing.id) (epoch \(existing.epoch)) already in \(data).")
+            return
+        }
+        let key = SchoolKey.generate(school: school, epoch: 1, now: SystemClock().milliseconds())
+        try SchoolKeyFile.save(key, directory: data)
+        print("Made the school key \(key.id) (epoch 1) of \(school). Next: make the recovery file for the")
+        print("rektor's safe with `sst school-key recovery --data \(data) --out FILE`.")
     }
 }
 

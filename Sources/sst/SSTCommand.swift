@@ -16,7 +16,7 @@ struct SSTCommand: AsyncParsableCommand {
             InitCommand.self, RecordCommand.self, ChangesCommand.self, DumpCommand.self, ConflictsCommand.self,
             StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self, SyncCommand.self,
             HubCommand.self, NodeCommand.self, StaffCommand.self, BackupCommand.self, ReportCommand.self,
-            DemoCommand.self, ClockCommand.self,
+            DemoCommand.self, ClockCommand.self, SchoolKeyCommand.self,
         ]
     )
 
