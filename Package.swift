@@ -89,11 +89,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `sst demo`: a district on loopback, an outage, convergence and a report.
+        .target(
+            name: "SSTDemo",
+            dependencies: [
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The `sst` command line: argument parsing over the libraries, nothing more.
         .executableTarget(
             name: "sst",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -129,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
-                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing",
+                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

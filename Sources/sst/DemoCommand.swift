@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import SSTSync
+import SSTDemo
 
 /// `sst demo`: the whole system on this machine in under a minute.
 struct DemoCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import SSTSync
+import SSTDemo
 import Testing
 
 /// `sst demo`'s scenario, end to end in process: it must converge and keep the boundary.

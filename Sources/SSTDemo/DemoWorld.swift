@@ -2,6 +2,7 @@ import Foundation
 import SSTCore
 import SSTPKI
 import SSTStore
+import SSTSync
 
 /// One node of the demo: its store, certificate files and data directory.
 struct DemoNode: Sendable {

@@ -1,6 +1,7 @@
 import SSTCore
 import SSTPrivacy
 import SSTStore
+import SSTSync
 
 /// A synthetic pupil of the demo (Swedish names, clearly fake personnummer ending in -0000) and what the school
 /// records about them.

@@ -1,5 +1,6 @@
 import Foundation
 import SSTCore
+import SSTSync
 
 /// The demo's simulated time, shared by the hub and the schools: it starts now and jumps a day at a time
 /// while the hub is down, so that a week passes in a second and every clock still agrees.

@@ -1,5 +1,6 @@
 import SSTCore
 import SSTStore
+import SSTSync
 
 /// What the demo shows at the end: what crossed the boundary and what did not, the conflict, and whether
 /// every replica converged.

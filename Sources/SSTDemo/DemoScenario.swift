@@ -1,6 +1,7 @@
 import Logging
 import SSTCore
 import SSTStore
+import SSTSync
 
 /// `sst demo`: a district hub and three schools in two stadsdelar on loopback, with consent for some pupils,
 /// an outage of the hub while the schools keep writing, a conflicting edit, and convergence once it is back.

@@ -6,6 +6,7 @@ import NIOSSL
 import SSTCore
 import SSTPrivacy
 import SSTStore
+import SSTSync
 
 extension DemoScenario {
     /// The school's side of step 5: the kurator rewrites the case plan through the school node's staff API over
