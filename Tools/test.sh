@@ -13,4 +13,4 @@ swift test --skip-build --skip SSTCommandLineTests 2>&1 | tee -a "$log"
 swift test --skip-build --filter SSTCommandLineTests --skip KillDuring 2>&1 | tee -a "$log"
 swift test --skip-build --filter KillDuring 2>&1 | tee -a "$log"
 echo "== The ten slowest tests (seconds)"
-sed -nE 's/^.* Test (.+) passed after ([0-9.]+) seconds.*$/\2  \1/p' "$log" | { grep -v '  run with ' || true; } | sort -rn | head -10
+sed -nE 's/^.* Test (.+) passed after ([0-9.]+) seconds.*$/\2  \1/p' "$log" | { grep -v '  run with ' || true; } | sort -rn | awk 'NR <= 10'
