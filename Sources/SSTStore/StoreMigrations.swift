@@ -150,6 +150,56 @@ enum StoreMigrations {
                     """
             )
         }
+        migrator.registerMigration("mailbox-1") { db in
+            // The hub's sealed mailbox of each school (issue 18): ciphertext the hub cannot open, the school's
+            // current key (id and epoch, never the key), the key envelopes for its nodes and the nodes it has
+            // seen. At a school node, its cursors into the mailbox. See Store+Mailbox.swift.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sst_mailbox_school (
+                        school TEXT PRIMARY KEY NOT NULL,
+                        key_id TEXT,
+                        epoch INTEGER,
+                        last_seq INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0)
+                    );
+                    CREATE TABLE sst_mailbox_blob (
+                        school TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('changes', 'snapshot')),
+                        key_id TEXT NOT NULL,
+                        epoch INTEGER NOT NULL,
+                        sender TEXT NOT NULL,
+                        covers INTEGER,
+                        posted_at_ms INTEGER NOT NULL,
+                        bytes BLOB NOT NULL,
+                        PRIMARY KEY (school, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE sst_mailbox_member (
+                        school TEXT NOT NULL,
+                        serial TEXT NOT NULL,
+                        node TEXT NOT NULL,
+                        certificate TEXT NOT NULL,
+                        first_seen_ms INTEGER NOT NULL,
+                        last_seen_ms INTEGER NOT NULL,
+                        retired INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)),
+                        PRIMARY KEY (school, serial)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE sst_mailbox_envelope (
+                        school TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        recipient TEXT NOT NULL,
+                        bytes BLOB NOT NULL,
+                        PRIMARY KEY (school, key_id, recipient)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE sst_mailbox_cursor (
+                        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                        pushed_up_to INTEGER NOT NULL DEFAULT 0 CHECK (pushed_up_to >= 0),
+                        pulled_up_to INTEGER NOT NULL DEFAULT 0 CHECK (pulled_up_to >= 0),
+                        snapshot_due INTEGER NOT NULL DEFAULT 0 CHECK (snapshot_due IN (0, 1))
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

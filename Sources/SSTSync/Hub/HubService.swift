@@ -21,6 +21,8 @@ public struct HubService: Sendable {
         /// How many pushes at a time are decompressed, decoded and applied (``PushGate``); the store has one
         /// writer, so two keep it busy while the next push is decoded.
         public var concurrentPushes: Int
+        /// Storage per school of the sealed mailbox (``MailboxService/Limits``).
+        public var mailboxLimits = MailboxService.Limits()
 
         public init(
             maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,

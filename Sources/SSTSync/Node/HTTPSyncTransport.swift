@@ -138,7 +138,7 @@ public struct HTTPSyncTransport: SyncTransport {
     }
 
     /// Sends a request (`body` in the content coding `encoding`, if any) and reads the answer.
-    private func send<Answer: Decodable>(
+    func send<Answer: Decodable>(
         _ method: HTTPMethod,
         _ path: String,
         body: Data?,

@@ -30,7 +30,7 @@ extension NodeSynchronizer {
             tls: tls,
             logger: logger
         ) { transport in
-            let synchronizer = NodeSynchronizer(
+            var synchronizer = NodeSynchronizer(
                 store: store,
                 transport: transport,
                 configuration: session
@@ -40,6 +40,7 @@ extension NodeSynchronizer {
                 physicalClock: physicalClock,
                 logger: logger
             )
+            synchronizer.mailbox = MailboxRelay.Settings(dataDirectory: dataDirectory, tls: settings.tls)
             return try await body(synchronizer)
         }
     }

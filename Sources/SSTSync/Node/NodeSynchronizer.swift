@@ -19,6 +19,9 @@ public struct NodeSynchronizer: Sendable {
     /// A hub to sync with although this node last synced with another (`--accept-hub`): after a successful
     /// sync it is the pinned hub.
     public var acceptedHub: NodeID?
+    /// For a school node: relay through the school's sealed mailbox after the boundary sync (``MailboxRelay``);
+    /// `nil` relays nothing.
+    public var mailbox: MailboxRelay.Settings?
     let physicalClock: any PhysicalClock
     let logger: Logger
     let sleep: @Sendable (Duration) async throws -> Void
@@ -53,7 +56,8 @@ public struct NodeSynchronizer: Sendable {
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) async throws(SyncFailure) -> SyncReport {
         let startedAt = physicalClock.milliseconds()
-        let result = await run(progress: progress, shouldStop: shouldStop)
+        var result = await run(progress: progress, shouldStop: shouldStop)
+        result = await relayThroughMailbox(after: result) { await run(progress: progress, shouldStop: shouldStop) }
         if let stateFile {
             do {
                 try stateFile.record(result, at: startedAt)

@@ -18,6 +18,7 @@ public enum SyncOutput {
             "Cursors     the hub has this node up to \(report.acknowledged); this node has the hub up to \(report.pulledUpTo)"
         )
         if report.retries > 0 { lines.append("Retries     \(report.retries)") }
+        if let mailbox = report.mailbox { lines.append(mailbox.line) }
         return lines.joined(separator: "\n")
     }
 
@@ -30,6 +31,7 @@ public enum SyncOutput {
             "pullBatches": .integer(Int64(report.pullBatches)), "appliedHere": .integer(Int64(report.appliedHere)),
             "acknowledged": .integer(report.acknowledged), "pulledUpTo": .integer(report.pulledUpTo),
             "clockOffsetMilliseconds": .integer(report.clockOffset), "retries": .integer(Int64(report.retries)),
+            "mailbox": report.mailbox.map(\.json) ?? .null,
         ])
     }
 

@@ -22,6 +22,8 @@ public struct SyncReport: Codable, Hashable, Sendable {
     public var clockOffset: Int64 = 0
     /// Steps retried after a transient failure.
     public var retries = 0
+    /// What the relay through the school's sealed mailbox did (school nodes; `nil` when none ran).
+    public var mailbox: MailboxReport?
 
     public init() {}
 }

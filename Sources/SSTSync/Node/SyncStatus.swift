@@ -35,6 +35,7 @@ public struct SyncStatus: Sendable {
                 .object(["takenAt": .string(Self.text(mark.takenAt)), "lastSequence": .integer(mark.lastSequence)])
             } ?? .null,
             "consecutiveFailures": .integer(Int64(state.consecutiveFailures)),
+            "mailbox": state.lastReport?.mailbox.map(\.json) ?? .null,
             "lastError": state.lastError.map { error in
                 .object([
                     "at": Self.time(error.at), "code": .string(error.code), "message": .string(error.message),
@@ -60,6 +61,7 @@ public struct SyncStatus: Sendable {
                     + "the next sync checks the hub has nothing newer of this node"
             )
         }
+        if let mailbox = state.lastReport?.mailbox { lines.append(mailbox.line) }
         if let error = state.lastError {
             lines.append("Last error  \(Self.text(error.at)): \(error.message) [\(error.code)]")
             if !error.remedy.isEmpty { lines.append("            \(error.remedy)") }
