@@ -329,4 +329,29 @@ struct MailboxTests {
             }
         }
     }
+
+    @Test("a node lost without a backup is rebuilt from the recovery file and one sync")
+    func restoreWithoutBackup() async throws {
+        let school = try MailboxSchool()
+        _ = try writeSchoolData(at: school.first)
+        let recovery = RecoveryFile.text(for: try #require(try school.key(school.first)))
+        let replacement = try TestNode(
+            "ekbacken-3",
+            school: MailboxSchool.school,
+            stadsdel: "Söder",
+            district: school.district
+        )
+        try await school.withHub { port in
+            try await school.first.relaySync(port: port)
+            // ekbacken-1 is lost; ekbacken-3 starts empty with the key from the rektor's recovery file.
+            try SchoolKeyFile.install(
+                try RecoveryFile.read(recovery),
+                school: MailboxSchool.school,
+                directory: replacement.dataDirectory
+            )
+            let report = try await replacement.relaySync(port: port)
+            #expect(report.mailbox?.outcome == .relayed)
+            #expect(try replacement.store.dumpText() == school.first.store.dumpText())
+        }
+    }
 }
