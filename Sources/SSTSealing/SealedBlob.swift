@@ -167,10 +167,10 @@ public struct SealedBlob: Codable, Hashable, Sendable {
             )
         }
         func bytes(_ key: CodingKeys) throws -> [UInt8] {
-            guard let data = Data(base64Encoded: try container.decode(String.self, forKey: key)) else {
+            guard let bytes = StrictObject.canonicalBase64(try container.decode(String.self, forKey: key)) else {
                 throw SealingError(.malformed, "the sealed blob's \(key.stringValue) is not base64", remedy: remedy)
             }
-            return Array(data)
+            return bytes
         }
         self = try Self.validated(
             school: try container.decode(String.self, forKey: .school),

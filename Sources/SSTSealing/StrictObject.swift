@@ -68,9 +68,16 @@ struct StrictObject {
     }
 
     func base64(_ name: String) throws(SealingError) -> [UInt8] {
-        guard case .string(let value) = members[name], let data = Data(base64Encoded: value) else {
+        guard case .string(let value) = members[name], let bytes = Self.canonicalBase64(value) else {
             throw missing(name, "base64 text")
         }
+        return bytes
+    }
+
+    /// The bytes of base64 text in its one canonical form (padding, no line breaks, unused bits zero), or nil:
+    /// text that decodes to the same bytes as other text would let a changed file mean the same.
+    static func canonicalBase64(_ text: String) -> [UInt8]? {
+        guard let data = Data(base64Encoded: text), data.base64EncodedString() == text else { return nil }
         return Array(data)
     }
 
