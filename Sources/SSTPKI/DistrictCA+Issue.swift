@@ -14,8 +14,10 @@ import Darwin
 extension DistrictCA {
     /// Issues a node certificate in memory: a fresh P-256 key, the identity in the subject, a random serial,
     /// subject alternative names `localhost`, 127.0.0.1 and the extra names, `serverAuth` and `clientAuth`. A hub's
-    /// certificate also carries ``HubTLSName/name``, the name nodes check their hub's certificate for; an extra DNS
-    /// name in ``HubTLSName/reservedDomain`` is refused for a school.
+    /// certificate also carries ``HubTLSName/name``, the name nodes check their hub's certificate for, and a school's
+    /// ``SchoolTLSName/name(forSchool:)``, the name the nodes of its school check each other's certificates for; an
+    /// extra DNS name in ``HubTLSName/reservedDomain`` is refused. (`omitsHubName` leaves either name off, as
+    /// certificates were issued before they carried it: tests only.)
     public func issue(
         for identity: CertificateIdentity,
         options: NodeCertificate.Options = NodeCertificate.Options(),
@@ -44,7 +46,8 @@ extension DistrictCA {
             role: identity.role,
             dnsNames: options.dnsNames,
             ipAddresses: options.ipAddresses,
-            addsHubName: !options.omitsHubName
+            addsHubName: !options.omitsHubName,
+            school: options.omitsHubName ? nil : identity.school
         )
         let key = P256.Signing.PrivateKey()
         let privateKey = Certificate.PrivateKey(key)
@@ -102,26 +105,37 @@ extension DistrictCA {
         return issued
     }
 
-    /// `localhost`, the hub name for a hub, 127.0.0.1 and the extra names, each once; throws on a malformed name or
-    /// address, and for a school on a name in the reserved domain or an IPv4-mapped IPv6 address (a node reaches
-    /// its hub through such an address, see ``HubTLSName``).
+    /// `localhost`, the hub name for a hub, the school's name for a school node (`school`), 127.0.0.1 and the extra
+    /// names, each once; throws on a malformed name or address, on a name in the reserved domain (SST Sync adds those
+    /// itself) or an IPv4-mapped IPv6 address (a node reaches its hub and the other nodes of its school through such an
+    /// address, see ``HubTLSName`` and ``SchoolTLSName``).
     static func alternativeNames(
         role: String,
         dnsNames: [String],
         ipAddresses: [String],
-        addsHubName: Bool = true
+        addsHubName: Bool = true,
+        school: String? = nil
     ) throws -> [GeneralName] {
         let isHub = role == "hub"
-        if !isHub, let reserved = dnsNames.first(where: HubTLSName.isReserved) {
+        if let reserved = dnsNames.first(where: HubTLSName.isReserved) {
             throw PKIError(
                 .invalidCertificate,
-                "--dns \"\(reserved)\" is in the domain \(HubTLSName.reservedDomain), which only hub certificates "
-                    + "carry (\(HubTLSName.name)): nodes would take this \(role) for their hub",
+                isHub
+                    ? "--dns \"\(reserved)\" is in the domain \(HubTLSName.reservedDomain), whose names SST Sync adds "
+                        + "itself (\(HubTLSName.name) to a hub, a school's name to its nodes): the nodes of a school "
+                        + "would take this hub for one of their own"
+                    : "--dns \"\(reserved)\" is in the domain \(HubTLSName.reservedDomain), which only hub certificates "
+                        + "carry (\(HubTLSName.name)) and SST Sync's own school names: nodes would take this \(role) for "
+                        + "their hub, or for a node of another school",
                 remedy: "Leave it out; give the node's own host name, such as ekbacken.example.se."
             )
         }
+        let reservedNames =
+            isHub
+            ? (addsHubName ? [HubTLSName.name] : [])
+            : (role == "school" ? school.map { [SchoolTLSName.name(forSchool: $0)] } ?? [] : [])
         var names: [GeneralName] = []
-        for dns in ["localhost"] + (isHub && addsHubName ? [HubTLSName.name] : []) + dnsNames {
+        for dns in ["localhost"] + reservedNames + dnsNames {
             let allowed = dns.utf8.allSatisfy { byte in
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                     || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
@@ -146,11 +160,12 @@ extension DistrictCA {
                     remedy: "Give an IPv4 address such as 10.0.0.5 or an IPv6 address such as ::1."
                 )
             }
-            if !isHub, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
                 throw PKIError(
                     .invalidCertificate,
-                    "--ip \"\(address)\" is an IPv4-mapped IPv6 address, which nodes use to reach their hub; only a "
-                        + "hub certificate may name one",
+                    "--ip \"\(address)\" is an IPv4-mapped IPv6 address, which nodes use to reach their hub and the "
+                        + "other nodes of their school, so that only the name they ask for matches; no certificate may "
+                        + "name one",
                     remedy: "Give the IPv4 address itself, such as 10.0.0.5."
                 )
             }

@@ -28,9 +28,19 @@ struct NodeCommand: AsyncParsableCommand {
                 with a hub certificate of the district and, once a sync succeeded, only with that hub's node \
                 id, until --accept-hub names a new one.
 
+                The listener also serves the sync endpoints (/v2/handshake, /v2/push, /v2/pull) to the other \
+                nodes of this school (`sst sync --peer`, `sst node serve --peer`): a client certificate of \
+                another school, or the hub's, is refused (403 notSameSchool) and audited; so is a revoked one, \
+                by the district's revocation list, which the node fetches from the hub after every successful \
+                hub sync (revoked.json in the data directory). A node that has synced with a hub but holds no \
+                list refuses its peers (503 revocationListMissing) until its next hub sync; one that never synced \
+                serves them, with a warning in the log. Each --peer URL (repeatable) is synced with in the \
+                background like the hub, checked to be a node of this school before anything is sent.
+
                 Example:
                   sst node serve --data ./ekbacken --hub https://hub.example:8443 \\
-                    --listen 127.0.0.1:9443 --cert certs/node.pem --key certs/node-key.pem --ca certs/ca.pem
+                    --listen 127.0.0.1:9443 --cert certs/node.pem --key certs/node-key.pem --ca certs/ca.pem \\
+                    --peer https://ekbacken-annex.example:9443
                 """
         )
 
@@ -50,6 +60,14 @@ struct NodeCommand: AsyncParsableCommand {
 
         @Option(help: ArgumentHelp("The district CA certificate, the only one trusted.", valueName: "FILE"))
         var ca: String
+
+        @Option(
+            help: ArgumentHelp(
+                "Another node of this school to sync with in the background, directly (repeatable).",
+                valueName: "URL"
+            )
+        )
+        var peer: [String] = []
 
         @Option(help: ArgumentHelp("Seconds between two syncs when nothing happens.", valueName: "SECONDS"))
         var interval: Int = 300
@@ -81,6 +99,9 @@ struct NodeCommand: AsyncParsableCommand {
             }
             guard interval >= 1 else { throw ValidationError("--interval must be at least 1 second") }
             if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            for url in peer where !url.lowercased().hasPrefix("https://") {
+                throw ValidationError("--peer \"\(url)\" is not https://HOST:PORT")
+            }
         }
 
         func run() async throws {
@@ -101,6 +122,7 @@ struct NodeCommand: AsyncParsableCommand {
                 listen: ListenAddress(listen)!,
                 loop: NodeSyncService.Configuration(interval: .seconds(interval)),
                 acceptHub: acceptHub.flatMap(NodeID.init),
+                peers: peer,
                 logger: Logger.command(label: "sst.node", level: .info)
             )
         }

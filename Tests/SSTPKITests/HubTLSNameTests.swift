@@ -30,7 +30,7 @@ struct HubTLSNameTests {
         #expect(HubTLSName.isCarried(by: hub.certificate))
         #expect(CertificateSummary(certificate: hub.certificate).carriesHubName)
         let school = try ca.issue(for: try schoolIdentity())
-        #expect(try dnsNames(school) == ["localhost"])
+        #expect(try dnsNames(school) == ["localhost", SchoolTLSName.name(forSchool: try schoolIdentity().school!)])
         #expect(!HubTLSName.isCarried(by: school.certificate))
         #expect(!CertificateSummary(certificate: school.certificate).lines().joined().contains("Hub name"))
     }
@@ -60,7 +60,12 @@ struct HubTLSNameTests {
                 ipAddresses: ["::1"]
             )
         )
-        #expect(try dnsNames(school) == ["localhost", "ekbacken.example.se", "sst-sync.example"])
+        #expect(
+            try dnsNames(school) == [
+                "localhost", SchoolTLSName.name(forSchool: try schoolIdentity().school!), "ekbacken.example.se",
+                "sst-sync.example",
+            ]
+        )
     }
 
     @Test func aHubCertificateIssuedBeforeTheRuleLacksTheNameAndShowSaysSo() throws {

@@ -24,7 +24,8 @@ extension PeerAuthenticator {
             },
             isRevoked: { serial in
                 revocations?.isRevoked(serial: serial) ?? false
-            }
+            },
+            revocationList: { revocations?.list ?? RevocationList() }
         )
     }
 }

@@ -1,4 +1,5 @@
 import SSTCore
+import SSTPKI
 import SSTStore
 
 /// Reads who a TLS peer is from its certificate, and whether that certificate is revoked now.
@@ -11,13 +12,17 @@ public struct PeerAuthenticator: Sendable {
     public var identify: @Sendable (_ derBytes: [UInt8]) throws -> PeerIdentity
     /// Whether the certificate with this serial number (lower-case hex) is on the deny list now.
     public var isRevoked: @Sendable (_ serial: String) -> Bool
+    /// The deny list in force, as `GET /v2/revocations` serves it (empty when nothing can be revoked).
+    public var revocationList: @Sendable () -> RevocationList
 
     public init(
         identify: @escaping @Sendable (_ derBytes: [UInt8]) throws -> PeerIdentity,
-        isRevoked: @escaping @Sendable (_ serial: String) -> Bool
+        isRevoked: @escaping @Sendable (_ serial: String) -> Bool,
+        revocationList: @escaping @Sendable () -> RevocationList = { RevocationList() }
     ) {
         self.identify = identify
         self.isRevoked = isRevoked
+        self.revocationList = revocationList
     }
 
     /// A serial number's bytes as lower-case hex without leading zeros, as `revoked.json` stores it.

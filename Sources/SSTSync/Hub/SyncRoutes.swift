@@ -61,6 +61,7 @@ public enum SyncRoutes {
             return try await json(answer, answering: request, metrics: service.metrics)
         }
         MailboxRoutes.add(to: sync, service: service, authenticator: authenticator)
+        RevocationRoutes.add(to: sync, authenticator: authenticator)
         StaffRoutes.add(to: router, store: service.store)
         return router
     }

@@ -19,6 +19,10 @@ import SSTPKI
 /// transport connects to an IPv4 address in its IPv4-mapped IPv6 form (`::ffff:a.b.c.d`), which no certificate
 /// names (`sst pki issue` refuses such an address for a school): then only the hub name matches. The host is
 /// resolved again at every handshake.
+///
+/// To another node of this node's school (``Configuration/peerSchool``, `sst sync --peer`) it asks TLS for
+/// ``SchoolTLSName/name(forSchool:)`` instead, which only that school's certificates carry: another school's
+/// certificate, or the hub's, fails the handshake likewise and is sent nothing.
 public struct HTTPSyncTransport: SyncTransport {
     /// Connection and request limits.
     public struct Configuration: Sendable {
@@ -32,20 +36,28 @@ public struct HTTPSyncTransport: SyncTransport {
         public var maxResponseBytes: Int
         /// Whether push bodies are sent gzip-compressed (`Content-Encoding: gzip`).
         public var gzipRequestBodies: Bool
+        /// This node's school when ``hubURL`` is another node of it (a peer), not the hub: the server's certificate
+        /// must then carry ``SchoolTLSName/name(forSchool:)`` instead of ``HubTLSName/name``.
+        public var peerSchool: String?
 
         public init(
             hubURL: String,
             connectTimeout: Duration = .seconds(10),
             requestTimeout: Duration = .seconds(120),
             maxResponseBytes: Int = 256 * 1024 * 1024,
-            gzipRequestBodies: Bool = true
+            gzipRequestBodies: Bool = true,
+            peerSchool: String? = nil
         ) {
             self.hubURL = hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.maxResponseBytes = maxResponseBytes
             self.gzipRequestBodies = gzipRequestBodies
+            self.peerSchool = peerSchool
         }
+
+        /// The name TLS is asked for: the hub's, or the peer school's.
+        var serverName: String { peerSchool.map(SchoolTLSName.name(forSchool:)) ?? HubTLSName.name }
     }
 
     let clients: HubClients
@@ -69,7 +81,7 @@ public struct HTTPSyncTransport: SyncTransport {
         logger: Logger,
         _ body: (HTTPSyncTransport) async throws -> T
     ) async throws -> T {
-        let endpoint = try HubEndpoint(url: configuration.hubURL)
+        let endpoint = try HubEndpoint(url: configuration.hubURL, serverName: configuration.serverName)
         var tls = tls
         tls.certificateVerification = .fullVerification
         var clientConfiguration = HTTPClient.Configuration(
@@ -79,7 +91,11 @@ public struct HTTPSyncTransport: SyncTransport {
         )
         clientConfiguration.httpVersion = .http1Only
         clientConfiguration.decompression = .enabled(limit: .size(configuration.maxResponseBytes))
-        let clients = HubClients(configuration: clientConfiguration, logger: logger)
+        let clients = HubClients(
+            configuration: clientConfiguration,
+            logger: logger,
+            serverName: configuration.serverName
+        )
         let transport = HTTPSyncTransport(
             clients: clients,
             endpoint: endpoint,
@@ -137,6 +153,25 @@ public struct HTTPSyncTransport: SyncTransport {
         try await send(.GET, "\(SyncProtocol.pullPath)?since=\(since)&limit=\(limit)", body: nil)
     }
 
+    /// The district's deny list the hub enforces (`GET /v2/revocations`); `nil` from a peer, which serves none.
+    public func revocationList() async throws(SyncFailure) -> RevocationList? {
+        guard configuration.peerSchool == nil else { return nil }
+        let list: RevocationList
+        do {
+            let body = try await sendRaw(.GET, RevocationRoutes.fullPath, body: nil)
+            list = try RevocationList.decode(body, from: "the hub")
+        } catch let failure as SyncFailure {
+            throw failure
+        } catch {
+            throw SyncFailure(
+                .protocolError,
+                "the hub's revocation list cannot be read: \(error)",
+                remedy: "Run the same SST Sync version on the node and the hub."
+            )
+        }
+        return list
+    }
+
     /// Sends a request (`body` in the content coding `encoding`, if any) and reads the answer.
     func send<Answer: Decodable>(
         _ method: HTTPMethod,
@@ -146,13 +181,42 @@ public struct HTTPSyncTransport: SyncTransport {
     ) async throws(SyncFailure)
         -> Answer
     {
+        let data = try await sendRaw(method, path, body: body, encoding: encoding)
+        // A member named twice could be read differently by two readers: refused, as the hub refuses it.
+        if let duplicate = JSONDuplicateMembers.first(in: data) {
+            throw SyncFailure(
+                .protocolError,
+                "the hub's answer to \(path) names \(duplicate.joined(separator: ".")) twice; nothing of it was applied",
+                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+            )
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw SyncFailure(
+                .protocolError,
+                "the hub's answer to \(path) cannot be read: \(error)",
+                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
+            )
+        }
+    }
+
+    /// Sends a request as ``send(_:_:body:encoding:)`` does and returns the body of a 2xx answer, decompressed.
+    private func sendRaw(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: Data?,
+        encoding: String? = nil
+    ) async throws(SyncFailure)
+        -> Data
+    {
         let client: HTTPClient
         do {
             client = try await clients.current(or: endpoint)
         } catch let failure as SyncFailure {
             throw failure
         } catch {
-            throw Self.failure(error, url: configuration.hubURL)
+            throw Self.failure(error, url: configuration.hubURL, peerSchool: configuration.peerSchool)
         }
         var request = HTTPClientRequest(url: endpoint.requestBase + path)
         request.method = method
@@ -177,7 +241,7 @@ public struct HTTPSyncTransport: SyncTransport {
             status = Int(response.status.code)
             bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
         } catch {
-            throw Self.failure(error, url: configuration.hubURL)
+            throw Self.failure(error, url: configuration.hubURL, peerSchool: configuration.peerSchool)
         }
         var data = Data(bytes.readableBytesView)
         if GzipCodec.isGzip(data) {
@@ -206,23 +270,7 @@ public struct HTTPSyncTransport: SyncTransport {
                 )
             )
         }
-        // A member named twice could be read differently by two readers: refused, as the hub refuses it.
-        if let duplicate = JSONDuplicateMembers.first(in: data) {
-            throw SyncFailure(
-                .protocolError,
-                "the hub's answer to \(path) names \(duplicate.joined(separator: ".")) twice; nothing of it was applied",
-                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
-            )
-        }
-        do {
-            return try JSONDecoder().decode(Answer.self, from: data)
-        } catch {
-            throw SyncFailure(
-                .protocolError,
-                "the hub's answer to \(path) cannot be read: \(error)",
-                remedy: "Check the --hub URL, and run the same SST Sync version on the node and the hub."
-            )
-        }
+        return data
     }
 
     private func encode(_ value: some Encodable) throws(SyncFailure) -> Data {
@@ -234,7 +282,19 @@ public struct HTTPSyncTransport: SyncTransport {
     }
 
     /// A transport error as a sync failure: TLS refusals are permanent, everything else may pass.
-    static func failure(_ error: any Error, url: String) -> SyncFailure {
+    static func failure(_ error: any Error, url: String, peerSchool: String? = nil) -> SyncFailure {
+        if let school = peerSchool, let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            let name = SchoolTLSName.name(forSchool: school)
+            return SyncFailure(
+                .notSameSchool,
+                "the server at \(url) is not a node of \(school): its certificate, issued by the district CA, does not "
+                    + "carry the school's name \(name) (another school's certificate, the hub's, or a school "
+                    + "certificate issued before school certificates carried that name); nothing was sent to it",
+                remedy: "Check the --peer URL. If it is a node of \(school), its administrators reissue its "
+                    + "certificate with `sst pki issue --role school --school \"\(school)\"` (which adds \(name)) and restart "
+                    + "`sst node serve` with it; then sync again."
+            )
+        }
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
             return SyncFailure(
                 .notHub,

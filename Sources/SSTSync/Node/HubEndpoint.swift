@@ -19,8 +19,11 @@ struct HubEndpoint: Sendable {
     let port: Int
     /// The URL's path, without a trailing `/`; usually empty.
     let path: String
+    /// The name TLS is asked for: ``HubTLSName/name`` for the hub, ``SchoolTLSName/name(forSchool:)`` for another
+    /// node of this node's school.
+    let serverName: String
 
-    init(url: String) throws {
+    init(url: String, serverName: String = HubTLSName.name) throws {
         guard let components = URLComponents(string: url), components.scheme?.lowercased() == "https",
             var host = components.host, !host.isEmpty
         else {
@@ -32,11 +35,12 @@ struct HubEndpoint: Sendable {
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.path = path
+        self.serverName = serverName
     }
 
-    /// The base of every request URL: the hub name, the hub's port and path. The HTTP client connects to
+    /// The base of every request URL: the server name, the server's port and path. The HTTP client connects to
     /// ``connectionAddress()`` instead of resolving the name.
-    var requestBase: String { "https://\(HubTLSName.name):\(port)\(path)" }
+    var requestBase: String { "https://\(serverName):\(port)\(path)" }
 
     /// The address to connect to: an IPv4 address (the URL's, or the first the host name resolves to) in its
     /// IPv4-mapped IPv6 form, which no node certificate names, so that the server's certificate passes by the hub
@@ -154,13 +158,15 @@ final class HubClients: @unchecked Sendable {
     private let lock = NSLock()
     private let configuration: HTTPClient.Configuration
     private let logger: Logger
+    private let serverName: String
     private var address: String?
     private var client: HTTPClient?
     private var all: [HTTPClient] = []
 
-    init(configuration: HTTPClient.Configuration, logger: Logger) {
+    init(configuration: HTTPClient.Configuration, logger: Logger, serverName: String = HubTLSName.name) {
         self.configuration = configuration
         self.logger = logger
+        self.serverName = serverName
     }
 
     /// Connects to `address` from now on; requests already under way finish on their connection.
@@ -169,7 +175,7 @@ final class HubClients: @unchecked Sendable {
         defer { lock.unlock() }
         guard address != self.address else { return }
         var configuration = configuration
-        configuration.dnsOverride = [HubTLSName.name: address]
+        configuration.dnsOverride = [serverName: address]
         let client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: configuration,

@@ -19,6 +19,8 @@ extension NodeSynchronizer {
         var pinnedHub: NodeID?
         /// The hub this session may sync with although it is not ``pinnedHub`` (`--accept-hub`).
         var acceptedHub: NodeID?
+        /// The hub, or another node of this node's school: whose identity the handshake's node id gets.
+        var counterpart: SyncCounterpart = .hub
         /// The next push's batch, exported for the hub (filtered and audited) and encoded while the previous push
         /// is on the wire; sent when the session asks for exactly that batch, dropped otherwise.
         var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
@@ -89,7 +91,7 @@ extension NodeSynchronizer {
                 )
             }
             if let failure = Self.checkPin(node, pinned: pinnedHub, accepted: acceptedHub) { throw failure }
-            let hub = PeerIdentity(node: node, role: .hub)
+            let hub = counterpart.identity(of: node)
             self.hub = hub
             let local = try Self.local {
                 SyncSession.Local(
@@ -109,7 +111,8 @@ extension NodeSynchronizer {
                 break
             default:
                 // A restored backup the hub has nothing past: the node goes on as it was.
-                if local.backupEnd != nil { try Self.local { try store.clearBackupMark() } }
+                // (A peer having nothing past it says nothing of the hub, which keeps the mark.)
+                if local.backupEnd != nil, counterpart == .hub { try Self.local { try store.clearBackupMark() } }
             }
             return next
         }

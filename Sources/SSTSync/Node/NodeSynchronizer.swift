@@ -13,6 +13,10 @@ public struct NodeSynchronizer: Sendable {
     public let store: Store
     public let transport: any SyncTransport
     public var configuration: SyncSession.Configuration
+    /// The hub (the default), or another node of this node's school (``withPeer(store:dataDirectory:peer:_:)``).
+    public var counterpart: SyncCounterpart = .hub
+    /// Where the outcome of each sync with a peer is recorded (`peers.json`), instead of ``stateFile``.
+    public var peerStateFile: PeerStateFile?
     /// Where the outcome of each sync is recorded; `nil` records nothing. It also pins the hub: once a sync
     /// succeeded, a hub with another node id is refused (`hubChanged`) unless ``acceptedHub`` names it.
     public var stateFile: SyncStateFile?
@@ -65,6 +69,7 @@ public struct NodeSynchronizer: Sendable {
                 logger.warning("cannot record the sync state", metadata: ["error": "\(error)"])
             }
         }
+        await afterSync(result, at: startedAt)
         switch result {
         case .success(let report):
             logger.info(
@@ -101,6 +106,7 @@ public struct NodeSynchronizer: Sendable {
         step.lastSync = lastSync()
         step.pinnedHub = pinnedHub()
         step.acceptedHub = acceptedHub
+        step.counterpart = counterpart
         var action = session.start()
         while true {
             switch action {
@@ -130,6 +136,7 @@ public struct NodeSynchronizer: Sendable {
     /// an older backup has less): the hub's cursor for this node from the state file, this node's cursor for that
     /// hub from the store. `nil` when the node never synced or keeps no state file.
     func lastSync() -> HandshakeRequest.LastSync? {
+        if let peerStateFile { return peerStateFile.lastSync(store) }
         guard let state = try? stateFile?.load(), state.lastSuccess != nil, let hub = state.hub,
             let node = NodeID(hub), let pulledUpTo = try? store.cursor(for: node)
         else { return nil }

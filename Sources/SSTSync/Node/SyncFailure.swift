@@ -6,7 +6,8 @@ public struct SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is; new kinds may be added.
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case unreachable, hubFailure, refused, tls, notHub, hubChanged, clock, protocolError, local, cancelled
+            case unreachable, hubFailure, refused, tls, notHub, notSameSchool, hubChanged, clock, protocolError, local
+            case cancelled
         }
         private let base: Base
         private init(base: Base) { self.base = base }
@@ -22,6 +23,10 @@ public struct SyncFailure: Error, Hashable, Sendable, CustomStringConvertible {
         /// The server's certificate is the district CA's but not a hub's: it lacks ``HubTLSName/name`` (a school's
         /// certificate, or a hub's issued before hubs carried the name). Nothing was sent beyond the TLS handshake.
         public static let notHub = Kind(base: .notHub)
+        /// The peer's certificate is the district CA's but not one of this node's school: it lacks
+        /// ``SchoolTLSName/name(forSchool:)`` (another school's certificate, the hub's, or a school certificate issued
+        /// before they carried the name). Nothing was sent beyond the TLS handshake.
+        public static let notSameSchool = Kind(base: .notSameSchool)
         /// The hub names another node id than the one this node last synced with, and no `--accept-hub` names the
         /// new one. Nothing was sent beyond the handshake.
         public static let hubChanged = Kind(base: .hubChanged)

@@ -47,7 +47,7 @@ public enum SyncOutput {
         ])
     }
 
-    private static func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
+    fileprivate static func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
 }
 
 extension SyncProgress {
@@ -58,5 +58,35 @@ extension SyncProgress {
         let filled = Int((fraction * Double(width)).rounded())
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: max(0, width - filled))
         return "\(label)[\(bar)] \(Int((fraction * 100).rounded()))%"
+    }
+}
+
+extension SyncOutput {
+    /// A sync with a peer (another node of this school, at `url`), for a person.
+    public static func text(_ report: SyncReport, peer url: String) -> String {
+        let node = report.hub ?? "?"
+        var lines = ["Synced with \(node), a node of this school at \(url)."]
+        lines.append(
+            "Pushed      \(report.pushedChanges) change\(plural(report.pushedChanges)) in \(report.pushBatches) "
+                + "batch\(report.pushBatches == 1 ? "" : "es"), \(report.appliedAtHub) new to \(node)"
+        )
+        lines.append(
+            "Pulled      \(report.pulledChanges) change\(plural(report.pulledChanges)) in \(report.pullBatches) "
+                + "batch\(report.pullBatches == 1 ? "" : "es"), \(report.appliedHere) new here"
+        )
+        lines.append(
+            "Cursors     \(node) has this node up to \(report.acknowledged); this node has \(node) up to "
+                + "\(report.pulledUpTo)"
+        )
+        if report.retries > 0 { lines.append("Retries     \(report.retries)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A sync with a peer as JSON: as a hub sync's, with `peer` (its node id) and `peerURL` added.
+    public static func json(_ report: SyncReport, peer url: String) -> CanonicalJSON {
+        guard case .object(var members) = json(report) else { return json(report) }
+        members["peer"] = report.hub.map(CanonicalJSON.string) ?? .null
+        members["peerURL"] = .string(url)
+        return .object(members)
     }
 }

@@ -13,6 +13,8 @@ public struct SyncStatus: Sendable {
     public let lag: UInt64?
     /// Set when the store is a restored `sst backup` copy that has not synced since.
     public let restoredBackup: BackupMark?
+    /// The direct syncs with other nodes of this school, by peer URL (`peers.json`).
+    public let peers: [String: SyncState]
 
     public init(dataDirectory: String, store: Store, now: UInt64) throws {
         state = try SyncStateFile(directory: dataDirectory).load()
@@ -20,6 +22,7 @@ public struct SyncStatus: Sendable {
         pending = state.pending(lastSequence: try store.lastSequence())
         lag = state.lag(now: now)
         restoredBackup = try store.backupMark()
+        peers = try PeerStateFile.loadAll(directory: dataDirectory)
     }
 
     /// The status as JSON, for `sst status --json`.
@@ -36,6 +39,7 @@ public struct SyncStatus: Sendable {
             } ?? .null,
             "consecutiveFailures": .integer(Int64(state.consecutiveFailures)),
             "mailbox": state.lastReport?.mailbox.map(\.json) ?? .null,
+            "peerSync": .object(peers.mapValues(Self.peerJSON)),
             "lastError": state.lastError.map { error in
                 .object([
                     "at": Self.time(error.at), "code": .string(error.code), "message": .string(error.message),
@@ -69,7 +73,36 @@ public struct SyncStatus: Sendable {
                 lines.append("            \(state.consecutiveFailures) failed syncs in a row")
             }
         }
-        return lines
+        return lines + peerLines
+    }
+
+    private static func peerJSON(_ state: SyncState) -> CanonicalJSON {
+        .object([
+            "node": state.hub.map(CanonicalJSON.string) ?? .null,
+            "lastAttempt": time(state.lastAttempt),
+            "lastSuccess": time(state.lastSuccess),
+            "acknowledged": .integer(state.acknowledged),
+            "pulledUpTo": .integer(state.pulledUpTo),
+            "consecutiveFailures": .integer(Int64(state.consecutiveFailures)),
+            "lastError": state.lastError.map { error in
+                .object(["at": time(error.at), "code": .string(error.code), "message": .string(error.message)])
+            } ?? .null,
+        ])
+    }
+
+    /// One line per peer (another node of this school) synced with directly.
+    var peerLines: [String] {
+        peers.keys.sorted().map { url in
+            let state = peers[url]!
+            var line = "Peer sync   \(state.hub ?? "?") at \(url): "
+            if let success = state.lastSuccess {
+                line += "last sync \(Self.text(success)), has this node up to \(state.acknowledged)"
+            } else {
+                line += "never synced"
+            }
+            if let error = state.lastError { line += "; last error \(Self.text(error.at)) [\(error.code)]" }
+            return line
+        }
     }
 
     private static func time(_ milliseconds: UInt64?) -> CanonicalJSON {

@@ -1,5 +1,6 @@
 import Foundation
 import SSTCore
+import SSTPKI
 
 /// How a node reaches the hub: the three `/v2` requests. Every failure is a ``SyncFailure``.
 ///
@@ -11,9 +12,15 @@ public protocol SyncTransport: Sendable {
     func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody
     func push(_ body: PushBody) async throws(SyncFailure) -> PushResponse
     func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse
+    /// The district's deny list the hub enforces (`GET /v2/revocations`), fetched after a successful sync with the
+    /// hub; `nil` when this transport has none to give (a peer, a transport in a test: the default).
+    func revocationList() async throws(SyncFailure) -> RevocationList?
 }
 
 extension SyncTransport {
+    /// None: the default for transports that reach no hub's list.
+    public func revocationList() async throws(SyncFailure) -> RevocationList? { nil }
+
     /// Encodes and pushes `changeSet`.
     public func push(_ changeSet: ChangeSet) async throws(SyncFailure) -> PushResponse {
         try await push(try pushBody(changeSet))
