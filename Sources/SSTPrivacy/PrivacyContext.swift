@@ -16,4 +16,23 @@ public protocol PrivacyContext {
     func consents(pupil: RecordID) throws -> [ConsentState]
     /// Whether the pupil is the subject of a report of concern (not deleted).
     func hasConcernReport(pupil: RecordID) throws -> Bool
+    /// The record's crossing history: non-nil when any value of it crossed the boundary, either way, with the
+    /// pupil it concerned then. A purge or a deletion follows the record to the side that holds it, also when
+    /// the purge erased what it crossed on.
+    func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord?
+}
+
+/// A record some value of which crossed the boundary: the other side holds it.
+public struct CrossedRecord: Hashable, Sendable {
+    /// The pupil the record concerned when it crossed (nil when not known).
+    public let pupil: RecordID?
+
+    public init(pupil: RecordID?) {
+        self.pupil = pupil
+    }
+}
+
+extension PrivacyContext {
+    /// No history: a context that keeps none (tests' models) never lets a purge follow a record by it.
+    public func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? { nil }
 }

@@ -103,7 +103,8 @@ public struct PrivacyFilter: Sendable {
         }
         let entity = plan.entity
         if plan.isSystem {
-            // Tombstones and purge markers follow the record: they cross when any of its fields may.
+            // Tombstones and purge markers follow the record: they cross when any of its fields may, or when
+            // any of its values crossed before.
             for domainField in entity.fields {
                 let probe = FieldChange(
                     entity: entity.name,
@@ -119,6 +120,11 @@ public struct PrivacyFilter: Sendable {
                 ) {
                     return .allow(pupil: pupil, grant: grant)
                 }
+            }
+            // Judged on what crossed, not on what is left: a purge erases the fields it would be judged on.
+            if let crossed = try context.crossedRecord(entity: entity.name, record: change.record) {
+                let pupil = try crossed.pupil ?? context.pupil(entity: entity.name, record: change.record)
+                return .allow(pupil: pupil, grant: Grant(basis: .administrative, consent: nil))
             }
             return .withhold(reason: "no field of this \(entity.name) may cross \(direction.label)")
         }

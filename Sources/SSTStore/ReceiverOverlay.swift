@@ -174,6 +174,11 @@ final class OverlayPrivacyContext: PupilReferences {
         return pupil
     }
 
+    /// The history is written after the decisions, so the overlay and the state after the merge read the same.
+    func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
+        try Store.crossedRecord(entity: entity, record: record, db)
+    }
+
     func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
         let row = try columns(["protected_identity"], entity: "pupil", record: pupil)

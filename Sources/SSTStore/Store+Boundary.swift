@@ -96,6 +96,7 @@ extension Store {
         if !result.allowed.isEmpty {
             let detail = "sequence \(base.since)–\(base.upTo)" + (peer == nil ? ", export file" : "")
             try writer.write { db in
+                try Self.rememberCrossings(result.allowed, db)
                 try Self.auditCrossings(
                     result.allowed,
                     kind: .sent,
@@ -189,6 +190,7 @@ extension Store {
                 let before = session.state.lastSequence
                 try checkCrossing(changeSet, identity: identity, peer: peer, db: session.db)
                 let receipts = try Self.newReceipts(changeSet, session.db)
+                let purges = try Self.newPurges(changeSet, schema: schema, session.db)
                 let protectionMayChange = try Self.pupilsWhoseProtectionMayChange(changeSet, session.db)
                 var inputs = FilterInputCheck(tracking: true)
                 let report = try merge(
@@ -213,6 +215,15 @@ extension Store {
                     throw try Self.policyViolation(forbidden, direction: direction, context: context, session.db)
                 }
                 try Self.appendAudit(rendered: decisions.audit, session.db)
+                try Self.rememberCrossings(decisions.allowed, session.db)
+                try acknowledgeReceivedPurges(
+                    decisions.allowed,
+                    fresh: purges,
+                    from: sender,
+                    direction: direction,
+                    at: physical,
+                    &session
+                )
                 try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)
                 consentPupils = decisions.consentPupils.union(protectionMayChange)
                 return report
@@ -223,6 +234,8 @@ extension Store {
             throw try refusal(error, changeSet: changeSet, peer: peer)
         }
         if !consentPupils.isEmpty { _ = try sweepConsents(pupils: consentPupils) }
+        // A purge from the other side erased values here: their bytes leave the file too.
+        if changeSet.changes.contains(where: { $0.field == Schema.purgedField }) { try eraseFreedPages() }
         return report
     }
 

@@ -220,8 +220,9 @@ extension Store {
         }
     }
 
-    private func writeReceipt(
-        pupil: RecordID,
+    /// Writes a `purge_receipt` (it replicates back to the side that sent what was purged).
+    func writeReceipt(
+        pupil: RecordID?,
         consent: RecordID?,
         fields: [String],
         reason: String,
@@ -234,7 +235,7 @@ extension Store {
         let record = RecordID.random()
         let values: [String: Value] = [
             "consent_id": consent.map { .string($0.rawValue) } ?? .null,
-            "pupil_id": .string(pupil.rawValue),
+            "pupil_id": pupil.map { .string($0.rawValue) } ?? .null,
             "purged_at": .string(InstantText.iso8601(millisecondsSinceEpoch: physical)),
             "fields": .list(fields.sorted()),
             "reason": .string(reason),

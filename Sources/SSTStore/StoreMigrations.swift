@@ -200,6 +200,7 @@ enum StoreMigrations {
                     """
             )
         }
+        registerCrossingHistory(&migrator, schema: schema)
         return migrator
     }
 

@@ -164,6 +164,10 @@ final class StorePrivacyContext: PupilReferences {
         ).flatMap(RecordID.init)
     }
 
+    func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
+        try Store.crossedRecord(entity: entity, record: record, db)
+    }
+
     /// The record that `column` of a record refers to (`pupil_id`, `case_id`).
     func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
         let text = try String.fetchOne(
