@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import SSTPrivacy
 import SSTStore
 
 /// Turns every error into an `application/problem+json` response and counts each answer in the metrics,
@@ -41,6 +42,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem = Problem(error)
             if problem.statusCode >= 500 { logger.error("request failed", metadata: ["error": "\(error)"]) }
             return problem
+        case let error as ConsentError:  // The consent rules refused the request (e.g. a validity that ends first).
+            return Problem(StoreError(.invalidValue, error.message, remedy: error.remedy))
         case is NIOTooManyBytesError:
             return .bodyTooLarge(limit: nil)
         case let error as HTTPError:
