@@ -13,7 +13,7 @@ import Testing
     private static let fields = ["category", "plan", "grade", "participants", "phase", "_deleted", "Äldre", "a b"]
     private static let nodes = ["skola-a", "hub", "ekbacken-1", "x"]
 
-    private static func randomValue(_ random: inout SeededGenerator) -> Value {
+    private static func randomValue(_ random: inout SplitMix64) -> Value {
         switch random.next() % 7 {
         case 0: return .null
         case 1: return .string(texts.randomElement(using: &random)!)
@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    private static func randomChangeSet(_ random: inout SeededGenerator) -> ChangeSet {
+    private static func randomChangeSet(_ random: inout SplitMix64) -> ChangeSet {
         var changes: [FieldChange] = []
         for _ in 0..<Int(random.next() % 12) {
             let record = recordID("0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c\(random.next() % 10)")
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func readsEverySetThisBuildWritesAsJSONDecoderDoes() throws {
-        var random = SeededGenerator(seed: 0x5357_5231)
+        var random = SplitMix64(seed: 0x5357_5231)
         for round in 0..<400 {
             let set = Self.randomChangeSet(&random)
             let data = try ChangeSetCodec.encode(set)
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func readsPrettyPrintedSetsAndEscapedText() throws {
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted]
         for round in 0..<50 {
@@ -140,7 +140,7 @@ import Testing
 
     /// Damaged bytes: whatever the reader still accepts, `JSONDecoder` must decode to the same set.
     @Test func damagedBytesAreNeverReadDifferentlyFromJSONDecoder() throws {
-        var random = SeededGenerator(seed: 0xDA3A_6ED)
+        var random = SplitMix64(seed: 0xDA3A_6ED)
         let alphabet = Array(#"{}[]:,"\ 0123456789-.eEtrufalsn/ubÅ"#.utf8)
         var accepted = 0
         for round in 0..<3000 {

@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func receiveTakesMaximumOfLocalRemoteAndPhysical() throws {
-        var generator = SeededGenerator(seed: 2014)
+        var generator = SplitMix64(seed: 2014)
         for _ in 0..<500 {
             let local = Timestamp(
                 milliseconds: .random(in: 0...50, using: &generator),

@@ -97,7 +97,7 @@ import Testing
 
     // MARK: properties
 
-    private static func randomState(kind: MergeKind, using generator: inout SeededGenerator) -> FieldState {
+    private static func randomState(kind: MergeKind, using generator: inout SplitMix64) -> FieldState {
         let values: [Value] =
             switch kind {
             case .lww, .text: [.null, .string("Åsa"), .string("Björn"), .integer(7), .boolean(false)]
@@ -120,7 +120,7 @@ import Testing
     @Test(arguments: MergeKind.allCases)
     func winsIsAntisymmetricTotalAndTransitiveForDistinctStamps(kind: MergeKind) {
         for seed in UInt64(1)...300 {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let states = (0..<3).map { _ in Self.randomState(kind: kind, using: &generator) }
             guard Set(states.map(\.stamp)).count == states.count else { continue }
             let (a, b, c) = (states[0], states[1], states[2])
@@ -139,7 +139,7 @@ import Testing
             states.dropFirst().reduce(states[0]) { Merge.wins($1, over: $0, kind: kind) ? $1 : $0 }
         }
         for seed in UInt64(1)...200 {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             var states: [FieldState] = []
             for _ in 0..<6 {
                 let next = Self.randomState(kind: kind, using: &generator)

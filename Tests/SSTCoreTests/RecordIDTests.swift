@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func randomProducesValidVersion4IDs() throws {
-        var generator = SeededGenerator(seed: 4)
+        var generator = SplitMix64(seed: 4)
         for _ in 0..<200 {
             let id = RecordID.random(using: &generator)
             #expect(RecordID(id.rawValue) == id)
@@ -44,10 +44,10 @@ import Testing
         #expect(Set(ids).count == ids.count)
     }
 
-    @Test func randomIsDeterministicForASeededGenerator() {
-        var first = SeededGenerator(seed: 99)
-        var second = SeededGenerator(seed: 99)
-        var other = SeededGenerator(seed: 100)
+    @Test func randomIsDeterministicForASplitMix64() {
+        var first = SplitMix64(seed: 99)
+        var second = SplitMix64(seed: 99)
+        var other = SplitMix64(seed: 100)
         let id = RecordID.random(using: &first)
         #expect(RecordID.random(using: &second) == id)
         #expect(RecordID.random(using: &other) != id)

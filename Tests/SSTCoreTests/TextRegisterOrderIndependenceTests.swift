@@ -24,7 +24,7 @@ import Testing
     private static let nodeNames = ["hub", "skola-a", "skola-b"]
 
     private static func history(seed: UInt64) throws -> History {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var nodes = nodeNames.map { SimulatedNode(id: nodeID($0), skew: .random(in: -3...3, using: &generator)) }
         var writes: [FieldState] = []
         var now: UInt64 = 1_763_884_800_000
@@ -100,7 +100,7 @@ import Testing
         var failures = 0
         for seed in UInt64(1)...400 {
             let history = try Self.history(seed: seed)
-            var generator = SeededGenerator(seed: seed ^ 0xA5A5)
+            var generator = SplitMix64(seed: seed ^ 0xA5A5)
             let reference = TextRegister(values: history.writes).values
             for permutation in 0..<30 {
                 let duplicates = (0..<Int.random(in: 0...4, using: &generator)).compactMap { _ in
@@ -141,7 +141,7 @@ import Testing
     @Test func mergedValuesAreExactlyTheWritesNoOtherWriteCovers() throws {
         for seed in UInt64(1)...400 {
             let history = try Self.history(seed: seed)
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let merged = TextRegister(values: history.writes.shuffled(using: &generator)).values
             #expect(
                 merged.map(\.stamp) == Self.uncovered(history.writes).map(\.stamp),

@@ -40,7 +40,7 @@ import Testing
     /// byte for byte, for every shape of entry (else the chain of an existing trail would no longer verify).
     @Test(arguments: 0..<200)
     func anEntrysTextIsItsCanonicalJSON(seed: UInt64) {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let pieces = [
             "ekbacken-1", "Åsa \"Kalle\" Öberg", "rad ett\nrad två", "back\\slash", "tab\t", "\u{1}\u{1f}", "", "😀",
         ]

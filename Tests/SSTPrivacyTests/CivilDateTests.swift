@@ -1,4 +1,5 @@
 import Foundation
+import SSTCore
 import SSTPrivacy
 import Testing
 
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func millisecondsRoundTripOverManyDaysFrom1970To2100() throws {
-        var generator = SeededGenerator(seed: 0x5757_2025)
+        var generator = SplitMix64(seed: 0x5757_2025)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
         let days =

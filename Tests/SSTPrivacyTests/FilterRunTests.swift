@@ -13,7 +13,7 @@ import Testing
         var records: [(entity: String, record: RecordID)] = []
 
         init(seed: UInt64) {
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             for number in 1...6 {
                 let pupil = recordID(number: number)
                 let caseID = recordID(number: number * 0x100 + 0x80)
@@ -51,7 +51,7 @@ import Testing
 
         /// A run of changes: a record's fields together, a pupil's records mostly together, some shuffled.
         func changes(seed: UInt64) -> [FieldChange] {
-            var random = SeededGenerator(seed: seed ^ 0x5EED)
+            var random = SplitMix64(seed: seed ^ 0x5EED)
             var changes: [FieldChange] = []
             for _ in 0..<40 {
                 let (entity, record) = records.randomElement(using: &random)!

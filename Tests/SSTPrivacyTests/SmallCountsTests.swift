@@ -1,3 +1,4 @@
+import SSTCore
 import SSTPrivacy
 import Testing
 
@@ -37,7 +38,7 @@ import Testing
     /// of two or more never leaves exactly one count other than zero unshown (its total and the others would
     /// give it away).
     @Test func randomPartitionsNeverGiveASmallCountAway() {
-        var random = SeededGenerator(seed: 0x534D_414C_4C)
+        var random = SplitMix64(seed: 0x534D_414C_4C)
         for _ in 0..<2_000 {
             let size = Int.random(in: 1...8, using: &random)
             let counts = (0..<size).map { _ in

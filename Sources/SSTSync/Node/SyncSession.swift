@@ -1,3 +1,5 @@
+import SSTCore
+
 /// One sync with the hub as a state machine value type: handshake → push batches → pull batches → done.
 ///
 /// The session does no I/O. Its driver (``NodeSynchronizer``) performs each ``Action`` and feeds back what

@@ -1,4 +1,5 @@
-/// A small seeded random number generator (SplitMix64), so that a session's jitter replays in tests.
+/// A small seeded random number generator (SplitMix64, Steele, Lea and Flood): a sync session's jitter, and
+/// random histories in tests that replay from their seed.
 public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
     private var state: UInt64
 
@@ -15,7 +16,7 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
     }
 
     /// A number in `0..<1`.
-    mutating func unit() -> Double {
+    public mutating func unit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
     }
 }
