@@ -137,10 +137,11 @@ common=(
   --warnings off
 )
 failed=0
-# Tools/conformance_hooks.py sends a body gzip-compressed when the request's Content-Encoding names gzip.
+# Tools/conformance_hooks.py sends a body gzip-compressed when the request's Content-Encoding names gzip. Runs in
+# $work, where schemathesis keeps its cache of failures (.schemathesis/), so that nothing is left in the tree.
 st() {
-  SCHEMATHESIS_HOOKS=conformance_hooks PYTHONPATH="$root/Tools${PYTHONPATH:+:$PYTHONPATH}" \
-    schemathesis --config-file "$root/Tools/conformance.toml" run "$root/Protocol/openapi.yaml" "$@"
+  (cd "$work" && SCHEMATHESIS_HOOKS=conformance_hooks PYTHONPATH="$root/Tools${PYTHONPATH:+:$PYTHONPATH}" \
+    schemathesis --config-file "$root/Tools/conformance.toml" run "$root/Protocol/openapi.yaml" "$@")
 }
 
 echo "== schemathesis: the sync API and the open endpoints of the hub, as school ekbacken-1"
