@@ -122,6 +122,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // What several test targets share: the reference model of DESIGN §3 that random histories are checked
+        // against.
+        .target(
+            name: "SSTTestSupport",
+            dependencies: ["SSTCore"],
+            path: "Tests/SSTTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "SSTCoreTests", dependencies: ["SSTCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SSTPrivacyTests",
@@ -130,7 +138,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SSTStoreTests",
-            dependencies: ["SSTCore", "SSTPrivacy", "SSTStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SSTPKITests", dependencies: ["SSTPKI", "SSTCore"], swiftSettings: strictSettings),
@@ -142,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
-                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo",
+                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import SSTCore
 import SSTStore
+import SSTTestSupport
 import Testing
 
 /// Property tests over random histories on 3–5 replicas (DESIGN §3): whatever the delivery order,

@@ -2,6 +2,7 @@ import Foundation
 import SSTCore
 import SSTPrivacy
 import SSTStore
+import SSTTestSupport
 import Testing
 
 /// Model-based test: random histories of edits at a school, consent grants (some pending under joint

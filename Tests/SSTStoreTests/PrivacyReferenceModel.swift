@@ -1,6 +1,7 @@
 import SSTCore
 import SSTPrivacy
 import SSTStore
+import SSTTestSupport
 
 /// What may be at the hub, by DESIGN §5, computed from the test's own record of what happened at the
 /// school — independently of the product's filter, consent rules and sweep.

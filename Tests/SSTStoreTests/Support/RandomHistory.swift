@@ -1,6 +1,7 @@
 import Foundation
 import SSTCore
 import SSTStore
+import SSTTestSupport
 
 /// One replica in a simulated history: an in-memory store (real SQLite) and its own physical clock.
 struct Replica {

@@ -2,21 +2,27 @@ import SSTCore
 
 /// What the merged state must be after every write has reached a replica, computed straight from the
 /// list of writes by the rules of DESIGN §3 — independently of the store's incremental merge.
-struct ReferenceModel {
-    struct FieldKey: Hashable {
-        let entity: String
-        let record: RecordID
-        let field: String
+public struct ReferenceModel {
+    public struct FieldKey: Hashable, Sendable {
+        public let entity: String
+        public let record: RecordID
+        public let field: String
+
+        public init(entity: String, record: RecordID, field: String) {
+            self.entity = entity
+            self.record = record
+            self.field = field
+        }
     }
 
     /// The expected visible value of every field of every record that is not purged.
-    private(set) var winners: [FieldKey: FieldState] = [:]
+    public private(set) var winners: [FieldKey: FieldState] = [:]
     /// The expected concurrent values kept beside the winner of each text field.
-    private(set) var conflicts: [FieldKey: Set<FieldState>] = [:]
+    public private(set) var conflicts: [FieldKey: Set<FieldState>] = [:]
     /// Purged records and the greatest purge stamp.
-    private(set) var purged: [FieldKey: Stamp] = [:]
+    public private(set) var purged: [FieldKey: Stamp] = [:]
 
-    init(writes: [FieldChange], schema: Schema) {
+    public init(writes: [FieldChange], schema: Schema) {
         let grouped = Dictionary(grouping: writes) { FieldKey(entity: $0.entity, record: $0.record, field: $0.field) }
         for (key, changes) in grouped where key.field == Schema.purgedField {
             purged[FieldKey(entity: key.entity, record: key.record, field: "")] = changes.map(\.stamp).max()!
@@ -46,7 +52,7 @@ struct ReferenceModel {
         }
     }
 
-    func isPurged(entity: String, record: RecordID) -> Stamp? {
+    public func isPurged(entity: String, record: RecordID) -> Stamp? {
         purged[FieldKey(entity: entity, record: record, field: "")]
     }
 
