@@ -78,12 +78,17 @@ extension Store {
         try withSession { session in
             let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
             let status = try consentStatus(request.answers, pupil: request.pupil, today: today, session.db)
-            let validity = try ConsentRules.validity(
-                from: request.validFrom,
-                until: request.validUntil,
-                today: today,
-                settings: policy.settings
-            )
+            let validity: (from: CivilDate, until: CivilDate)
+            do {
+                validity = try ConsentRules.validity(
+                    from: request.validFrom,
+                    until: request.validUntil,
+                    today: today,
+                    settings: policy.settings
+                )
+            } catch let error as ConsentError {
+                throw StoreError(.invalidValue, error.message, remedy: error.remedy)
+            }
             var values: [String: Value] = [
                 "pupil_id": .string(request.pupil.rawValue), "scopes": .list(request.scopes),
                 "method": .string(request.method), "status": .string(status),
