@@ -56,7 +56,11 @@ struct FanInFigure {
     struct HubRun {
         var outcomes: [Outcome]
         var total: Double
-        var probe: String?
+        /// What the probe after the fan-in showed (``FanInFigure/runProbe(_:url:members:stores:)``).
+        var probe: ProbeResult?
+        /// Each node's last sequence number after the fan-in, before the probe (whose relays add to the logs of the
+        /// probe's school's nodes).
+        var lastSequences: [Int64] = []
         /// The hub process's peak memory in MB: during the pushes, and during the pulls that followed.
         var pushPeak: Double?
         var pullPeak: Double?
@@ -86,7 +90,7 @@ struct FanInFigure {
         var handshakes: [Double] = []
         var exports: [Double] = []
         var errors: [String] = []
-        var pullNote = ""
+        var probeResult: ProbeResult?
         var hubPeaks: [Double] = []
         var pulls = PullRuns()
         for run in 0..<runs {
@@ -111,18 +115,19 @@ struct FanInFigure {
                 expected += prepared.pending + prepared.consentsAtHub
                 stores.append(store)
             }
-            let hubRun = try await fanIn(hub: hub, members: members, stores: stores, probe: run == 0 && !pullAfter)
+            let probe = run == 0 && !pullAfter ? try makeProbe(members) : nil
+            let hubRun = try await fanIn(hub: hub, members: members, stores: stores, probe: probe)
             let (outcomes, total) = (hubRun.outcomes, hubRun.total)
-            if let probe = hubRun.probe { pullNote = probe }
+            if let probe = hubRun.probe { probeResult = probe }
             if let hubPeak = hubRun.pushPeak { hubPeaks.append(hubPeak) }
             pulls.add(hubRun)
             let failed = outcomes.compactMap(\.error)
             errors += failed
             let applied = outcomes.map(\.applied).reduce(0, +)
             var behind: [String] = []
-            for (member, store) in zip(members, stores) {
+            for (member, last) in zip(members, hubRun.lastSequences) {
                 let cursor = try hub.store.cursor(for: member.identity.node)
-                if cursor != (try store.lastSequence()) { behind.append(member.identity.node.rawValue) }
+                if cursor != last { behind.append(member.identity.node.rawValue) }
             }
             let held = try HubCount.schoolFields(database: hub.database)
             if failed.isEmpty && (applied != nodes * changes || !behind.isEmpty || held != expected) {
@@ -166,7 +171,7 @@ struct FanInFigure {
                 Measure.median(exports)
             )
         }
-        if !pullNote.isEmpty { note += "; \(pullNote)" }
+        if let probeResult { note += "; \(probeResult.text)" }
         let latency = { (values: [Double]) in values.isEmpty ? nil : Measure.median(values) * 1000 }
         var hubMemory: [Figure] = []
         if let hubProcess {
@@ -189,6 +194,21 @@ struct FanInFigure {
         }
         if pullAfter {
             hubMemory += pullFigures(pulls)
+        }
+        if let probeResult {
+            hubMemory.append(
+                Figure(
+                    id: "B3",
+                    title: "after the fan-in, a second node of a school (new) joins through the relay and pulls",
+                    value: probeResult.seconds,
+                    unit: "s",
+                    baselineTitle: "—",
+                    target: "succeeds (issue 18)",
+                    verdict: probeResult.succeeded ? .met : .missed,
+                    note: "the time is its second sync's (key, sealed blobs, then the school's case work); the "
+                        + "probe's steps are in the note of the fan-in's row"
+                )
+            )
         }
         return hubMemory + [
             Figure(
@@ -224,16 +244,15 @@ struct FanInFigure {
 
     /// Runs the hub (in this process, or as `sst hub serve`), lets every node push at once (and then, with
     /// `pullAfter`, pull at once), and returns each node's outcome, the wall times, with `probe` what one node's
-    /// full sync afterwards did, and the hub process's peak memory in MB.
+    /// joining and pulling afterwards did, and the hub process's peak memory in MB.
     private func fanIn(
         hub: (store: Store, directory: String, database: String),
         members: [Member],
         stores: [Store],
-        probe: Bool
+        probe: Probe?
     ) async throws -> HubRun {
         let changes = self.changes
         let pullAfter = self.pullAfter
-        let probeDirectory = try scratch.dataDirectory("b3-probe").directory
         guard let hubProcess else {
             return try await HubServer.withRunning(
                 store: hub.store,
@@ -250,7 +269,7 @@ struct FanInFigure {
                     stores,
                     changes: changes,
                     pullStart: pullAfter ? StartGate(expected: members.count) : nil,
-                    probe: probe ? probeDirectory : nil
+                    probe: probe
                 )
             }
         }
@@ -275,7 +294,7 @@ struct FanInFigure {
             stores,
             changes: changes,
             pullStart: pullStart,
-            probe: probe ? probeDirectory : nil
+            probe: probe
         )
         let megabytes = { (bytes: Int) in Double(bytes) / 1_048_576 }
         let lifetimePeak = server.stop().peakResidentBytes.map(megabytes)
@@ -288,8 +307,8 @@ struct FanInFigure {
         return run
     }
 
-    /// Lets every node push at once to the hub at `url`, and with `pullStart` then pull at once; with a `probe`
-    /// directory, one node then syncs in full.
+    /// Lets every node push at once to the hub at `url`, and with `pullStart` then pull at once; with a `probe`,
+    /// a second node of the first node's school then joins through the relay and pulls (untimed).
     private static func pushAll(
         url: String,
         hub: Store,
@@ -297,7 +316,7 @@ struct FanInFigure {
         _ stores: [Store],
         changes: Int,
         pullStart: StartGate?,
-        probe probeDirectory: String?
+        probe: Probe?
     ) async throws -> HubRun {
         let gate = StartGate(expected: members.count)
         // The pulls start where the pushes began in the hub's log: the first push applied, in every pull.
@@ -326,33 +345,10 @@ struct FanInFigure {
         if let pullStart, let pullsFrom = await pullStart.openedAt {
             run.pullTotal = (outcomes.map(\.pullEnd).max() ?? pullsFrom) - pullsFrom
         }
-        guard let probeDirectory, let member = members.first, let store = stores.first else { return run }
-        let from = try store.cursor(for: District.hub.node)
-        let hubSequence = try hub.lastSequence()
-        let probeStart = Measure.now()
-        let result = try await NodeSynchronizer.withHTTP(
-            store: store,
-            dataDirectory: probeDirectory,
-            settings: SyncSettings(hubURL: url, tls: member.tls),
-            logger: District.logger
-        ) { await $0.syncResult() }
-        let text =
-            switch result {
-            case .success(let report):
-                String(
-                    format: "afterwards %@ synced in full (%.2f s): its pull read the hub's log from %lld to "
-                        + "%lld, every school's, in %d batches for %d changes of its school",
-                    member.identity.node.rawValue,
-                    Measure.now() - probeStart,
-                    from,
-                    hubSequence,
-                    report.pullBatches,
-                    report.pulledChanges
-                )
-            case .failure(let failure):
-                "afterwards \(member.identity.node)'s full sync FAILED in its pull: \(failure.message)"
-            }
-        run.probe = text
+        run.lastSequences = try stores.map { try $0.lastSequence() }
+        if let probe {
+            run.probe = await runProbe(probe, url: url, members: members, stores: stores)
+        }
         return run
     }
 

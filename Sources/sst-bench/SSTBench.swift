@@ -25,7 +25,7 @@ struct SSTBench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for CI: checks that every figure runs, in seconds even in a debug build.")
     var tiny = false
 
-    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,X2; B1 includes X1).")
+    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,B9,X2; B1 includes X1).")
     var only: String?
 
     @Option(help: "B1: field changes in the applied change set. (default: 100000)")
@@ -80,6 +80,9 @@ struct SSTBench: AsyncParsableCommand {
     )
     var fanInPull = false
 
+    @Option(help: "B9: field changes relayed through the hub's sealed mailbox, and sent directly. (default: 100000)")
+    var relayChanges: Int?
+
     @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
     var memoryChanges: Int?
 
@@ -125,7 +128,7 @@ struct SSTBench: AsyncParsableCommand {
             ("--command-rows", commandRows), ("--wire-changes", wireChanges), ("--wire-batch", wireBatch),
             ("--max-rows", maxRows), ("--catch-up-changes", catchUpChanges), ("--sync-batch", syncBatch),
             ("--fan-in-nodes", fanInNodes), ("--fan-in-changes", fanInChanges), ("--memory-changes", memoryChanges),
-            ("--memory-runs", memoryRuns),
+            ("--memory-runs", memoryRuns), ("--relay-changes", relayChanges),
         ]
         where value.map({ $0 < 1 }) ?? false {
             throw ValidationError("\(name) must be at least 1.")
@@ -139,7 +142,7 @@ struct SSTBench: AsyncParsableCommand {
         let sizes = resolvedSizes()
         let runs = self.runs ?? 5
         let selected = Set(
-            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7").uppercased().split(separator: ",")
+            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7,B9").uppercased().split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }
         )
         let scratch = try Scratch(under: self.scratch, keep: keep || prepareOnly)
@@ -170,7 +173,7 @@ struct SSTBench: AsyncParsableCommand {
             figures += apply.figures
             settings += "; baseline connection: \(apply.settings)"
         }
-        let district = try selected.isDisjoint(with: ["B2", "X2", "B3", "B4"]) ? nil : District(scratch: scratch)
+        let district = try selected.isDisjoint(with: ["B2", "X2", "B3", "B4", "B9"]) ? nil : District(scratch: scratch)
         if let district, selected.contains("B2") {
             progress("B2: catch-up of \(sizes.catchUpChanges) changes over HTTPS, \(runs) runs")
             figures += try await CatchUpFigure(
@@ -260,6 +263,15 @@ struct SSTBench: AsyncParsableCommand {
                 sst: sst ?? CommandFigures.defaultBinary()
             ).measure()
         }
+        if let district, selected.contains("B9") {
+            progress("B9: \(sizes.relayChanges) changes through the hub's sealed mailbox and directly, \(runs) runs")
+            figures += try await RelayFigure(
+                district: district,
+                scratch: scratch,
+                runs: runs,
+                changes: sizes.relayChanges
+            ).measure()
+        }
         let ordered = figures.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }
         let report = Report(figures: ordered.map(\.element), runs: runs, sizes: sizes, settings: settings)
         print(json ? try report.json() : report.table(), terminator: "")
@@ -278,6 +290,7 @@ struct SSTBench: AsyncParsableCommand {
         if let fanInNodes { sizes.fanInNodes = fanInNodes }
         if let fanInChanges { sizes.fanInChanges = fanInChanges }
         if let memoryChanges { sizes.memoryChanges = memoryChanges }
+        if let relayChanges { sizes.relayChanges = relayChanges }
         return sizes.capped(maxRows: maxRows)
     }
 

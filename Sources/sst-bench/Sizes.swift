@@ -24,6 +24,9 @@ struct Sizes: Encodable {
     /// B4: field changes pending on the node in the catch-up whose peak memory is measured; the baseline is a
     /// tenth of it.
     var memoryChanges: Int
+    /// B9: field changes relayed from one node of a school to another through the hub's sealed mailbox, and sent
+    /// directly between two nodes of the school for the baseline.
+    var relayChanges: Int
 
     static let standard = Sizes(
         applyChanges: 100_000,
@@ -36,7 +39,8 @@ struct Sizes: Encodable {
         syncBatch: SyncProtocol.defaultBatchSize,
         fanInNodes: 200,
         fanInChanges: 500,
-        memoryChanges: 1_000_000
+        memoryChanges: 1_000_000,
+        relayChanges: 100_000
     )
 
     /// Small enough for CI in a debug build (seconds): checks that everything runs, not how fast.
@@ -51,7 +55,8 @@ struct Sizes: Encodable {
         syncBatch: 100,
         fanInNodes: 10,
         fanInChanges: 50,
-        memoryChanges: 2_000
+        memoryChanges: 2_000,
+        relayChanges: 1_000
     )
 
     func capped(maxRows: Int?) -> Sizes {
