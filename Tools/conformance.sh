@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The API contract against the servers (issue 24): schemathesis (PyPI) runs Protocol/openapi.yaml against a
-# real `sst hub serve` (the sync API, with a school's client certificate) and a real `sst node serve` (the
-# staff API, with a staff member's bearer token) on 127.0.0.1, every check, the stateful phase on, a fixed
-# seed and a bounded number of examples. Any disagreement between the document and a server fails the run.
+# real `sst hub serve` (the sync API, the revocation list and the sealed mailbox, with a school's client
+# certificate) and a real `sst node serve` (the staff API, with a staff member's bearer token; the session it
+# serves the other nodes of its school, with a second node's certificate) on 127.0.0.1, every check, the
+# stateful phase on, a fixed seed and a bounded number of examples. Any disagreement between the document and a
+# server fails the run.
 # Builds nothing: it uses .build/debug/sst (`swift build` first). Synthetic data only.
 #
 # Usage: Tools/conformance.sh [--long] [--seed N] [--examples N] [--sst PATH] [--keep]
@@ -71,6 +73,13 @@ run pki init --out "$work/ca"
 run pki issue --ca "$work/ca" --node-id hub-1 --role hub --stadsdel "$stadsdel" --out "$work/hub-tls"
 run pki issue --ca "$work/ca" --node-id ekbacken-1 --role school --school "$school" --stadsdel "$stadsdel" \
   --out "$work/school-tls"
+# A second node of the school (a laptop, say), the node's peer: it runs only as schemathesis' client certificate.
+run pki issue --ca "$work/ca" --node-id ekbacken-2 --role school --school "$school" --stadsdel "$stadsdel" \
+  --out "$work/peer-tls"
+# A node revoked before the run, so that GET /v2/revocations answers a list that is not empty.
+run pki issue --ca "$work/ca" --node-id ekbacken-9 --role school --school "$school" --stadsdel "$stadsdel" \
+  --out "$work/revoked-tls"
+run pki revoke --ca "$work/ca" --node-id ekbacken-9 --reason "Stulen bärbar dator (syntetisk)"
 run init --role hub --node-id hub-1 --data "$work/hub" --stadsdel "$stadsdel"
 run init --role school --node-id ekbacken-1 --data "$work/school" --school "$school" --stadsdel "$stadsdel"
 token=$("$sst" staff add --data "$work/school" --name "Conformance Checker" --json \
@@ -119,10 +128,52 @@ serve() {
 serve hub hub serve --data "$work/hub" --listen 127.0.0.1:0 --cert "$work/hub-tls/node.pem" \
   --key "$work/hub-tls/node-key.pem" --client-ca "$work/ca/ca.pem" --revoked "$work/ca/revoked.json"
 hub_port=$port
+# One sync of the school node before the run: it pushes what the policy lets cross, posts its envelope of the
+# school key (made by `sst init --role school`) and its first sealed changes blob, so that the mailbox and
+# GET /v2/mailbox/key have something to answer, and fetches the district's revocation list, without which the
+# node, having synced, refuses its peers (503 revocationListMissing).
+run sync --data "$work/school" --hub "https://127.0.0.1:$hub_port" --cert "$work/school-tls/node.pem" \
+  --key "$work/school-tls/node-key.pem" --ca "$work/ca/ca.pem"
 serve node node serve --data "$work/school" --hub "https://127.0.0.1:$hub_port" --listen 127.0.0.1:0 \
   --cert "$work/school-tls/node.pem" --key "$work/school-tls/node-key.pem" --ca "$work/ca/ca.pem"
 node_port=$port
 echo "== hub on 127.0.0.1:$hub_port, school node on 127.0.0.1:$node_port"
+
+# The seed is in place, so that schemathesis meets the answers with data and not only the refusals: the hub
+# holds a sealed blob and an envelope for ekbacken-1 (a node does not wrap the key for itself: ekbacken-1 posts
+# one, made by `sst school-key wrap`, as a second node would), and a revocation list naming ekbacken-9; the node
+# serves its peer ekbacken-2 (it holds the list) and refuses the hub's certificate (403 notSameSchool).
+# expect WHAT STATUS PATTERN TLS-FOLDER URL [JSON-BODY-FILE]: the answer's status and a pattern in its body.
+expect() {
+  python3 - "$@" <<'PY' || exit 1
+import os, re, ssl, sys, urllib.error, urllib.request
+what, status, pattern, tls, url = sys.argv[1:6]
+work = os.environ["work"]
+body = open(sys.argv[6], "rb").read() if len(sys.argv) > 6 else None
+context = ssl.create_default_context(cafile=f"{work}/ca/ca.pem")
+context.load_cert_chain(f"{work}/{tls}/node.pem", f"{work}/{tls}/node-key.pem")
+request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"} if body else {})
+try:
+    with urllib.request.urlopen(request, context=context, timeout=20) as response:
+        code, body = response.status, response.read().decode()
+except urllib.error.HTTPError as error:
+    code, body = error.code, error.read().decode()
+if str(code) != status or not re.search(pattern, body):
+    sys.exit(f"conformance: {what}: expected {status} and /{pattern}/, got {code}:\n{body}")
+PY
+}
+export work
+run school-key wrap --data "$work/school" --for "$work/school-tls/node.pem" --ca "$work/ca/ca.pem" \
+  --out "$work/ekbacken-1.join"
+python3 -c 'import base64, json, sys; print(json.dumps({"envelopes": [base64.b64encode(open(sys.argv[1], "rb").read()).decode()]}))' \
+  "$work/ekbacken-1.join" >"$work/envelopes.json"
+expect "ekbacken-1's envelope posted" 201 '"stored":1' school-tls "https://127.0.0.1:$hub_port/v2/mailbox/keys" \
+  "$work/envelopes.json"
+expect "the hub's mailbox" 200 '"blobs":\[\{' school-tls "https://127.0.0.1:$hub_port/v2/mailbox"
+expect "ekbacken-1's key envelope" 200 '"envelope":' school-tls "https://127.0.0.1:$hub_port/v2/mailbox/key"
+expect "the revocation list" 200 '"node" ?: ?"ekbacken-9"' school-tls "https://127.0.0.1:$hub_port/v2/revocations"
+expect "a pull by the node's peer" 200 '"changeSet":' peer-tls "https://127.0.0.1:$node_port/v2/pull"
+expect "a pull by the hub at the node" 403 '"code":"notSameSchool"' hub-tls "https://127.0.0.1:$node_port/v2/pull"
 
 common=(
   --checks all
@@ -144,10 +195,10 @@ st() {
     schemathesis --config-file "$root/Tools/conformance.toml" run "$root/Protocol/openapi.yaml" "$@")
 }
 
-echo "== schemathesis: the sync API and the open endpoints of the hub, as school ekbacken-1"
+echo "== schemathesis: the sync API, the mailbox and the open endpoints of the hub, as school ekbacken-1"
 st \
   --url "https://127.0.0.1:$hub_port" "${common[@]}" \
-  --include-tag sync --include-tag operations \
+  --include-tag sync --include-tag mailbox --include-tag operations \
   --request-cert "$work/school-tls/node.pem" --request-cert-key "$work/school-tls/node-key.pem" \
   --report junit --report-dir "$work/report-hub" || failed=1
 
@@ -157,6 +208,13 @@ st \
   --include-tag staff --include-tag operations \
   --header "Authorization: Bearer $token" \
   --report junit --report-dir "$work/report-node" || failed=1
+
+echo "== schemathesis: the session the school node serves its school's other nodes, as ekbacken-2"
+st \
+  --url "https://127.0.0.1:$node_port" "${common[@]}" \
+  --include-operation-id handshake --include-operation-id push --include-operation-id pull \
+  --request-cert "$work/peer-tls/node.pem" --request-cert-key "$work/peer-tls/node-key.pem" \
+  --report junit --report-dir "$work/report-peer" || failed=1
 
 for name in hub node; do
   if grep -q -E "Fatal error|Swift runtime failure" "$work/$name.log"; then
