@@ -27,9 +27,9 @@ extension NodeCommand {
 
                 Example:
                   sst pki issue --ca ./ca --node-id ekbacken-1-r2 --role school \\
-                    --school "Ekbackens skola" --stadsdel Södermalm --out ./ekbacken/tls-r2
+                    --school "Ekbackens skola" --stadsdel Södermalm --out ./certs/ekbacken-1-r2
                   sst node rejoin --data ./ekbacken --node-id ekbacken-1-r2 \\
-                    --cert ./ekbacken/tls-r2/node.pem --key ./ekbacken/tls-r2/node-key.pem
+                    --cert ./certs/ekbacken-1-r2/node.pem --key ./certs/ekbacken-1-r2/node-key.pem
                   sst pki revoke --ca ./ca --node-id ekbacken-1 --reason "restored from a backup"
                   sst sync --data ./ekbacken
                 """

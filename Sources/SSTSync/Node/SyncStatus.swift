@@ -7,7 +7,8 @@ import SSTStore
 public struct SyncStatus: Sendable {
     public let state: SyncState
     public let settings: SyncSettings?
-    /// This node's changes the hub had not acknowledged as of the last success (all of them before any).
+    /// The changes in this node's log after what the hub acknowledged at the last success (all of them before
+    /// any), leaving out those the hub wrote itself: what the next push offers the hub.
     public let pending: Int64
     /// Milliseconds since the last successful sync; `nil` before the first.
     public let lag: UInt64?
@@ -19,7 +20,7 @@ public struct SyncStatus: Sendable {
     public init(dataDirectory: String, store: Store, now: UInt64) throws {
         state = try SyncStateFile(directory: dataDirectory).load()
         settings = try SyncSettings.load(directory: dataDirectory)
-        pending = state.pending(lastSequence: try store.lastSequence())
+        pending = try store.changesWaiting(after: state.acknowledged, notWrittenBy: state.hub.flatMap(NodeID.init))
         lag = state.lag(now: now)
         restoredBackup = try store.backupMark()
         peers = try PeerStateFile.loadAll(directory: dataDirectory)
@@ -53,7 +54,9 @@ public struct SyncStatus: Sendable {
     public var lines: [String] {
         let hub = [state.hub, settings.map { "at \($0.hubURL)" }].compactMap { $0 }.joined(separator: " ")
         var lines = ["Hub         \(hub.isEmpty ? "not configured (sst sync --hub URL …)" : hub)"]
-        lines.append("Pending     \(pending) local write\(pending == 1 ? "" : "s") not yet acknowledged by the hub")
+        lines.append(
+            "Pending     \(pending) change\(pending == 1 ? "" : "s") waiting for the hub (not yet acknowledged)"
+        )
         if let success = state.lastSuccess, let lag {
             lines.append("Last sync   \(Self.text(success)) (\(Self.ago(lag)) ago)")
         } else {
