@@ -89,6 +89,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The staff web page: server-rendered HTML beside the staff API, on the node's and the hub's listener.
+        .target(
+            name: "SSTWeb",
+            dependencies: [
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // `sst demo`: a district on loopback, an outage, convergence and a report.
         .target(
             name: "SSTDemo",
@@ -106,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "sst",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -152,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
-                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTTestSupport",
+                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTTestSupport", "SSTWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

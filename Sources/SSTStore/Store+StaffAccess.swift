@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SSTCore
 import SSTPrivacy
@@ -47,6 +48,11 @@ extension Store {
         let entity = try entitySchema(entityName)
         guard !values.isEmpty else {
             throw StoreError(.invalidValue, "no fields to write", remedy: "Give at least one field and its value.")
+        }
+        // Names and other strings are kept NFC-normalised, so "Åsa" typed decomposed on another system is found.
+        let values = values.mapValues { value -> Value in
+            if case .string(let text) = value { return .string(text.precomposedStringWithCanonicalMapping) }
+            return value
         }
         let physical = physicalClock.milliseconds()
         return try withSession { session in
@@ -266,6 +272,28 @@ extension Store {
                 db
             )
             return summaries
+        }
+    }
+
+    /// What crossed the boundary about a pupil (*what has been shared*, which a guardian may ask for): the
+    /// audit trail's `sent` entries of the pupil, oldest first, each with its fields, time, direction and basis.
+    /// Read by a staff member and logged as one `staff_read` of the pupil in the same transaction
+    /// (`disclosures of <id>: <n>`).
+    public func readDisclosures(pupil: RecordID, presenting token: StaffToken) throws -> [AuditEntry] {
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let rows = try String.fetchAll(db, sql: "SELECT entry FROM sst_audit WHERE kind = 'sent' ORDER BY seq")
+            let sent = try rows.compactMap { text -> AuditEntry? in
+                let json = try JSONDecoder().decode(CanonicalJSON.self, from: Data(text.utf8))
+                guard let entry = AuditEntry(json: json), entry.pupil == pupil else { return nil }
+                return entry
+            }
+            try Self.appendAudit(
+                member.readEntry(at: physical, pupil: pupil, detail: "disclosures of \(pupil): \(sent.count)"),
+                db
+            )
+            return sent
         }
     }
 

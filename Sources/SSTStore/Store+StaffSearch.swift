@@ -50,7 +50,10 @@ extension Store {
         limit: Int = maxPupilMatches,
         presenting token: StaffToken
     ) throws -> PupilSearch {
-        let words = query.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+        // Compared NFC-normalised on both sides: "Åsa" typed decomposed (A + ring) finds "Åsa" stored composed.
+        let words = query.precomposedStringWithCanonicalMapping.split(whereSeparator: \.isWhitespace).map {
+            $0.lowercased()
+        }
         guard words.joined().count >= 2 else {
             throw StoreError(
                 .invalidValue,
@@ -109,12 +112,14 @@ extension Store {
     /// Whether every word matches a name's start, the personnummer's start or the class name.
     private static func pupil(_ match: PupilMatch, matches words: [String]) -> Bool {
         var names: [String] = []
-        for name in [match.givenName, match.familyName].compactMap({ $0?.lowercased() }) {
+        for name in [match.givenName, match.familyName].compactMap({
+            $0?.precomposedStringWithCanonicalMapping.lowercased()
+        }) {
             names.append(name)
             names += name.split(whereSeparator: { $0 == " " || $0 == "-" }).map(String.init)
         }
         let personnummer = match.personnummer?.filter(\.isNumber) ?? ""
-        let className = match.className?.lowercased()
+        let className = match.className?.precomposedStringWithCanonicalMapping.lowercased()
         return words.allSatisfy { word in
             if names.contains(where: { $0.hasPrefix(word) }) || className == word { return true }
             let digits = word.filter(\.isNumber)

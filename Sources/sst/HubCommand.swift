@@ -4,6 +4,7 @@ import Logging
 import SSTPKI
 import SSTStore
 import SSTSync
+import SSTWeb
 
 /// `sst hub serve`: the district hub's sync endpoints over HTTPS with mutual TLS.
 struct HubCommand: AsyncParsableCommand {
@@ -97,6 +98,7 @@ struct HubCommand: AsyncParsableCommand {
                 )
             }
             let store = try options.openStore()
+            WebPages.register()  // the staff web page, beside the staff API
             try await HubServer.run(
                 store: store,
                 configuration: HubServer.Configuration(

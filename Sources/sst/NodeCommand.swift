@@ -3,6 +3,7 @@ import Logging
 import SSTCore
 import SSTStore
 import SSTSync
+import SSTWeb
 
 /// `sst node serve`: a school node's long-running service, syncing with the hub in the background;
 /// `sst node rejoin`: a school node restored from a backup takes a new node id.
@@ -115,6 +116,7 @@ struct NodeCommand: AsyncParsableCommand {
                 batchSize: batchSize
             )
             try settings.save(directory: options.data)
+            WebPages.register()  // the staff web page, beside the staff API
             try await NodeServer.run(
                 store: store,
                 dataDirectory: options.data,

@@ -27,6 +27,7 @@ public enum NodeServer {
         router.add(middleware: ProblemMiddleware(metrics: metrics))
         SyncRoutes.addOpenRoutes(to: router, metrics: metrics, node: identity.node.rawValue)
         StaffRoutes.add(to: router, store: store)
+        StaffPages.add(to: router, store: store, dataDirectory: dataDirectory)
         if let dataDirectory, identity.role == .school, let school = identity.school {
             let revocations = PeerRevocations(dataDirectory: dataDirectory, logger: logger)
             PeerRoutes.add(

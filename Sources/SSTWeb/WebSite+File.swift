@@ -1,0 +1,242 @@
+import Foundation
+import Hummingbird
+import SSTCore
+import SSTPrivacy
+import SSTStore
+import SSTSync
+
+/// The pupil's file: identity, guardians, consents, absence, the case with its phase, interventions, meetings.
+extension WebSite {
+    func filePage(pupil: RecordID, notice: String, session: WebSession) async throws -> Response {
+        let token = session.token
+        let file = try await offload { try store.readPupilFile(pupil: pupil, presenting: token) }
+        guard let file else {
+            return Self.errorPage(
+                title: "Finns inte här",
+                message: "Den här noden har inga uppgifter om eleven.",
+                detail: nil,
+                session: session,
+                status: .notFound
+            )
+        }
+        let records = FileRecords(file.records)
+        let identity = records.first("pupil")
+        let name = [identity?.string("given_name"), identity?.string("family_name")].compactMap { $0 }
+            .joined(separator: " ")
+        let isSchool = (try? store.identity().side) == .school
+        let noticeHTML: HTML = notice.isEmpty ? "" : "<p class=\"notice\" role=\"status\">\(notice)</p>"
+        let withheld: HTML =
+            file.withheldHealthRecords > 0
+            ? "<p class=\"muted\">\(file.withheldHealthRecords) elevhälsoanteckning(ar) visas bara för elevhälsans personal.</p>"
+            : ""
+        let body: HTML = """
+            <h1>\(name.isEmpty ? "Elev" : name)</h1>
+            \(noticeHTML)
+            \(Self.identitySection(identity))
+            \(Self.guardiansSection(records.all("guardian")))
+            \(consentsSection(records, pupil: pupil, session: session, isSchool: isSchool))
+            \(Self.absenceSection(records.all("absence")))
+            \(casesSection(records, session: session))
+            \(Self.otherSection(records))
+            \(withheld)
+            <h2>Vad har delats</h2>
+            <p><a href="\(WebPages.root)/pupils/\(pupil.rawValue)/shared">Vad har delats om eleven</a> \
+            – vad som lämnat noden till socialtjänsten, när och med vilken grund.</p>
+            """
+        return Self.page(title: name.isEmpty ? "Elev" : name, session: session, banner: try banner(), body: body)
+    }
+
+    static func identitySection(_ pupil: FileRecord?) -> HTML {
+        guard let pupil else { return "<h2>Identitet</h2><p>Eleven själv finns inte på den här noden.</p>" }
+        let protected: HTML =
+            pupil.bool("protected_identity") == true
+            ? "<p class=\"alert\" role=\"note\"><span class=\"protected\">Skyddade personuppgifter.</span> Lämna "
+                + "inte ut elevens namn, adress eller skola.</p>"
+            : ""
+        let rows: [(String, String?)] = [
+            ("Förnamn", pupil.string("given_name")), ("Efternamn", pupil.string("family_name")),
+            ("Personnummer", pupil.string("personnummer")), ("Årskurs", pupil.integer("grade").map(String.init)),
+            ("Klass", pupil.string("class_name")), ("Skola", pupil.string("school")),
+            ("Stadsdel", pupil.string("stadsdel")),
+        ]
+        return """
+            <h2>Identitet</h2>
+            \(protected)
+            <table><tbody>\(rows.map { row -> HTML in "<tr><th scope=\"row\">\(row.0)</th><td>\(row.1 ?? "–")</td></tr>" })</tbody></table>
+            """
+    }
+
+    static func guardiansSection(_ guardians: [FileRecord]) -> HTML {
+        guard !guardians.isEmpty else { return "<h2>Vårdnadshavare</h2><p>Inga vårdnadshavare registrerade.</p>" }
+        let rows: [HTML] = guardians.map { guardian in
+            let name = [guardian.string("given_name"), guardian.string("family_name")].compactMap { $0 }
+                .joined(separator: " ")
+            return """
+                <tr><td>\(name)</td><td>\(guardian.bool("has_custody") == true ? "ja" : "nej")</td>\
+                <td>\(guardian.string("phone") ?? "")</td><td>\(guardian.string("email") ?? "")</td></tr>
+                """
+        }
+        return """
+            <h2>Vårdnadshavare</h2>
+            <table><thead><tr><th scope="col">Namn</th><th scope="col">Vårdnad</th><th scope="col">Telefon</th>\
+            <th scope="col">E-post</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
+    }
+
+    static func absenceSection(_ absence: [FileRecord]) -> HTML {
+        var months: [String: AbsenceChart.Month] = [:]
+        for record in absence {
+            guard let start = record.string("period_start"), start.count >= 7 else { continue }
+            let key = String(start.prefix(7))
+            var month = months[key] ?? AbsenceChart.Month(label: key, scheduled: 0, excused: 0, unexcused: 0)
+            month.scheduled += record.integer("scheduled_minutes") ?? 0
+            month.excused += record.integer("excused_minutes") ?? 0
+            month.unexcused += record.integer("unexcused_minutes") ?? 0
+            months[key] = month
+        }
+        let sorted = months.keys.sorted().map { months[$0]! }
+        guard !sorted.isEmpty else { return "<h2>Frånvaro</h2><p>Ingen frånvaro registrerad.</p>" }
+        return "<h2>Frånvaro</h2>" + AbsenceChart.svg(sorted) + AbsenceChart.table(sorted)
+    }
+
+    func casesSection(_ records: FileRecords, session: WebSession) -> HTML {
+        let cases = records.all("case")
+        guard !cases.isEmpty else { return "<h2>Ärende</h2><p>Inget SST-ärende.</p>" }
+        let sections: [HTML] = cases.map { record in
+            let phase: Phase? = if case .phase(let phase)? = record.fields["phase"]?.value { phase } else { nil }
+            let steps: [HTML] = Phase.Step.allCases.map { step in
+                let current = phase?.step == step
+                return current
+                    ? "<li class=\"current\" aria-current=\"step\">\(step.swedishLabel)</li>"
+                    : "<li>\(step.swedishLabel)</li>"
+            }
+            let interventions = records.all("intervention").filter { $0.string("case_id") == record.id.rawValue }
+            let meetings = records.all("meeting").filter { $0.string("case_id") == record.id.rawValue }
+            let interventionRows: [HTML] = interventions.map { item in
+                """
+                <li>\(item.string("kind") ?? "insats"): \(item.string("description") ?? "") \
+                <span class="muted">\(item.string("starts") ?? "")–\(item.string("ends") ?? "") \
+                \(item.string("responsible") ?? "")</span></li>
+                """
+            }
+            let meetingRows: [HTML] = meetings.map { item in
+                let held = item.integer("held_at").map { Self.time(UInt64(max(0, $0))) } ?? item.string("held_at") ?? ""
+                return
+                    "<li>\(held): \(item.string("notes") ?? "") <span class=\"muted\">\(item.list("participants").joined(separator: ", "))</span></li>"
+            }
+            return """
+                <section aria-labelledby="case-\(record.id.rawValue)">
+                <h3 id="case-\(record.id.rawValue)">Ärende (\(record.string("category") ?? "–"))\
+                \(phase.map { " – omgång \($0.generation)" } ?? "")</h3>
+                <ol class="phases" aria-label="Fas i SST-processen">\(steps)</ol>
+                <p><strong>Oro:</strong> \(record.string("concern") ?? "–")</p>
+                <p><strong>Plan:</strong> \(record.string("plan") ?? "–")</p>
+                \(phaseForm(record.id, phase: phase, pupil: records.pupil, session: session))
+                <h4>Insatser</h4>
+                \(interventionRows.isEmpty ? "<p>Inga insatser.</p>" : "<ul>\(interventionRows)</ul>")
+                <h4>Möten</h4>
+                \(meetingRows.isEmpty ? "<p>Inga möten.</p>" : "<ul>\(meetingRows)</ul>")
+                </section>
+                """
+        }
+        return "<h2>Ärende</h2>\(sections)"
+    }
+
+    func phaseForm(_ caseID: RecordID, phase: Phase?, pupil: RecordID?, session: WebSession) -> HTML {
+        let pupilField: HTML =
+            pupil.map { "<input type=\"hidden\" name=\"pupil\" value=\"\($0.rawValue)\">" } ?? ""
+        if let phase, phase.step == .closed {
+            return """
+                <form method="post" action="\(WebPages.root)/cases/\(caseID.rawValue)/phase">
+                  <input type="hidden" name="csrf" value="\(session.csrf)">\(pupilField)
+                  <input type="hidden" name="step" value="reopen">
+                  <button type="submit">Återöppna ärendet</button>
+                </form>
+                """
+        }
+        let later = Phase.Step.allCases.filter { step in phase.map { step > $0.step } ?? true }
+        let options: [HTML] = later.map { "<option value=\"\($0.rawValue)\">\($0.swedishLabel)</option>" }
+        return """
+            <form method="post" action="\(WebPages.root)/cases/\(caseID.rawValue)/phase">
+              <input type="hidden" name="csrf" value="\(session.csrf)">\(pupilField)
+              <label for="step-\(caseID.rawValue)">Flytta fram till fas</label>
+              <select id="step-\(caseID.rawValue)" name="step">\(options)</select>
+              <button type="submit">Flytta fasen</button>
+            </form>
+            """
+    }
+
+    static func otherSection(_ records: FileRecords) -> HTML {
+        let shown: Set<String> = ["pupil", "guardian", "consent", "absence", "case", "intervention", "meeting"]
+        let others = records.records.filter { !shown.contains($0.entity) }
+        guard !others.isEmpty else { return "" }
+        let items: [HTML] = others.map { record in
+            let fields = record.fields.keys.sorted().filter { !$0.hasPrefix("_") && $0 != "pupil_id" }.map { name in
+                "\(name): \(FileRecord.text(record.fields[name]?.value))"
+            }
+            return "<li><strong>\(Labels.entity(record.entity))</strong>: \(fields.joined(separator: "; "))</li>"
+        }
+        return "<h2>Övrigt</h2><ul>\(items)</ul>"
+    }
+}
+
+/// A pupil's file's records, by entity.
+struct FileRecords {
+    let records: [FileRecord]
+
+    init(_ reads: [RecordRead]) {
+        records = reads.map(FileRecord.init).filter { !$0.isDeleted }
+    }
+
+    func first(_ entity: String) -> FileRecord? { records.first { $0.entity == entity } }
+
+    func all(_ entity: String) -> [FileRecord] { records.filter { $0.entity == entity } }
+
+    var pupil: RecordID? { first("pupil")?.id }
+}
+
+/// One record of a pupil's file, with typed access to its fields.
+struct FileRecord {
+    let entity: String
+    let id: RecordID
+    let fields: [String: FieldState]
+
+    init(_ read: RecordRead) {
+        entity = read.entity
+        id = read.record
+        fields = read.fields
+    }
+
+    var isDeleted: Bool { bool("_deleted") == true || bool("_purged") == true }
+
+    func string(_ name: String) -> String? {
+        if case .string(let text)? = fields[name]?.value { return text }
+        return nil
+    }
+
+    func integer(_ name: String) -> Int64? {
+        if case .integer(let number)? = fields[name]?.value { return number }
+        return nil
+    }
+
+    func bool(_ name: String) -> Bool? {
+        if case .boolean(let flag)? = fields[name]?.value { return flag }
+        return nil
+    }
+
+    func list(_ name: String) -> [String] {
+        if case .list(let items)? = fields[name]?.value { return items }
+        return []
+    }
+
+    static func text(_ value: Value?) -> String {
+        switch value {
+        case .string(let text): text
+        case .integer(let number): String(number)
+        case .boolean(let flag): flag ? "ja" : "nej"
+        case .list(let items): items.joined(separator: ", ")
+        case .phase(let phase): phase.step.swedishLabel
+        case .null, nil: "–"
+        }
+    }
+}
