@@ -5,7 +5,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case notInitialized, alreadyInitialized, unknownEntity, unknownField, invalidValue, purged, phaseBackwards
             case consentWithdrawn, notFound, noConflict, wrongSide, alreadyExists, notOwner, unauthorized
-            case notPermitted
+            case notPermitted, storageFull
         }
         private let base: Base
         private init(base: Base) { self.base = base }
@@ -33,6 +33,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notPermitted = Code(base: .notPermitted)
         /// A staff token that is unknown or revoked.
         public static let unauthorized = Code(base: .unauthorized)
+        /// The disk holding the data directory is full: SQLite could not write, so nothing was.
+        public static let storageFull = Code(base: .storageFull)
 
         public var description: String { base.rawValue }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SSTCore
 import SSTStore
+import Synchronization
 
 /// The `--data DIR` option every command that works on a node takes.
 struct DataOptions: ParsableArguments {
@@ -11,8 +12,16 @@ struct DataOptions: ParsableArguments {
     var databasePath: String { URL(fileURLWithPath: data).appendingPathComponent(Store.fileName).path }
 
     func openStore() throws -> Store {
-        try Store.open(at: databasePath)
+        DataOptions.opened.withLock { $0 = databasePath }
+        return try Store.open(at: databasePath)
     }
+
+    /// The database the command opened (one per `sst` process), so that a full disk is reported with its
+    /// directory (``SSTCommand/main()``).
+    private static let opened = Mutex<String?>(nil)
+
+    /// The database this process opened, if any.
+    static var openedDatabase: String? { opened.withLock { $0 } }
 }
 
 /// Parses `--entity E --id ID` into a record id, with a clear message for a malformed id.

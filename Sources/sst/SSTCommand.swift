@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SSTStore
 
 @main
 struct SSTCommand: AsyncParsableCommand {
@@ -23,8 +24,20 @@ struct SSTCommand: AsyncParsableCommand {
     /// Runs the command with a umask of 077: whatever file or directory `sst` creates, by any library, is
     /// readable by its user only. The libraries create a node's files private anyway (``PrivateFiles``); this is
     /// the second line of defence.
+    ///
+    /// A full disk is reported as the store's `storageFull` refusal, naming the data directory, not as SQLite's
+    /// bare error.
     static func main() async {
         umask(0o077)
-        await main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: StoreError.explaining(error, databasePath: DataOptions.openedDatabase))
+        }
     }
 }
