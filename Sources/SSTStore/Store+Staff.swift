@@ -6,14 +6,22 @@ import SSTPrivacy
 /// A person who may use the node's staff API: a school's staff at a school node, social workers at the hub.
 public struct StaffMember: Hashable, Sendable {
     public let name: String
-    /// Whether the member works in *elevhälsa* (school nurse, psychologist, kurator) and may read and write its
-    /// records (`health_note`); no one else may, through the staff API.
-    public let healthRecords: Bool
+    /// What the member does at the node, which decides what the member may read and write
+    /// (``StaffAccessRules``).
+    public let role: StaffRole
+    /// A mentor's classes (`8B`, `9A`): the pupils whose identity and absence the mentor reads.
+    public let classes: [String]
+    /// At the hub, the stadsdel whose records the account is bound to; nil: every record the hub holds.
+    public let stadsdel: String?
     public let addedAtMilliseconds: UInt64
     /// When the member's token was revoked; nil while it is valid.
     public let revokedAtMilliseconds: UInt64?
 
     public var isActive: Bool { revokedAtMilliseconds == nil }
+
+    /// Whether the member works in *elevhälsa* (school nurse, psychologist, kurator) and may read and write its
+    /// records (`health_note`); no one else may, through the staff API.
+    public var healthRecords: Bool { role == .elevhalsa }
 
     /// How the audit trail names the member (its `peer`).
     public var auditName: String { "staff:\(name)" }
@@ -26,11 +34,33 @@ extension Store {
     ///
     /// Refuses a name that has a valid token already (revoke it first), and a name that is empty, longer than
     /// 100 characters, or holds a line break or another control character. A revoked name may be added again.
-    public func addStaff(name: String, healthRecords: Bool = false) throws -> StaffToken {
+    ///
+    /// `role`: what the member does (``StaffRole``); by default elevhälsa with `healthRecords`, else SST at a school
+    /// node and social services at the hub. `classes`: a mentor's classes (required for a mentor, refused for the
+    /// others). `stadsdel`: at the hub, the stadsdel whose records the account sees (refused at a school node).
+    public func addStaff(
+        name: String,
+        healthRecords: Bool = false,
+        role requestedRole: StaffRole? = nil,
+        classes requestedClasses: [String] = [],
+        stadsdel: String? = nil
+    ) throws -> StaffToken {
         try Self.checkStaffName(name)
         let token = StaffToken.random()
         let physical = physicalClock.milliseconds()
+        let classes = requestedClasses.map {
+            $0.trimmingCharacters(in: .whitespaces).precomposedStringWithCanonicalMapping
+        }
+        .filter { !$0.isEmpty }
         try writer.write { db in
+            let side = try Self.identity(db).side
+            let role = try Self.checkRole(
+                requestedRole,
+                healthRecords: healthRecords,
+                classes: classes,
+                stadsdel: stadsdel,
+                side: side
+            )
             if let existing = try Self.staffMember(named: name, db), existing.isActive {
                 throw StoreError(
                     .alreadyExists,
@@ -40,20 +70,29 @@ extension Store {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO sst_staff (name, token_sha256, health_records, added_at_ms, revoked_at_ms)
-                    VALUES (?, ?, ?, ?, NULL)
+                    INSERT INTO sst_staff (name, token_sha256, health_records, added_at_ms, revoked_at_ms, role,
+                        classes, stadsdel)
+                    VALUES (?, ?, ?, ?, NULL, ?, ?, ?)
                     ON CONFLICT (name) DO UPDATE SET token_sha256 = excluded.token_sha256,
                         health_records = excluded.health_records, added_at_ms = excluded.added_at_ms,
-                        revoked_at_ms = NULL
+                        revoked_at_ms = NULL, role = excluded.role, classes = excluded.classes,
+                        stadsdel = excluded.stadsdel
                     """,
-                arguments: [name, token.digest, healthRecords, Int64(physical)]
+                arguments: [
+                    name, token.digest, role == .elevhalsa, Int64(physical), role.rawValue,
+                    classes.joined(separator: ","), stadsdel,
+                ]
             )
             try Self.appendAudit(
                 AuditEntry(
                     kind: .staffAdded,
                     atMilliseconds: physical,
                     peer: "staff:\(name)",
-                    detail: healthRecords ? "token issued, with elevhälsa records" : "token issued"
+                    detail: role == .elevhalsa
+                        ? "token issued, with elevhälsa records"
+                        : "token issued, role \(role.rawValue)"
+                            + (classes.isEmpty ? "" : ", classes \(classes.joined(separator: ","))")
+                            + (stadsdel.map { ", stadsdel \($0)" } ?? "")
                 ),
                 db
             )
@@ -130,12 +169,67 @@ extension Store {
     }
 
     private static func staffMember(_ row: Row) -> StaffMember {
-        StaffMember(
+        let healthRecords: Bool = row["health_records"]
+        let classes: String = row["classes"] ?? ""
+        return StaffMember(
             name: row["name"],
-            healthRecords: row["health_records"],
+            // Accounts made before roles: elevhälsa with health records, else the team's (the same access).
+            role: (row["role"] as String?).flatMap(StaffRole.init(rawValue:)) ?? (healthRecords ? .elevhalsa : .sst),
+            classes: classes.split(separator: ",").map(String.init),
+            stadsdel: row["stadsdel"],
             addedAtMilliseconds: UInt64(row["added_at_ms"] as Int64),
             revokedAtMilliseconds: (row["revoked_at_ms"] as Int64?).map(UInt64.init)
         )
+    }
+
+    /// The role to give: the one asked for, checked against the node's side, the classes and the stadsdel.
+    private static func checkRole(
+        _ requested: StaffRole?,
+        healthRecords: Bool,
+        classes: [String],
+        stadsdel: String?,
+        side: Side
+    ) throws -> StaffRole {
+        let role = requested ?? defaultRole(healthRecords: healthRecords, side: side)
+        func refuse(_ message: String, _ remedy: String) -> StoreError {
+            StoreError(.invalidValue, message, remedy: remedy)
+        }
+        if healthRecords, role != .elevhalsa {
+            throw refuse(
+                "--health-records is the elevhälsa role, not \(role.rawValue)",
+                "Give --role elevhalsa (or --health-records alone)."
+            )
+        }
+        if side == .school, role == .social {
+            throw refuse(
+                "the social role is for social services' staff at the hub",
+                "At a school node give --role elevhalsa, sst or mentor."
+            )
+        }
+        if side == .social, role != .social {
+            throw refuse(
+                "the \(role.rawValue) role is for a school's staff, at the school's node",
+                "At the hub give no role, and --stadsdel NAME to bind the account to a stadsdel."
+            )
+        }
+        if role == .mentor, classes.isEmpty {
+            throw refuse("a mentor needs the classes the mentor has", "Give --classes, e.g. --classes 8B,9A.")
+        }
+        if role != .mentor, !classes.isEmpty {
+            throw refuse("only a mentor's account names classes", "Leave out --classes, or give --role mentor.")
+        }
+        if let stadsdel {
+            guard side == .social else {
+                throw refuse(
+                    "a school node's staff are bound to the school, not to a stadsdel",
+                    "Give --stadsdel only at the hub."
+                )
+            }
+            guard !stadsdel.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw refuse("the stadsdel is empty", "Give the stadsdel's name, e.g. --stadsdel Södermalm.")
+            }
+        }
+        return role
     }
 
     private static func checkStaffName(_ name: String) throws {

@@ -18,7 +18,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            try Self.refuseHealthRecords(entity, to: member)
+            try Self.authorize(member, .read, entity.name, entity, scopeOf: (entity.name, record), db)
             let fields = try recordFields(entity: entity, record: record, db)
             try Self.appendAudit(
                 member.readEntry(
@@ -57,6 +57,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try withSession { session in
             let member = try Self.checkStaffWrite(entity, values.keys.sorted(), presenting: token, session.db)
+            try Self.authorize(member, .write, entity.name, entity, scopeOf: (entity.name, record), session.db)
             try Self.checkStaffReferences(entity, values, session.db)
             let changes = try set(entity: entity.name, record: record, values: values, in: &session, physical: physical)
             try Self.logStaffWrite(changes, by: member, physical: physical, session.db)
@@ -74,7 +75,7 @@ extension Store {
         _ db: Database
     ) throws -> StaffMember {
         let member = try requireStaff(presenting: token, db)
-        try refuseHealthRecords(entity, to: member)
+        try authorize(member, .write, entity.name, entity, scopeOf: nil, db)
         guard entity.name != "consent" else {
             throw StoreError(
                 .notOwner,
@@ -158,7 +159,9 @@ extension Store {
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
             let found = try conflicts(db).filter { conflict in
-                member.healthRecords || schema.entity(named: conflict.entity).map { !$0.holdsHealthRecords } ?? true
+                let scope = try Self.recordScope(of: member, entity: conflict.entity, record: conflict.record, db)
+                let entity = schema.entity(named: conflict.entity)
+                return member.permits(.read, entity: entity, named: conflict.entity, scope: scope)
             }
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             let entries = try found.map { conflict in
@@ -204,6 +207,7 @@ extension Store {
     /// hub receives them).
     static func requireConsentStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
         let member = try requireStaff(presenting: token, db)
+        try authorize(member, .write, "consent", nil, scopeOf: nil, db)
         guard try identity(db).side == .school else {
             throw StoreError(
                 .notOwner,
@@ -223,6 +227,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
+            try Self.authorize(member, .read, "pupil", schema.entity(named: "pupil"), scopeOf: ("pupil", pupil), db)
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var records: [RecordRead] = []
             var withheld = 0
@@ -234,6 +239,8 @@ extension Store {
                     withheld += 1
                     continue
                 }
+                // The role decides the rest (a mentor reads the identity and absence only).
+                guard member.permits(.read, entity: entity, named: entity.name, scope: .own) else { continue }
                 records.append(RecordRead(entity: entity.name, record: key.record, fields: fields))
             }
             records.sort { ($0.entity, $0.record) < ($1.entity, $1.record) }
@@ -260,6 +267,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
+            try Self.authorize(member, .read, "consent", schema.entity(named: "consent"), scopeOf: ("pupil", pupil), db)
             let summaries = try consentSummaries(pupil: pupil, today: CivilDate(millisecondsSinceEpoch: physical), db)
             let shown = ["pupil_id", "scopes", "status", "valid_from", "valid_until", "given_by", "method"]
             try Self.appendAudit(
@@ -283,6 +291,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
+            try Self.authorize(member, .read, StaffAccessRules.disclosures, nil, scopeOf: ("pupil", pupil), db)
             let rows = try String.fetchAll(db, sql: "SELECT entry FROM sst_audit WHERE kind = 'sent' ORDER BY seq")
             let sent = try rows.compactMap { text -> AuditEntry? in
                 let json = try JSONDecoder().decode(CanonicalJSON.self, from: Data(text.utf8))
@@ -306,6 +315,7 @@ extension Store {
         _ db: Database
     ) throws -> StaffMember {
         let member = try Self.checkStaffWrite(entity, [Schema.deletedField], presenting: token, db)
+        try Self.authorize(member, .write, entity.name, entity, scopeOf: (entity.name, record), db)
         guard try recordFields(entity: entity, record: record, db) != nil else {
             throw StoreError(
                 .notFound,
@@ -314,17 +324,6 @@ extension Store {
             )
         }
         return member
-    }
-
-    /// Refuses, with `notPermitted`, an elevhälsa record to a staff member who does not work in elevhälsa.
-    static func refuseHealthRecords(_ entity: EntitySchema, to member: StaffMember) throws {
-        guard entity.holdsHealthRecords, !member.healthRecords else { return }
-        throw StoreError(
-            .notPermitted,
-            "\(entity.name) is an elevhälsa record, and \(member.name) is not elevhälsa staff on this node",
-            remedy: "Elevhälsa records are read and written by elevhälsa staff only (school nurse, psychologist, "
-                + "kurator), given access with `sst staff add --health-records`."
-        )
     }
 }
 

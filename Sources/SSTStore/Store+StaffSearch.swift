@@ -72,7 +72,12 @@ extension Store {
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
             let rows = try Row.fetchAll(db, sql: Self.pupilSearchSQL)
-            let all = rows.compactMap(Self.pupilMatch).filter { Self.pupil($0, matches: words) }.sorted {
+            let pupilSchema = schema.entity(named: "pupil")
+            // Only the pupils the member may read: a mentor's classes, a bound social worker's stadsdel.
+            let all = try rows.compactMap(Self.pupilMatch).filter { Self.pupil($0, matches: words) }.filter { match in
+                let scope = try Self.recordScope(of: member, entity: "pupil", record: match.pupil, db)
+                return member.permits(.read, entity: pupilSchema, named: "pupil", scope: scope)
+            }.sorted {
                 ($0.familyName ?? "", $0.givenName ?? "", $0.pupil) < (
                     $1.familyName ?? "", $1.givenName ?? "", $1.pupil
                 )

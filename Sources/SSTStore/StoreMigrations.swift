@@ -201,6 +201,7 @@ enum StoreMigrations {
             )
         }
         registerCrossingHistory(&migrator, schema: schema)
+        registerStaffRoles(&migrator)
         return migrator
     }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SSTPrivacy
+import SSTStore
 import Synchronization
 
 /// A signed-in staff member's session: the token the member signed in with (kept in the server's memory only,
@@ -10,6 +11,8 @@ struct WebSession: Sendable {
     let id: String
     let token: StaffToken
     let memberName: String
+    /// The member's role at sign-in (what the page offers; the store decides what is read and written).
+    let role: StaffRole
     let csrf: String
     let createdAt: Date
     var lastUsed: Date
@@ -29,11 +32,12 @@ final class WebSessions: Sendable {
     private let sessions = Mutex<[String: WebSession]>([:])
 
     /// Starts a session for the holder of `token` and returns it.
-    func start(token: StaffToken, memberName: String, now: Date = Date()) -> WebSession {
+    func start(token: StaffToken, memberName: String, role: StaffRole, now: Date = Date()) -> WebSession {
         let session = WebSession(
             id: Self.randomText(),
             token: token,
             memberName: memberName,
+            role: role,
             csrf: Self.randomText(),
             createdAt: now,
             lastUsed: now

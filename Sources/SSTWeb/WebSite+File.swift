@@ -29,20 +29,30 @@ extension WebSite {
             file.withheldHealthRecords > 0
             ? "<p class=\"muted\">\(file.withheldHealthRecords) elevhälsoanteckning(ar) visas bara för elevhälsans personal.</p>"
             : ""
-        let body: HTML = """
-            <h1>\(name.isEmpty ? "Elev" : name)</h1>
-            \(noticeHTML)
-            \(Self.identitySection(identity))
-            \(Self.guardiansSection(records.all("guardian")))
-            \(consentsSection(records, pupil: pupil, session: session, isSchool: isSchool))
-            \(Self.absenceSection(records.all("absence")))
-            \(casesSection(records, session: session))
-            \(Self.otherSection(records))
-            \(withheld)
-            <h2>Vad har delats</h2>
-            <p><a href="\(WebPages.root)/pupils/\(pupil.rawValue)/shared">Vad har delats om eleven</a> \
-            – vad som lämnat noden till socialtjänsten, när och med vilken grund.</p>
-            """
+        let body: HTML
+        if session.role == .mentor {
+            body = """
+                <h1>\(name.isEmpty ? "Elev" : name)</h1>
+                <p class="muted">Som mentor ser du elevens identitet och frånvaro, inte ärenden eller samtycken.</p>
+                \(Self.identitySection(identity))
+                \(Self.absenceSection(records.all("absence")))
+                """
+        } else {
+            body = """
+                <h1>\(name.isEmpty ? "Elev" : name)</h1>
+                \(noticeHTML)
+                \(Self.identitySection(identity))
+                \(Self.guardiansSection(records.all("guardian")))
+                \(consentsSection(records, pupil: pupil, session: session, isSchool: isSchool))
+                \(Self.absenceSection(records.all("absence")))
+                \(casesSection(records, session: session))
+                \(Self.otherSection(records))
+                \(withheld)
+                <h2>Vad har delats</h2>
+                <p><a href="\(WebPages.root)/pupils/\(pupil.rawValue)/shared">Vad har delats om eleven</a> \
+                – vad som lämnat noden till socialtjänsten, när och med vilken grund.</p>
+                """
+        }
         return Self.page(title: name.isEmpty ? "Elev" : name, session: session, banner: try banner(), body: body)
     }
 

@@ -88,7 +88,7 @@ struct WebSite: Sendable {
                     status: .unauthorized
                 )
             }
-            let session = sessions.start(token: token, memberName: member.name)
+            let session = sessions.start(token: token, memberName: member.name, role: member.role)
             var response = Self.redirect("\(WebPages.root)/pupils")
             response.headers.append(
                 HTTPField(
@@ -243,8 +243,8 @@ struct WebSite: Sendable {
                 """
                 <header>
                   <strong>SST</strong>
-                  <nav aria-label="Huvudmeny"><a href="\(WebPages.root)/pupils">Sök elev</a> ·
-                    <a href="\(WebPages.root)/conflicts">Konflikter</a></nav>
+                  <nav aria-label="Huvudmeny"><a href="\(WebPages.root)/pupils">Sök elev</a>\
+                \(session.role == .mentor ? "" : HTML(raw: " · <a href=\"\(WebPages.root)/conflicts\">Konflikter</a>"))</nav>
                   <form method="post" action="\(WebPages.root)/sign-out">
                     <input type="hidden" name="csrf" value="\(session.csrf)">
                     <span>\(session.memberName)</span> <button type="submit" class="secondary">Logga ut</button>

@@ -24,8 +24,15 @@ struct StaffCommand: ParsableCommand {
                 The node keeps only the token's SHA-256 digest: hand the token over in person or by another \
                 secure channel. A name whose token is valid must be revoked before it is added again.
 
-                Example:
+                The role decides what the member may read and write (Protocol/staff-api.md, Roles). At a school \
+                node: elevhalsa (elevhälsa records too; --health-records is the same), sst (the team's cases; the \
+                default) or mentor (the identity and absence of the pupils of --classes). At the hub an account \
+                sees every record the hub holds, or with --stadsdel only those of that stadsdel.
+
+                Examples:
                   sst staff add --data ./ekbacken-1 --name "Anna Lind"
+                  sst staff add --data ./ekbacken-1 --name "Per Mentor" --role mentor --classes 8B,9A
+                  sst staff add --data ./hub --name "Siv Socialsekreterare" --stadsdel Södermalm
                 """
         )
 
@@ -39,10 +46,33 @@ struct StaffCommand: ParsableCommand {
                 """
         )
         var healthRecords = false
+        @Option(
+            help: ArgumentHelp(
+                "At a school node: elevhalsa, sst (default) or mentor (with --classes).",
+                valueName: "ROLE"
+            )
+        )
+        var role: String?
+        @Option(help: ArgumentHelp("A mentor's classes, comma-separated (8B,9A).", valueName: "CLASSES"))
+        var classes: String?
+        @Option(help: ArgumentHelp("At the hub: the stadsdel whose records the account sees.", valueName: "NAME"))
+        var stadsdel: String?
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            if let role, StaffRole(rawValue: role) == nil || role == StaffRole.social.rawValue {
+                throw ValidationError("--role \"\(role)\" is not a role: give elevhalsa, sst or mentor")
+            }
+        }
+
         func run() throws {
-            let token = try options.openStore().addStaff(name: name, healthRecords: healthRecords)
+            let token = try options.openStore().addStaff(
+                name: name,
+                healthRecords: healthRecords,
+                role: role.flatMap(StaffRole.init(rawValue:)),
+                classes: classes.map { $0.split(separator: ",").map(String.init) } ?? [],
+                stadsdel: stadsdel
+            )
             if json {
                 printJSON(.object(["name": .string(name), "token": .string(token.text)]))
             } else {
@@ -70,6 +100,9 @@ struct StaffCommand: ParsableCommand {
                             .object([
                                 "name": .string(member.name),
                                 "healthRecords": .bool(member.healthRecords),
+                                "role": .string(member.role.rawValue),
+                                "classes": .array(member.classes.map(CanonicalJSON.string)),
+                                "stadsdel": member.stadsdel.map(CanonicalJSON.string) ?? .null,
                                 "added": .string(
                                     InstantText.iso8601(millisecondsSinceEpoch: member.addedAtMilliseconds)
                                 ),
@@ -86,7 +119,10 @@ struct StaffCommand: ParsableCommand {
             let width = members.map(\.name.count).max() ?? 0
             for member in members {
                 let added = InstantText.iso8601(millisecondsSinceEpoch: member.addedAtMilliseconds)
-                let healthRecords = member.healthRecords ? "  elevhälsa records" : ""
+                let healthRecords =
+                    (member.healthRecords ? "  elevhälsa records" : "  role \(member.role.rawValue)")
+                    + (member.classes.isEmpty ? "" : " of \(member.classes.joined(separator: ","))")
+                    + (member.stadsdel.map { " in \($0)" } ?? "")
                 let state =
                     member.revokedAtMilliseconds.map {
                         "revoked \(InstantText.iso8601(millisecondsSinceEpoch: $0))"
