@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Testing
 
 /// The background loop: it keeps trying while the hub is down, and syncs soon after local writes.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct NodeSyncServiceTests {
     let district: TestDistrict
     let hub: TestNode
