@@ -14,7 +14,7 @@ enum AbsenceChart {
     }
 
     static func svg(_ months: [Month]) -> HTML {
-        let (barWidth, gap, height, top, bottom, left) = (28, 10, 120, 10, 30, 36)
+        let (barWidth, gap, height, top, bottom, left) = (28, 10, 120, 10, 30, 48)
         let width = left + months.count * (barWidth + gap) + gap
         let scale = { (percent: Double) -> Int in Int((min(percent, 100) * Double(height) / 100).rounded()) }
         var parts: [HTML] = []

@@ -84,6 +84,8 @@ enum StyleSheet {
           color: #fff; border-radius: 3px; cursor: pointer; }
         button.secondary { background: var(--paper); color: var(--accent); }
         fieldset { border: 1px solid var(--line); margin: .75rem 0; padding: .5rem 1rem; }
+        details { border: 1px solid var(--line); margin: .75rem 0; padding: .5rem 1rem; }
+        summary { cursor: pointer; font-weight: 600; color: var(--accent); }
         .banner { padding: .5rem 1rem; border-left: 6px solid var(--good); background: #e9f3e9; margin-bottom: 1rem; }
         .banner.offline { border-color: var(--bad); background: #fbeaea; }
         .alert { padding: .75rem 1rem; border-left: 6px solid var(--bad); background: #fbeaea; margin: 1rem 0; }

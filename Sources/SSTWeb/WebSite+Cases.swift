@@ -144,7 +144,7 @@ extension WebSite {
             \(notice)
             <p>Två personer ändrade samma text på olika noder innan de synkroniserades. Båda värdena finns kvar tills \
             någon väljer; valet följer med nästa synkronisering.</p>
-            \(items.isEmpty ? "<p>Inga konflikter.</p>" : "\(items)")
+            \(items.isEmpty ? HTML("<p>Inga konflikter.</p>") : HTML("\(items)"))
             """
         return Self.page(title: "Konflikter", session: session, banner: (try? banner()) ?? "", body: body)
     }

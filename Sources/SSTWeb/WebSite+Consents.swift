@@ -139,7 +139,7 @@ extension WebSite {
         return """
             <form method="post" action="\(WebPages.root)/pupils/\(pupil.rawValue)/consents">
               <input type="hidden" name="csrf" value="\(session.csrf)">
-              <fieldset><legend>Registrera ett nytt samtycke</legend>
+              <details><summary>Registrera ett nytt samtycke</summary>
               <fieldset><legend>Vad samtycket gäller</legend>\(scopeBoxes)</fieldset>
               <fieldset><legend>Vårdnadshavarnas svar</legend>\(guardianChoices)</fieldset>
               <fieldset><legend>Hur samtycket gavs</legend>
@@ -156,7 +156,7 @@ extension WebSite {
               <label for="valid-until">Gäller till och med (tomt: tolv månader)</label>
               <input type="date" id="valid-until" name="valid_until">
               <p><button type="submit">Registrera samtycket</button></p>
-              </fieldset>
+              </details>
             </form>
             """
     }

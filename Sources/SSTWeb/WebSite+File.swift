@@ -124,7 +124,7 @@ extension WebSite {
             let meetings = records.all("meeting").filter { $0.string("case_id") == record.id.rawValue }
             let interventionRows: [HTML] = interventions.map { item in
                 """
-                <li>\(item.string("kind") ?? "insats"): \(item.string("description") ?? "") \
+                <li>\(item.string("kind").map { Labels.interventionKinds[$0] ?? $0 } ?? "insats"): \(item.string("description") ?? "") \
                 <span class="muted">\(item.string("starts") ?? "")–\(item.string("ends") ?? "") \
                 \(item.string("responsible") ?? "")</span></li>
                 """
@@ -136,16 +136,16 @@ extension WebSite {
             }
             return """
                 <section aria-labelledby="case-\(record.id.rawValue)">
-                <h3 id="case-\(record.id.rawValue)">Ärende (\(record.string("category") ?? "–"))\
+                <h3 id="case-\(record.id.rawValue)">Ärende (\(record.string("category").map { Labels.categories[$0] ?? $0 } ?? "–"))\
                 \(phase.map { " – omgång \($0.generation)" } ?? "")</h3>
                 <ol class="phases" aria-label="Fas i SST-processen">\(steps)</ol>
                 <p><strong>Oro:</strong> \(record.string("concern") ?? "–")</p>
                 <p><strong>Plan:</strong> \(record.string("plan") ?? "–")</p>
                 \(phaseForm(record.id, phase: phase, pupil: records.pupil, session: session))
                 <h4>Insatser</h4>
-                \(interventionRows.isEmpty ? "<p>Inga insatser.</p>" : "<ul>\(interventionRows)</ul>")
+                \(interventionRows.isEmpty ? HTML("<p>Inga insatser.</p>") : HTML("<ul>\(interventionRows)</ul>"))
                 <h4>Möten</h4>
-                \(meetingRows.isEmpty ? "<p>Inga möten.</p>" : "<ul>\(meetingRows)</ul>")
+                \(meetingRows.isEmpty ? HTML("<p>Inga möten.</p>") : HTML("<ul>\(meetingRows)</ul>"))
                 </section>
                 """
         }

@@ -11,8 +11,8 @@ extension WebSite {
         pages.get("pupils") { request, _ in
             try await signedIn(request) { session in
                 let query =
-                    request.uri.queryParameters["q"].map { String($0) }?
-                    .trimmingCharacters(in: .whitespaces) ?? ""
+                    // As a form sends it: "+" is a space (which the router's query parameters leave as is).
+                    FormData(request.uri.query ?? "")["q"] ?? ""
                 return try await searchPage(query: query, session: session)
             }
         }
@@ -207,6 +207,14 @@ enum Labels {
     static let statuses = [
         "pending": "väntar på svar", "active": "gäller", "refused": "nekat", "withdrawn": "återkallat",
         "expired": "har gått ut",
+    ]
+
+    static let categories = ["absence": "frånvaro", "behaviour": "beteende"]
+
+    static let interventionKinds = [
+        "motivational_talks": "motiverande samtal", "parenting_support": "föräldrastöd",
+        "school_adaptations": "anpassningar i skolan", "relationship_activities": "relationsskapande aktiviteter",
+        "study_support": "studiestöd", "other": "annat",
     ]
 
     static func entity(_ name: String) -> String { entities[name] ?? name }

@@ -98,6 +98,7 @@ struct WebPageTests {
             }
             #expect(file.text.contains("id=\"case-\(caseID)\""))
             #expect(!file.text.contains("style="))
+            #expect(!file.text.contains("&lt;"), "no markup escaped as text")
         }
         let entries = try school.store.auditEntries(pupil: pupil.pupil).map(\.entry).filter {
             $0.peer == "staff:Anna Lind"
@@ -208,6 +209,7 @@ struct WebPageTests {
             _ = try await browser.signIn(token)
             let page = try await browser.get("/staff/conflicts")
             #expect(page.text.contains("Plan från Ekbacken 1") && page.text.contains("Plan från Ekbacken 2"))
+            #expect(!page.text.contains("&lt;") && page.text.contains("<input type=\"radio\""))
             let fields = [
                 "entity": "case", "id": caseID.rawValue, "field": "plan", "choice": "own", "own": "Gemensam plan",
             ]
