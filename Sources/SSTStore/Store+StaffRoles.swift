@@ -168,3 +168,70 @@ extension StoreMigrations {
         }
     }
 }
+
+/// A report of concern (*orosanmälan*) as staff read it, with social services' feedback to the reporter.
+public struct ConcernReportRead: Hashable, Sendable {
+    public let id: RecordID
+    public let pupil: RecordID?
+    public let pupilName: String?
+    public let concern: String?
+    public let reportedBy: String?
+    public let reportedAt: String?
+    /// Set by social services when the report was received.
+    public let receivedAt: String?
+    /// Social services' feedback: whether an investigation was opened.
+    public let investigationOpened: Bool?
+}
+
+extension Store {
+    /// The reports of concern at this node that the member may read (a bound hub account: its stadsdel's), newest
+    /// first; each is logged as a `staff_read` of its pupil in the same transaction (`concern report <id>`).
+    public func readConcernReports(presenting token: StaffToken) throws -> [ConcernReportRead] {
+        let physical = physicalClock.milliseconds()
+        return try writer.write { db in
+            let member = try Self.requireStaff(presenting: token, db)
+            let entity = schema.entity(named: "concern_report")
+            try Self.authorize(member, .read, "concern_report", entity, scopeOf: nil, db)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.id, r.pupil_id, r.concern, r.reported_by, r.reported_at, r.received_at,
+                        r.investigation_opened, p.given_name, p.family_name
+                    FROM concern_report r LEFT JOIN pupil p ON p.id = r.pupil_id
+                    WHERE NOT r._deleted AND NOT r._purged ORDER BY r.reported_at DESC, r.id
+                    """
+            )
+            var reports: [ConcernReportRead] = []
+            for row in rows {
+                guard let id = RecordID(row["id"]) else { continue }
+                let scope = try Self.recordScope(of: member, entity: "concern_report", record: id, db)
+                guard member.permits(.read, entity: entity, named: "concern_report", scope: scope) else { continue }
+                let name = [row["given_name"] as String?, row["family_name"] as String?].compactMap { $0 }
+                reports.append(
+                    ConcernReportRead(
+                        id: id,
+                        pupil: (row["pupil_id"] as String?).flatMap(RecordID.init),
+                        pupilName: name.isEmpty ? nil : name.joined(separator: " "),
+                        concern: row["concern"],
+                        reportedBy: row["reported_by"],
+                        reportedAt: row["reported_at"],
+                        receivedAt: row["received_at"],
+                        investigationOpened: row["investigation_opened"]
+                    )
+                )
+            }
+            try Self.appendAudit(
+                reports.map { report in
+                    member.readEntry(
+                        at: physical,
+                        pupil: report.pupil,
+                        fields: ["concern_report.concern", "concern_report.investigation_opened"],
+                        detail: "concern report \(report.id)"
+                    )
+                },
+                db
+            )
+            return reports
+        }
+    }
+}

@@ -52,6 +52,7 @@ struct WebSite: Sendable {
         addPupilPages(to: pages)
         addConsentForms(to: pages)
         addCasePages(to: pages)
+        addHubPages(to: pages)
     }
 
     // MARK: Sign-in and sign-out
@@ -244,7 +245,8 @@ struct WebSite: Sendable {
                 <header>
                   <strong>SST</strong>
                   <nav aria-label="Huvudmeny"><a href="\(WebPages.root)/pupils">Sök elev</a>\
-                \(session.role == .mentor ? "" : HTML(raw: " · <a href=\"\(WebPages.root)/conflicts\">Konflikter</a>"))</nav>
+                \(session.role == .mentor ? "" : HTML(raw: " · <a href=\"\(WebPages.root)/conflicts\">Konflikter</a> · <a href=\"\(WebPages.root)/reports\">Orosanmälningar</a>"))\
+                \(session.role == .social ? HTML(raw: " · <a href=\"\(WebPages.root)/follow-up\">Uppföljning</a>") : "")</nav>
                   <form method="post" action="\(WebPages.root)/sign-out">
                     <input type="hidden" name="csrf" value="\(session.csrf)">
                     <span>\(session.memberName)</span> <button type="submit" class="secondary">Logga ut</button>
