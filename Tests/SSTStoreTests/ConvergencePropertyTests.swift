@@ -9,33 +9,39 @@ import Testing
 /// reference model computes from the writes alone.
 @Suite struct ConvergencePropertyTests {
     @Test(.timeLimit(.minutes(20)))
-    func randomHistoriesConvergeToTheReferenceModel() throws {
-        let count = PropertyRun.histories(default: 300)
-        for index in 0..<count {
-            let seed = PropertyRun.baseSeed &+ UInt64(index)
-            do {
-                try checkHistory(seed: seed, steps: 60)
-            } catch {
-                Issue.record(
-                    "history with seed \(seed) failed (replay: SST_PROPERTY_SEED=\(seed) SST_PROPERTY_HISTORIES=1): \(error)"
-                )
-                return
+    func randomHistoriesConvergeToTheReferenceModel() async throws {
+        // Minutes of synchronous work: on a thread of its own, not one of the async tests' pool.
+        let failure = try await onOwnThread { () -> String? in
+            let count = PropertyRun.histories(default: 300)
+            for index in 0..<count {
+                let seed = PropertyRun.baseSeed &+ UInt64(index)
+                do {
+                    try ConvergencePropertyTests().checkHistory(seed: seed, steps: 60)
+                } catch {
+                    return "history with seed \(seed) failed (replay: SST_PROPERTY_SEED=\(seed) "
+                        + "SST_PROPERTY_HISTORIES=1): \(error)"
+                }
             }
+            return nil
         }
+        if let failure { Issue.record(Comment(rawValue: failure)) }
     }
 
     @Test(.timeLimit(.minutes(10)))
-    func everyDeliveryOrderGroupingAndDuplicationGivesTheSameDump() throws {
-        let count = max(1, PropertyRun.histories(default: 300) / 10)
-        for index in 0..<count {
-            let seed = PropertyRun.baseSeed &+ 1_000_000 &+ UInt64(index)
-            do {
-                try checkDeliveryOrders(seed: seed)
-            } catch {
-                Issue.record("delivery orders with seed \(seed) failed: \(error)")
-                return
+    func everyDeliveryOrderGroupingAndDuplicationGivesTheSameDump() async throws {
+        let failure = try await onOwnThread { () -> String? in
+            let count = max(1, PropertyRun.histories(default: 300) / 10)
+            for index in 0..<count {
+                let seed = PropertyRun.baseSeed &+ 1_000_000 &+ UInt64(index)
+                do {
+                    try ConvergencePropertyTests().checkDeliveryOrders(seed: seed)
+                } catch {
+                    return "delivery orders with seed \(seed) failed: \(error)"
+                }
             }
+            return nil
         }
+        if let failure { Issue.record(Comment(rawValue: failure)) }
     }
 
     /// Replicas are backed up and, at random later points, restored from their backups under new node ids
@@ -43,31 +49,43 @@ import Testing
     /// restored under its old id would leave the others' cursors past its new changes) every replica dumps the
     /// same state, and where no restore lost a value (one the replica held and nothing else did), the reference model's state.
     @Test(.timeLimit(.minutes(10)))
-    func randomHistoriesWithRestoresFromBackupsConvergeUnderNewIDs() throws {
-        let count = max(1, PropertyRun.histories(default: 300) / 10)
-        var restores = 0
-        var modelChecked = 0
-        for index in 0..<count {
-            let seed = PropertyRun.baseSeed &+ 2_000_000 &+ UInt64(index)
-            do {
-                // Two replicas (a school and its hub) half the time: no third one relays what a cursor skipped.
-                var history = try RandomHistory(seed: seed, replicaCount: index % 2 == 0 ? 2 : nil, restoring: true)
-                for _ in 0..<80 { try history.step() }
-                try history.settle(fromCursors: true)
-                let dumps = try history.replicas.map { try $0.store.dumpText() }
-                guard Set(dumps).count == 1 else {
-                    throw HistoryFailure("replicas dump different states after a full exchange")
+    func randomHistoriesWithRestoresFromBackupsConvergeUnderNewIDs() async throws {
+        let (failure, restores, modelChecked) = try await onOwnThread { () -> (String?, Int, Int) in
+            let count = max(1, PropertyRun.histories(default: 300) / 10)
+            var restores = 0
+            var modelChecked = 0
+            for index in 0..<count {
+                let seed = PropertyRun.baseSeed &+ 2_000_000 &+ UInt64(index)
+                do {
+                    // Two replicas (a school and its hub) half the time: no third one relays what a cursor skipped.
+                    var history = try RandomHistory(
+                        seed: seed,
+                        replicaCount: index % 2 == 0 ? 2 : nil,
+                        restoring: true
+                    )
+                    for _ in 0..<80 { try history.step() }
+                    try history.settle(fromCursors: true)
+                    let dumps = try history.replicas.map { try $0.store.dumpText() }
+                    guard Set(dumps).count == 1 else {
+                        throw HistoryFailure("replicas dump different states after a full exchange")
+                    }
+                    restores += history.restores
+                    guard history.lossyRestores == 0 else { continue }
+                    let model = ReferenceModel(writes: history.writes, schema: .sst)
+                    for replica in history.replicas {
+                        try ConvergencePropertyTests().compare(replica.store, with: model, writes: history.writes)
+                    }
+                    if history.restores > 0 { modelChecked += 1 }
+                } catch {
+                    let replay = "SST_PROPERTY_SEED=\(seed &- 2_000_000) SST_PROPERTY_HISTORIES=1"
+                    return ("history with seed \(seed) failed (replay: \(replay)): \(error)", restores, modelChecked)
                 }
-                restores += history.restores
-                guard history.lossyRestores == 0 else { continue }
-                let model = ReferenceModel(writes: history.writes, schema: .sst)
-                for replica in history.replicas { try compare(replica.store, with: model, writes: history.writes) }
-                if history.restores > 0 { modelChecked += 1 }
-            } catch {
-                let replay = "SST_PROPERTY_SEED=\(seed &- 2_000_000) SST_PROPERTY_HISTORIES=1"
-                Issue.record("history with seed \(seed) failed (replay: \(replay)): \(error)")
-                return
             }
+            return (nil, restores, modelChecked)
+        }
+        if let failure {
+            Issue.record(Comment(rawValue: failure))
+            return
         }
         #expect(restores > 0 && modelChecked > 0, "\(restores) restores, \(modelChecked) histories with one checked")
     }
