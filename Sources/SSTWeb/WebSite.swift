@@ -53,6 +53,7 @@ struct WebSite: Sendable {
         addConsentForms(to: pages)
         addCasePages(to: pages)
         addHubPages(to: pages)
+        addImportPages(to: pages)
     }
 
     // MARK: Sign-in and sign-out
@@ -246,7 +247,8 @@ struct WebSite: Sendable {
                   <strong>SST</strong>
                   <nav aria-label="Huvudmeny"><a href="\(WebPages.root)/pupils">Sök elev</a>\
                 \(session.role == .mentor ? "" : HTML(raw: " · <a href=\"\(WebPages.root)/conflicts\">Konflikter</a> · <a href=\"\(WebPages.root)/reports\">Orosanmälningar</a>"))\
-                \(session.role == .social ? HTML(raw: " · <a href=\"\(WebPages.root)/follow-up\">Uppföljning</a>") : "")</nav>
+                \(session.role == .social ? HTML(raw: " · <a href=\"\(WebPages.root)/follow-up\">Uppföljning</a>") : "")\
+                \(session.role == .sst || session.role == .elevhalsa ? HTML(raw: " · <a href=\"\(WebPages.root)/absence-import\">Läs in frånvaro</a>") : "")</nav>
                   <form method="post" action="\(WebPages.root)/sign-out">
                     <input type="hidden" name="csrf" value="\(session.csrf)">
                     <span>\(session.memberName)</span> <button type="submit" class="secondary">Logga ut</button>

@@ -18,6 +18,7 @@ struct SSTCommand: AsyncParsableCommand {
             StatusCommand.self, ConsentCommand.self, AuditCommand.self, PKICommand.self, SyncCommand.self,
             HubCommand.self, NodeCommand.self, StaffCommand.self, BackupCommand.self, ReportCommand.self,
             DemoCommand.self, ClockCommand.self, SchoolKeyCommand.self,
+            ImportCommand.self,
         ]
     )
 
