@@ -42,10 +42,10 @@ struct NodeSyncServiceTests {
                 #expect(try state.load().lastError?.code == "unreachable")
 
                 try await withHub(hub, port: port) { _ in
-                    try await eventually(seconds: 30) { (try state.load().lastSuccess) != nil }
+                    try await eventually(seconds: 60) { (try state.load().lastSuccess) != nil }
                     let pupil = try TestPupil(at: school)
                     let report = try pupil.reportConcern(at: school)
-                    try await eventually(seconds: 30) { (try hub.store.values("concern_report", report)) != nil }
+                    try await eventually(seconds: 60) { (try hub.store.values("concern_report", report)) != nil }
                 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
