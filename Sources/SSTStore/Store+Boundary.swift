@@ -19,26 +19,28 @@ public struct PeerIdentity: Hashable, Sendable {
     public var side: Side { role.side }
 }
 
-/// An export for the other side: what may be sent, and what was withheld and why.
+/// An export for the other side: what may be sent, what was withheld and why, and what its crossing would
+/// write to the audit trail.
 public struct BoundaryExport: Sendable {
     public let changeSet: ChangeSet
     public let withheld: [FilterResult.Withheld]
+    /// The `sent` entries and crossed records of the set, not written anywhere yet: a sync holds them until
+    /// the receiver acknowledges the batch; a file export records them at once.
+    public let crossings: PreparedCrossings
 }
 
 extension Store {
-    /// The changes after `since` that `peer` may receive, as a change set from this node.
-    ///
-    /// Across the school ⇄ social-services boundary the privacy policy filters every field (nothing it
-    /// forbids leaves this node) and every crossing is audited; a hub sends a school only that school's
-    /// records, and no peer the changes it wrote itself. With a `limit` (a sync batch), the set also carries
-    /// the fields after it that the crossing of its own fields rests on, so that the receiver can check it
-    /// alone (see ``basisAfterBatch(of:upTo:schema:context:)``).
+    /// The changes after `since` that `peer` may receive, as a change set from this node, audited as sent at
+    /// once: for an export that leaves the node as it returns (a change set handed over by hand). A sync uses
+    /// ``prepareExport(forSide:peer:since:limit:)`` and audits a batch when the receiver acknowledges it.
     public func exportChanges(for peer: PeerIdentity, since: Int64, limit: Int? = nil) throws -> ChangeSet {
         try exportChanges(forSide: peer.side, peer: peer, since: since, limit: limit).changeSet
     }
 
-    /// As ``exportChanges(for:since:limit:)`` for a destination side, with the withheld changes; `peer`
-    /// is nil for a file export (`sst changes export --for`).
+    /// As ``exportChanges(for:since:limit:)`` for a destination side, with the withheld changes; `peer` is nil
+    /// (or node `file`) for a file export (`sst changes export --for`). Its crossings are audited at once
+    /// (detail "export file" for a file): a file has left the node, and nothing acknowledges it. Before the
+    /// export, consents that came into force by the clock send their pupils' data again.
     public func exportChanges(
         forSide destination: Side,
         peer: PeerIdentity?,
@@ -47,14 +49,41 @@ extension Store {
     )
         throws -> BoundaryExport
     {
+        if destination != (try identity()).side { try resendForConsentsComingIntoForce() }
+        let export = try prepareExport(forSide: destination, peer: peer, since: since, limit: limit)
+        try recordCrossings(export.crossings)
+        return export
+    }
+
+    /// The changes after `since` that `peer` may receive, in one read transaction that writes nothing: the
+    /// change set, what was withheld, and the audit entries its crossing needs (``BoundaryExport/crossings``).
+    ///
+    /// Across the school ⇄ social-services boundary the privacy policy filters every field (nothing it
+    /// forbids leaves this node); a hub sends a school only that school's records, and no peer the changes it
+    /// wrote itself. With a `limit` (a sync batch), the set also carries the fields after it that the crossing
+    /// of its own fields rests on, so that the receiver can check it alone (see
+    /// ``basisAfterBatch(of:upTo:schema:context:)``). Consents coming into force by the clock are the caller's
+    /// (``resendForConsentsComingIntoForce()``, at the start of a sync session).
+    public func prepareExport(
+        forSide destination: Side,
+        peer: PeerIdentity?,
+        since: Int64,
+        limit: Int? = nil
+    )
+        throws -> BoundaryExport
+    {
         let identity = try identity()
-        if destination != identity.side { try resendForConsentsComingIntoForce() }
-        let base = try exportChanges(since: since, limit: limit)
-        guard destination != identity.side else { return BoundaryExport(changeSet: base, withheld: []) }
         let physical = physicalClock.milliseconds()
-        let direction = Direction(destination: destination)
-        // The filter reads in a read transaction; only the audit takes the writer.
-        let result = try writer.read { db in
+        return try writer.read { db in
+            let base = try exportChanges(since: since, limit: limit, db)
+            guard destination != identity.side else {
+                return BoundaryExport(
+                    changeSet: base,
+                    withheld: [],
+                    crossings: .none(since: base.since, upTo: base.upTo)
+                )
+            }
+            let direction = Direction(destination: destination)
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var school: String?
             if identity.role == .hub, destination == .school {
@@ -91,32 +120,26 @@ extension Store {
             // A node holds what it wrote itself: none of that goes back to it (each push of a school's case
             // fields would otherwise come back on its next pull).
             if let peer { result.allowed.removeAll { $0.change.stamp.node == peer.node } }
-            return result
+            let file = peer == nil || peer?.node.rawValue == "file"
+            let crossings = PreparedCrossings(
+                result.allowed,
+                since: base.since,
+                upTo: base.upTo,
+                direction: direction,
+                peer: peer?.node.rawValue ?? "file",
+                at: physical,
+                detail: "sequence \(base.since)–\(base.upTo)" + (file ? ", export file" : "")
+            )
+            let changeSet = ChangeSet(
+                origin: identity.node,
+                side: identity.side,
+                since: base.since,
+                upTo: base.upTo,
+                changes: result.allowed.map(\.change),
+                policyHash: policy.hash
+            )
+            return BoundaryExport(changeSet: changeSet, withheld: result.withheld, crossings: crossings)
         }
-        if !result.allowed.isEmpty {
-            let detail = "sequence \(base.since)–\(base.upTo)" + (peer == nil ? ", export file" : "")
-            try writer.write { db in
-                try Self.rememberCrossings(result.allowed, db)
-                try Self.auditCrossings(
-                    result.allowed,
-                    kind: .sent,
-                    direction: direction,
-                    peer: peer?.node.rawValue ?? "file",
-                    at: physical,
-                    detail: detail,
-                    db
-                )
-            }
-        }
-        let changeSet = ChangeSet(
-            origin: identity.node,
-            side: identity.side,
-            since: base.since,
-            upTo: base.upTo,
-            changes: result.allowed.map(\.change),
-            policyHash: policy.hash
-        )
-        return BoundaryExport(changeSet: changeSet, withheld: result.withheld)
     }
 
     /// Applies a change set received from `peer` (nil: from a file, origin unverified).

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The day and sequence number at which a store last found no consent to come into force. Nothing new can
 /// come into force until the day changes or the store changes (every write, local or merged, takes a new
-/// sequence number), so the check before each export batch of a long sync runs once.
+/// sequence number), so the check at each session's start runs once until then.
 final class ConsentsChecked: Sendable {
     private let mark = Mutex<(day: CivilDate, lastSequence: Int64)?>(nil)
 
@@ -21,8 +21,10 @@ final class ConsentsChecked: Sendable {
 extension Store {
     /// Sends a pupil's data again when one of their consents has come into force by the clock alone (a
     /// consent valid from a later day): gives the pupil's fields new sequence numbers, as a grant does, so
-    /// the next export carries them with their original stamps. Each consent does this once; runs before
-    /// every export for the other side. Returns the pupils whose data will be sent again.
+    /// the next export carries them with their original stamps. Each consent does this once. A sync runs it
+    /// at the start of each session with the other side (the node before its handshake, the hub on a school
+    /// node's handshake), a file export before it exports; the export itself writes nothing. Returns the
+    /// pupils whose data will be sent again.
     @discardableResult
     public func resendForConsentsComingIntoForce() throws -> Set<RecordID> {
         let today = CivilDate(millisecondsSinceEpoch: physicalClock.milliseconds())

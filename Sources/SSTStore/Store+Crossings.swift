@@ -67,14 +67,15 @@ extension Store {
         }
     }
 
-    /// The record's crossing history (``PrivacyContext/crossedRecord(entity:record:)``).
+    /// The record's crossing history (``PrivacyContext/crossedRecord(entity:record:)``), counting a batch sent
+    /// and not acknowledged yet (it may be at the receiver).
     static func crossedRecord(entity: String, record: RecordID, _ db: Database) throws -> CrossedRecord? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT pupil_id FROM sst_crossed WHERE entity = ? AND record_id = ?"),
                 arguments: [entity, record.rawValue]
             )
-        else { return nil }
+        else { return try pendingCrossedRecord(entity: entity, record: record, db) }
         return CrossedRecord(pupil: (row["pupil_id"] as String?).flatMap(RecordID.init))
     }
 

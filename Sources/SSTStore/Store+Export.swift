@@ -11,7 +11,12 @@ extension Store {
     /// One scan of `sst_field` in sequence order gives each field's stamp; values come from the record's
     /// row, read once for the fields of a record that follow one another (as a change set leaves them).
     public func exportChanges(since: Int64, limit: Int? = nil) throws -> ChangeSet {
-        try writer.read { db in
+        try writer.read { db in try exportChanges(since: since, limit: limit, db) }
+    }
+
+    /// As ``exportChanges(since:limit:)``, in the caller's transaction.
+    func exportChanges(since: Int64, limit: Int?, _ db: Database) throws -> ChangeSet {
+        do {
             let identity = try Self.identity(db)
             let lastSequence = try ClockState.load(db).lastSequence
             let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))

@@ -201,6 +201,7 @@ enum StoreMigrations {
             )
         }
         registerCrossingHistory(&migrator, schema: schema)
+        registerPendingCrossings(&migrator)
         registerStaffRoles(&migrator)
         return migrator
     }

@@ -8,7 +8,8 @@ import SSTStore
 /// identity came from its verified certificate.
 ///
 /// Every method either answers or throws a ``Problem``; nothing of a refused request is applied. The store
-/// functions audit what crosses the boundary and every denial they make.
+/// functions audit what crosses the boundary and every denial they make; what a pull sends is audited when the
+/// node acknowledges it (its next pull or handshake).
 public struct HubService: Sendable {
     /// Limits the hub announces in the handshake and enforces.
     public struct Configuration: Sendable {
@@ -84,6 +85,9 @@ public struct HubService: Sendable {
         }
         return try withStore { () throws -> HandshakeResponse in
             let now = physicalClock.milliseconds()
+            // Consents that came into force by the clock alone send their pupils' data again, before this session's
+            // pulls (and before the answer says where the log ends).
+            if peer.side != (try store.identity()).side { try store.resendForConsentsComingIntoForce() }
             let maxOffset = try store.clock().maxOffsetMilliseconds
             if request.nodeTime > now + maxOffset {
                 throw Problem(
@@ -119,6 +123,11 @@ public struct HubService: Sendable {
                         + "NEW-ID` with a hub certificate for it) and restart `sst hub serve`; this node then syncs "
                         + "everything again once told to follow the new id: `sst sync --accept-hub NEW-ID`."
                 )
+            }
+            // The node applied what it pulled up to its cursor: the batches sent before that crossed (audited now);
+            // those after it never arrived, and its pulls start again from there.
+            if let last = request.lastSync, last.hub == hub.rawValue {
+                try store.acknowledgeCrossings(by: peer.node, upTo: last.pulledUpTo, supersedingAfter: true)
             }
             return HandshakeResponse(
                 hub: hub.rawValue,
@@ -177,6 +186,10 @@ public struct HubService: Sendable {
     }
 
     /// The hub's changes after `since` that `peer` may see, at most `limit` fields, and whether more follow.
+    ///
+    /// A pull after `since` acknowledges what the node pulled before: the batches ending at or before `since`
+    /// reached it (audited as sent now), those after it did not (dropped). This batch's crossings wait for the
+    /// node's next pull or handshake, in the same transaction.
     public func pull(since: Int64, limit: Int?, for peer: PeerIdentity) throws(Problem) -> PullResponse {
         guard since >= 0 else {
             throw Problem.malformed("the query parameter since must be 0 or more, not \(since)")
@@ -186,7 +199,14 @@ public struct HubService: Sendable {
         }
         let batch = min(limit ?? configuration.defaultBatchSize, configuration.maxBatchSize)
         return try withStore { () throws -> PullResponse in
-            let changeSet = try store.exportChanges(for: peer, since: since, limit: batch)
+            let export = try store.prepareExport(forSide: peer.side, peer: peer, since: since, limit: batch)
+            try store.acknowledgeCrossings(
+                by: peer.node,
+                upTo: since,
+                supersedingAfter: true,
+                holding: export.crossings
+            )
+            let changeSet = export.changeSet
             let last = try store.lastSequence()
             metrics.changesSent(changeSet.changes.count)
             return PullResponse(changeSet: changeSet, more: changeSet.upTo < last)

@@ -21,14 +21,16 @@ extension NodeSynchronizer {
         var acceptedHub: NodeID?
         /// The hub, or another node of this node's school: whose identity the handshake's node id gets.
         var counterpart: SyncCounterpart = .hub
-        /// The next push's batch, exported for the hub (filtered and audited) and encoded while the previous push
-        /// is on the wire; sent when the session asks for exactly that batch, dropped otherwise.
+        /// The next push's batch, exported for the hub (filtered, its audit entries prepared, nothing written) and
+        /// encoded while the previous push is on the wire; sent when the session asks for exactly that batch,
+        /// dropped otherwise (its crossings were never held, so nothing of it is recorded).
         var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
 
-        /// A batch of changes for the hub, and its request body.
+        /// A batch of changes for the hub, its request body, and the `sent` entries its crossing needs.
         struct Batch: Sendable {
             let changeSet: ChangeSet
             let body: PushBody
+            let crossings: PreparedCrossings
         }
 
         init(
@@ -74,6 +76,9 @@ extension NodeSynchronizer {
 
         private mutating func handshake(_ session: inout SyncSession) async throws(SyncFailure) -> SyncSession.Action {
             progress(SyncProgress(phase: .handshake))
+            // Consents that came into force by the clock alone send their pupils' data again: before the session
+            // reads where this node's log ends, so that its pushes carry it.
+            if counterpart == .hub { _ = try Self.local { try store.resendForConsentsComingIntoForce() } }
             let sentAt = physicalClock.milliseconds()
             let request = HandshakeRequest(
                 policyHash: store.policy.hash,
@@ -113,6 +118,13 @@ extension NodeSynchronizer {
                 // A restored backup the hub has nothing past: the node goes on as it was.
                 // (A peer having nothing past it says nothing of the hub, which keeps the mark.)
                 if local.backupEnd != nil, counterpart == .hub { try Self.local { try store.clearBackupMark() } }
+                // The hub's cursor says which batches sent before reached it (an answer lost on the way back): audited
+                // now; those after it never arrived and are dropped, the pushes start again from it.
+                if counterpart == .hub {
+                    try Self.local {
+                        try store.acknowledgeCrossings(by: node, upTo: response.cursor, supersedingAfter: true)
+                    }
+                }
             }
             return next
         }
@@ -135,6 +147,9 @@ extension NodeSynchronizer {
             }
             let changeSet = batch.changeSet
             nextBatch = nil
+            // Before the batch goes on the wire, and before the next one is exported: its crossings wait for the
+            // hub's answer, in the store (an answer lost on the way is acknowledged by the next handshake).
+            try Self.local { try store.holdCrossings(batch.crossings, for: hub.node) }
             let lastSequence = try Self.local { try store.lastSequence() }
             progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
             if changeSet.upTo < lastSequence {
@@ -153,6 +168,10 @@ extension NodeSynchronizer {
                 response = try await transport.push(batch.body)
             } catch {
                 throw Self.restoreHint(error, store)
+            }
+            // The hub applied the batch: its crossings go to the audit trail, with the hub's cursor.
+            try Self.local {
+                try store.acknowledgeCrossings(by: hub.node, upTo: response.cursor, supersedingAfter: false)
             }
             return session.pushCompleted(response, upTo: changeSet.upTo, lastSequence: lastSequence)
         }
@@ -227,7 +246,7 @@ extension NodeSynchronizer {
             )
         }
 
-        /// Exports the batch after `since` for the hub and encodes it for the transport.
+        /// Exports the batch after `since` for the hub (a read: nothing is written) and encodes it for the transport.
         private static func batch(
             _ store: Store,
             _ transport: any SyncTransport,
@@ -235,8 +254,12 @@ extension NodeSynchronizer {
             since: Int64,
             limit: Int
         ) throws(SyncFailure) -> Batch {
-            let changeSet = try local { try store.exportChanges(for: hub, since: since, limit: limit) }
-            return Batch(changeSet: changeSet, body: try transport.pushBody(changeSet))
+            let export = try local { try store.prepareExport(forSide: hub.side, peer: hub, since: since, limit: limit) }
+            return Batch(
+                changeSet: export.changeSet,
+                body: try transport.pushBody(export.changeSet),
+                crossings: export.crossings
+            )
         }
 
         private func requireHub() throws(SyncFailure) -> PeerIdentity {
