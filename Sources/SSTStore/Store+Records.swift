@@ -93,6 +93,10 @@ extension Store {
         return try withSession { session in
             let identity = try Self.identity(session.db)
             let staff = try token.map { try Self.checkStaffWrite(entity, [field.name], presenting: $0, session.db) }
+            // The role's bounds (a hub account bound to a stadsdel resolves only its stadsdel's conflicts).
+            try staff.map {
+                try Self.authorize($0, .write, entity.name, entity, scopeOf: (entity.name, record), session.db)
+            }
             let register = try session.textRegister(entity: entity, record: record, field: field)
             guard register.values.count > 1 else {
                 throw StoreError(
