@@ -292,6 +292,28 @@ struct AuditTruthTests {
         }
     }
 
+    @Test func aPurgeFollowsARecordWhoseBatchIsOnTheWire() throws {
+        let hubPeer = PeerIdentity(node: hub.identity.node, role: .hub, stadsdel: "Södermalm")
+        let first = try school.store.prepareExport(forSide: .social, peer: hubPeer, since: 0)
+        #expect(first.changeSet.changes.contains { $0.record == cases[0] })
+        // The batch is posted (held, unacknowledged) when the school purges the case (gallring): the next batch,
+        // exported while the first is on the wire, carries the purge to the hub, which may hold the case by then
+        // (judged on the crossing history: the purge erased the case's pupil_id).
+        try school.store.holdCrossings(first.crossings, for: hub.identity.node)
+        _ = try school.store.purge(entity: "case", record: cases[0])
+        let next = try school.store.prepareExport(forSide: .social, peer: hubPeer, since: first.changeSet.upTo)
+        #expect(next.changeSet.changes.contains { $0.record == cases[0] && $0.field == Schema.purgedField })
+        // Acknowledged, the batch leaves the pending table and its records stay in the crossing history.
+        try school.store.acknowledgeCrossings(
+            by: hub.identity.node,
+            upTo: first.changeSet.upTo,
+            supersedingAfter: false
+        )
+        let again = try school.store.prepareExport(forSide: .social, peer: hubPeer, since: first.changeSet.upTo)
+        #expect(again.changeSet.changes.contains { $0.record == cases[0] && $0.field == Schema.purgedField })
+        #expect(try school.store.pendingCrossings().isEmpty)
+    }
+
     @Test func exportForASyncWritesNothing() throws {
         let hubPeer = PeerIdentity(node: hub.identity.node, role: .hub, stadsdel: "Södermalm")
         let (audit, sequence) = (try school.store.auditEntries().count, try school.store.lastSequence())
