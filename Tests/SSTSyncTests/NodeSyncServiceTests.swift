@@ -54,8 +54,9 @@ struct NodeSyncServiceTests {
     }
 }
 
-/// Waits until `condition` holds, checking every 20 ms, for at most `seconds`.
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
+/// Waits until `condition` holds, checking every 20 ms, for at most `seconds` (a deadline for a loaded 2-core
+/// machine, not a timing).
+func eventually(seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return }
