@@ -225,6 +225,8 @@ public struct HubService: Sendable {
             throw Problem(error)
         } catch {
             logger.error("store failure", metadata: ["error": "\(error)"])
+            // A full disk says which directory and that nothing was written (507), not a bare 500.
+            if let full = store.explaining(error) as? StoreError { throw Problem(full) }
             throw Problem(
                 status: 500,
                 code: Problem.Codes.internalError,

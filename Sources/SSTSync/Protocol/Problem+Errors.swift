@@ -45,6 +45,8 @@ extension Problem {
             status = 409
         case .notInitialized:
             status = 503
+        case .storageFull:
+            status = 507
         case .unknownEntity, .unknownField, .invalidValue, .purged, .phaseBackwards, .consentWithdrawn:
             status = 422
         case .notFound:
