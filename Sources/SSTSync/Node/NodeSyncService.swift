@@ -48,6 +48,9 @@ public struct NodeSyncService: Service {
         var seen = (try? synchronizer.store.lastSequence()) ?? 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if clock.now >= next {
+                // What the store held before this sync began: a write made while the sync runs (after its
+                // export) is newer than this and triggers the next sync soon, instead of waiting an interval.
+                let before = (try? synchronizer.store.lastSequence()) ?? seen
                 do {
                     // Consents expire on this node's own clock, even while the hub is unreachable.
                     try synchronizer.store.sweepConsents()
@@ -68,7 +71,7 @@ public struct NodeSyncService: Service {
                     next = clock.now + delay
                     logger.info("next sync attempt", metadata: ["in": "\(delay)", "failures": "\(failures)"])
                 }
-                seen = (try? synchronizer.store.lastSequence()) ?? seen
+                seen = before
             }
             let pause = min(configuration.writeCheckInterval, max(.zero, next - clock.now))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
