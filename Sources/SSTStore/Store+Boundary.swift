@@ -121,7 +121,21 @@ extension Store {
             // fields would otherwise come back on its next pull).
             if let peer { result.allowed.removeAll { $0.change.stamp.node == peer.node } }
             let file = peer == nil || peer?.node.rawValue == "file"
-            let crossings = PreparedCrossings(
+            // At a school, while a restored hub's recovery window is open: what it lost of social services' values.
+            var back: (changes: [FieldChange], entries: [AuditEntry]) = ([], [])
+            if identity.role == .school, destination == .social, let peer, !file {
+                back = try givenBack(
+                    result.withheld,
+                    to: peer.node,
+                    context: context,
+                    at: physical,
+                    since: base.since,
+                    upTo: base.upTo
+                )
+                let given = Set(back.changes)
+                if !given.isEmpty { result.withheld.removeAll { given.contains($0.change) } }
+            }
+            let prepared = PreparedCrossings(
                 result.allowed,
                 since: base.since,
                 upTo: base.upTo,
@@ -130,12 +144,18 @@ extension Store {
                 at: physical,
                 detail: "sequence \(base.since)–\(base.upTo)" + (file ? ", export file" : "")
             )
+            let crossings = PreparedCrossings(
+                since: prepared.since,
+                upTo: prepared.upTo,
+                entries: prepared.entries + back.entries,
+                records: prepared.records
+            )
             let changeSet = ChangeSet(
                 origin: identity.node,
                 side: identity.side,
                 since: base.since,
                 upTo: base.upTo,
-                changes: result.allowed.map(\.change),
+                changes: result.allowed.map(\.change) + back.changes,
                 policyHash: policy.hash
             )
             return BoundaryExport(changeSet: changeSet, withheld: result.withheld, crossings: crossings)
@@ -200,24 +220,27 @@ extension Store {
         var consentPupils: Set<RecordID> = []
         let direction = Direction(destination: identity.side)
         let sender = peer?.node.rawValue ?? "\(changeSet.origin) (file)"
+        // During a restored hub's recovery window, what a school gives back of social services' values is split
+        // off and judged apart (Store+RecoveredValues.swift); the rest is judged as ever.
+        let (judged, recovered) = try splitRecovered(changeSet, identity: identity, peer: peer)
         do {
             report = try withSession(
-                sourceSide: changeSet.side,
+                sourceSide: judged.side,
                 alongside: receiverDecisionsAlongside(
-                    for: changeSet,
+                    for: judged,
                     direction: direction,
                     sender: sender,
                     at: physical
                 )
             ) { session, alongside in
                 let before = session.state.lastSequence
-                try checkCrossing(changeSet, identity: identity, peer: peer, db: session.db)
-                let receipts = try Self.newReceipts(changeSet, session.db)
-                let purges = try Self.newPurges(changeSet, schema: schema, session.db)
-                let protectionMayChange = try Self.pupilsWhoseProtectionMayChange(changeSet, session.db)
+                try checkCrossing(judged, identity: identity, peer: peer, db: session.db)
+                let receipts = try Self.newReceipts(judged, session.db)
+                let purges = try Self.newPurges(judged, schema: schema, session.db)
+                let protectionMayChange = try Self.pupilsWhoseProtectionMayChange(judged, session.db)
                 var inputs = FilterInputCheck(tracking: true)
                 let report = try merge(
-                    changeSet,
+                    judged,
                     into: &session,
                     identity: identity,
                     physical: physical,
@@ -225,7 +248,7 @@ extension Store {
                 )
                 let context = StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: physical))
                 let decisions = try receiverDecisions(
-                    changeSet,
+                    judged,
                     alongside: alongside,
                     startedAt: before,
                     inputsStored: inputs.holds,
@@ -249,7 +272,14 @@ extension Store {
                 )
                 try Self.auditReceipts(receipts, peer: sender, at: physical, session.db)
                 consentPupils = decisions.consentPupils.union(protectionMayChange)
-                return report
+                guard let peer, !recovered.isEmpty else { return report }
+                let back = try mergeRecovered(recovered, of: changeSet, from: peer, at: physical, into: &session)
+                return ApplyReport(
+                    origin: report.origin,
+                    received: report.received + back.received,
+                    applied: report.applied + back.applied,
+                    cursor: report.cursor
+                )
             } afterwards: { session, _ in
                 for pupil in consentPupils { try Self.resend(pupil: pupil, &session) }
             }

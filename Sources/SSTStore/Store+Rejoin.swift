@@ -59,6 +59,7 @@ extension Store {
             let lastSequence = try ClockState.load(db).lastSequence
             try db.execute(sql: "UPDATE sst_node SET node_id = ?", arguments: [node.rawValue])
             try db.execute(sql: "DELETE FROM sst_backup_mark")
+            try Self.rememberPreviousNodeID(identity.node, at: physical, db)
             try Self.appendAudit(
                 AuditEntry(
                     kind: .rejoined,

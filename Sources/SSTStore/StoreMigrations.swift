@@ -203,6 +203,7 @@ enum StoreMigrations {
         registerCrossingHistory(&migrator, schema: schema)
         registerPendingCrossings(&migrator)
         registerStaffRoles(&migrator)
+        registerRecoveryWindow(&migrator)
         return migrator
     }
 

@@ -11,7 +11,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "Run the district hub.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Recovery.self]
     )
 
     struct Serve: AsyncParsableCommand {

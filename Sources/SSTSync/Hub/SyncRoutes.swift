@@ -62,6 +62,7 @@ public enum SyncRoutes {
         }
         MailboxRoutes.add(to: sync, service: service, authenticator: authenticator)
         RevocationRoutes.add(to: sync, authenticator: authenticator)
+        RecoveryRoutes.add(to: sync, store: service.store)
         StaffRoutes.add(to: router, store: service.store)
         StaffPages.add(to: router, store: service.store, dataDirectory: nil)
         MethodNotAllowedMiddleware.addAfterEveryRoute(to: router)
