@@ -5,8 +5,8 @@ against a real `sst node serve` whose hub is stopped (nothing listens on its por
 Sets up a school with two nodes (ekbacken-1 serves the page; ekbacken-2 makes a conflict through a change-set
 file), then, in the browser: signs in with a staff token, finds a pupil by a name typed with å ä ö, opens the
 file (screenshot: docs/pupil-file.png), records a consent, moves the case phase, resolves the conflict, signs
-out; a mentor's account does not see the case; the session cookie is refused after sign-out; a form posted
-without its CSRF token changes nothing.
+out (audited, with the sign-in page saying so); a mentor's account does not see the case; the session cookie is
+refused after sign-out; a form posted without its CSRF token changes nothing; a junk token gets a Swedish message.
 
 Usage: Tools/web-test.py [--sst PATH] [--screenshot PATH]   (run from the repository; builds nothing)
 """
@@ -177,11 +177,13 @@ def main():
         for expected in ("20130101-0003", "Örjan Ärlig-Öberg", "Frånvaro per månad", "aktualiserad",
                          "Samtal med kurator"):
             check(expected in page, f"the pupil's file shows {expected}")
-        # The hub is stopped: the banner says it has not been reached (the first attempt is still trying) or that
-        # it cannot be reached, and that the changes wait here.
+        # The hub is stopped: the banner says no sync has had a result yet (the first attempt is still trying) or
+        # that the hub cannot be reached, and that the changes wait here; never that the hub answered.
         banner = driver.find_element(By.ID, "sync-banner")
-        check("offline" in banner.get_attribute("class")
-              and ("Hubben nås inte" in banner.text or "Hubben har inte nåtts" in banner.text)
+        look = banner.get_attribute("class")
+        check((("waiting" in look and "Ingen synkronisering ännu" in banner.text)
+               or ("offline" in look and "Hubben nås inte" in banner.text))
+              and "Hubben svarade" not in banner.text
               and "väntar på att skickas" in banner.text, f"the banner says the hub is not reached: {banner.text}")
         os.makedirs(os.path.dirname(os.path.abspath(arguments.screenshot)), exist_ok=True)
         driver.find_element(By.TAG_NAME, "body").screenshot(arguments.screenshot)
@@ -233,10 +235,21 @@ def main():
         # Sign out; the old cookie is refused.
         driver.find_element(By.XPATH, "//button[normalize-space()='Logga ut']").click()
         WebDriverWait(driver, 10).until(lambda d: "/staff/sign-in" in d.current_url)
+        check("Du är utloggad" in driver.page_source, "the sign-in page says the member signed out")
         status, location, text = raw_request(port, setup.ca + "/ca.pem", "GET", f"/staff/pupils/{setup.pupil}",
                                              cookie)
-        check(status == 303 and location == "/staff/sign-in" and "Ärlig-Öberg" not in text,
+        check(status == 303 and location == "/staff/sign-in?reason=expired" and "Ärlig-Öberg" not in text,
               "the session cookie is refused after sign-out")
+        _, _, text = raw_request(port, setup.ca + "/ca.pem", "GET", location, cookie)
+        check("Din session har upphört" in text, "and the sign-in page says the session has ended")
+
+        # A token that is not one: a Swedish message, no session.
+        driver.get(base + "/staff/sign-in")
+        field = driver.find_element(By.ID, "token")
+        field.send_keys("lösenord")
+        field.submit()
+        WebDriverWait(driver, 10).until(lambda d: "Det är ingen personalnyckel" in d.page_source)
+        check(driver.get_cookie("__Host-sst-session") is None, "a junk token is refused in Swedish, no session")
 
         # A mentor of 8B sees the pupil's identity and absence, not the case.
         sign_in(driver, base, setup.mentor)
@@ -257,6 +270,11 @@ def main():
     check("staff:Anna Lind" in audit and "staff:Maj Mentor" in audit, "the page's reads and writes are audited")
     writes = run(sst, "audit", "list", "--data", setup.data, "--kind", "staff_write")
     check(writes.count("staff:Anna Lind") == 3, "three writes: the consent, the phase, the resolution")
+    sessions = run(sst, "audit", "list", "--data", setup.data, "--kind", "staff_session")
+    check("signed in to the staff web page" in sessions and "signed out of the staff web page" in sessions
+          and "staff:Maj Mentor" in sessions, f"sign-in and sign-out are audited:\n{sessions}")
+    trail = run(sst, "audit", "list", "--data", setup.data)
+    check(setup.token not in trail and setup.mentor not in trail, "no token text in the audit trail")
     shutil.rmtree(scratch, ignore_errors=True)
     print("web-test: all passed")
 

@@ -27,6 +27,8 @@ public struct AuditEntry: Hashable, Sendable {
         case staffRead = "staff_read"
         /// A staff member wrote fields of a record through the staff API.
         case staffWrite = "staff_write"
+        /// A staff member signed in to the staff web page or out of it, or a sign-in was refused (no token text).
+        case staffSession = "staff_session"
         /// The node's clock, left ahead by a wall clock that was ahead, was set back and its unsent writes
         /// re-stamped (`sst clock repair`).
         case clockRepaired = "clock_repaired"

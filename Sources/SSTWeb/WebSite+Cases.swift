@@ -17,7 +17,15 @@ extension WebSite {
                 let current = try await offload {
                     try store.readRecord(entity: "case", record: caseID, presenting: token)
                 }
-                guard let current else { return notAPupil(session) }
+                guard let current else {
+                    return Self.errorPage(
+                        title: "Finns inte här",
+                        message: "Ärendet \(caseID.rawValue) finns inte på den här noden. Ingenting ändrades.",
+                        detail: nil,
+                        session: session,
+                        status: .notFound
+                    )
+                }
                 let phase: Phase? = if case .phase(let phase)? = current["phase"]?.value { phase } else { nil }
                 let next: Phase
                 switch form["step"] {

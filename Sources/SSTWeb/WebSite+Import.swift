@@ -29,10 +29,11 @@ extension WebSite {
                 do {
                     parsed = try AbsenceCSV.parse(file)
                 } catch let error as AbsenceCSV.HeaderError {
+                    let swedish = WebMessages.importProblem(error.message)
                     return importPage(
                         report: nil,
-                        error: "Filen lästes inte in: rubrikraden förstods inte. Ingenting ändrades.",
-                        detail: error.message,
+                        error: "Filen lästes inte in. \(swedish ?? "Rubrikraden förstods inte.") Ingenting ändrades.",
+                        detail: swedish == nil ? error.message : nil,
                         session: session
                     )
                 }
@@ -56,8 +57,11 @@ extension WebSite {
             let detailHTML: HTML = detail.map { "<p lang=\"en\">\($0)</p>" } ?? ""
             result = "<div class=\"alert\" role=\"alert\"><p>\(error)</p>\(detailHTML)</div>"
         } else if let report {
-            let rows: [HTML] = report.problems.map { problem in
-                "<tr><td>\(problem.line)</td><td lang=\"en\">\(problem.message)</td></tr>"
+            let rows: [HTML] = report.problems.map { problem -> HTML in
+                if let swedish = WebMessages.importProblem(problem.message) {
+                    return "<tr><td>\(problem.line)</td><td>\(swedish)</td></tr>"
+                }
+                return "<tr><td>\(problem.line)</td><td lang=\"en\">\(problem.message)</td></tr>"
             }
             let problems: HTML =
                 rows.isEmpty

@@ -125,28 +125,36 @@ extension WebSite {
         let state = status.state
         let last = state.lastSuccess.map { "Senast synkroniserad \(Self.time($0))" } ?? "Aldrig synkroniserad"
         let waiting = "\(status.pending) ändring\(status.pending == 1 ? "" : "ar") väntar på att skickas"
-        let reachable: Bool
-        if let error = state.lastError {
-            reachable = (state.lastSuccess ?? 0) > error.at
-        } else {
-            reachable = state.lastSuccess != nil
-        }
-        let hub: String =
+        let failed = state.lastError.flatMap { error in (state.lastSuccess ?? 0) > error.at ? nil : error }
+        // Before the first attempt has a result (about 30 s after the node starts) nothing is known: say so.
+        let (hub, look): (String, String) =
             if status.settings == nil {
-                "Ingen hubb är inställd"
-            } else if reachable {
-                "Hubben svarade vid senaste försöket"
-            } else if let error = state.lastError {
-                "Hubben nås inte (senaste försök \(Self.time(error.at))). Arbetet sparas här och skickas när "
-                    + "förbindelsen är tillbaka"
+                ("Ingen hubb är inställd", " offline")
+            } else if let failed, Self.unreachableCodes.contains(failed.code) {
+                (
+                    "Hubben nås inte (senaste försök \(Self.time(failed.at))). Arbetet sparas här och skickas när "
+                        + "förbindelsen är tillbaka",
+                    " offline"
+                )
+            } else if let failed {
+                (
+                    "Senaste synkroniseringen misslyckades (\(Self.time(failed.at))); sst status visar varför. "
+                        + "Arbetet sparas här",
+                    " offline"
+                )
+            } else if state.lastSuccess != nil {
+                ("Hubben svarade vid senaste försöket", "")
             } else {
-                "Hubben har inte nåtts ännu"
+                ("Ingen synkronisering ännu. Noden försöker nå hubben strax efter start", " waiting")
             }
         return """
-            <div class="banner\(reachable ? "" : " offline")" role="status" id="sync-banner">\
+            <div class="banner\(look)" role="status" id="sync-banner">\
             <strong>\(hub).</strong> \(last). \(waiting).</div>
             """
     }
+
+    /// The failures that mean the hub did not answer (as opposed to answering with a refusal).
+    static let unreachableCodes: Set<String> = ["unreachable"]
 
     /// A time for people: `2026-12-06 14:05` in Swedish time.
     static func time(_ milliseconds: UInt64) -> String {

@@ -56,94 +56,6 @@ struct WebSite: Sendable {
         addImportPages(to: pages)
     }
 
-    // MARK: Sign-in and sign-out
-
-    private func addSignIn(to pages: RouterGroup<SyncRequestContext>) {
-        pages.get("sign-in") { request, _ in
-            if sessions.session(cookie: request.cookies[WebSessions.cookieName]?.value) != nil {
-                return Self.redirect("\(WebPages.root)/pupils")
-            }
-            return signInPage(message: nil, status: .ok)
-        }
-        pages.post("sign-in") { request, _ in
-            let form = try await Self.form(request)
-            let expected = request.cookies[WebSessions.signInCookieName]?.value ?? ""
-            guard let csrf = form["csrf"], WebSessions.equalSecrets(csrf, expected) else {
-                return signInPage(
-                    message: "Inloggningsformuläret hade ingen giltig säkerhetskod (det kan ha legat öppet för "
-                        + "länge). Försök igen.",
-                    status: .forbidden
-                )
-            }
-            guard let text = form["token"], let token = StaffToken(text) else {
-                return signInPage(
-                    message: "Det är ingen personalnyckel. En nyckel börjar med sst_ och har 43 tecken till; "
-                        + "du får den av nodens administratör (sst staff add).",
-                    status: .unprocessableContent
-                )
-            }
-            let member = try await offload { try store.staffMember(presenting: token) }
-            guard let member else {
-                return signInPage(
-                    message: "Nyckeln gäller inte på den här noden (okänd eller återkallad). Be nodens "
-                        + "administratör om en ny.",
-                    status: .unauthorized
-                )
-            }
-            let session = sessions.start(token: token, memberName: member.name, role: member.role)
-            var response = Self.redirect("\(WebPages.root)/pupils")
-            response.headers.append(
-                HTTPField(
-                    name: .setCookie,
-                    value: WebSessions.setCookie(
-                        WebSessions.cookieName,
-                        session.id,
-                        maxAge: Int(WebSessions.absoluteLimit)
-                    )
-                )
-            )
-            response.headers.append(
-                HTTPField(name: .setCookie, value: WebSessions.clearCookie(WebSessions.signInCookieName))
-            )
-            return response
-        }
-        pages.post("sign-out") { request, _ in
-            let form = try await Self.form(request)
-            if let session = sessions.session(cookie: request.cookies[WebSessions.cookieName]?.value) {
-                guard let csrf = form["csrf"], WebSessions.equalSecrets(csrf, session.csrf) else {
-                    return Self.csrfRefused(session)
-                }
-                sessions.end(session.id)
-            }
-            var response = Self.redirect("\(WebPages.root)/sign-in?signed-out=1")
-            response.headers.append(HTTPField(name: .setCookie, value: WebSessions.clearCookie(WebSessions.cookieName)))
-            return response
-        }
-    }
-
-    private func signInPage(message: String?, status: HTTPResponse.Status) -> Response {
-        let csrf = WebSessions.randomText()
-        let alert: HTML = message.map { "<p class=\"alert\" role=\"alert\">\($0)</p>" } ?? ""
-        let body: HTML = """
-            <h1>Logga in</h1>
-            \(alert)
-            <p>Logga in med den personalnyckel som nodens administratör gav dig.</p>
-            <form method="post" action="\(WebPages.root)/sign-in">
-              <input type="hidden" name="csrf" value="\(csrf)">
-              <label for="token">Personalnyckel</label>
-              <input type="password" id="token" name="token" autocomplete="off" required size="50"
-                aria-describedby="token-help">
-              <p id="token-help" class="muted">Börjar med sst_. Nyckeln visas inte medan du skriver.</p>
-              <button type="submit">Logga in</button>
-            </form>
-            """
-        var response = Self.page(title: "Logga in", session: nil, banner: "", body: body, status: status)
-        response.headers.append(
-            HTTPField(name: .setCookie, value: WebSessions.setCookie(WebSessions.signInCookieName, csrf, maxAge: 3600))
-        )
-        return response
-    }
-
     // MARK: Sessions around every page and form
 
     /// Runs `body` for a signed-in member; without a live session the answer is the sign-in page (nothing is
@@ -153,13 +65,15 @@ struct WebSite: Sendable {
         _ request: Request,
         _ body: @escaping @Sendable (WebSession) async throws -> Response
     ) async throws -> Response {
-        guard let session = sessions.session(cookie: request.cookies[WebSessions.cookieName]?.value) else {
-            return Self.redirect("\(WebPages.root)/sign-in")
+        let cookie = request.cookies[WebSessions.cookieName]?.value
+        guard let session = sessions.session(cookie: cookie) else {
+            // A cookie the node does not know: the session expired or the node restarted; the page says so.
+            return cookie?.isEmpty == false ? Self.toSignIn(.expired) : Self.redirect("\(WebPages.root)/sign-in")
         }
         do {
             return try await body(session)
         } catch let error as StoreError {
-            return refusal(error, session: session)
+            return try await refusal(error, session: session)
         }
     }
 
@@ -188,26 +102,28 @@ struct WebSite: Sendable {
         )
     }
 
-    func refusal(_ error: StoreError, session: WebSession) -> Response {
+    func refusal(_ error: StoreError, session: WebSession) async throws -> Response {
         if error.code == .unauthorized {
             sessions.end(session.id)
-            var response = Self.redirect("\(WebPages.root)/sign-in")
-            response.headers.append(HTTPField(name: .setCookie, value: WebSessions.clearCookie(WebSessions.cookieName)))
-            return response
-        }
-        let (title, status): (String, HTTPResponse.Status) =
-            switch error.code {
-            case .notFound: ("Finns inte här", .notFound)
-            case .notPermitted, .notOwner: ("Inte tillåtet", .forbidden)
-            case .noConflict: ("Ingen konflikt", .conflict)
-            case .phaseBackwards: ("Fasen kan inte flyttas bakåt", .unprocessableContent)
-            case .consentWithdrawn: ("Samtycket är återkallat", .unprocessableContent)
-            default: ("Det gick inte", .unprocessableContent)
+            let token = session.token
+            try await offload {
+                try store.signOut(presenting: token, reason: "session ended: the token was found revoked")
             }
+            return Self.toSignIn(.revoked)
+        }
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .notFound: .notFound
+            case .notPermitted, .notOwner: .forbidden
+            case .noConflict: .conflict
+            case .storageFull: HTTPResponse.Status(code: 507)
+            default: .unprocessableContent
+            }
+        let (title, message) = WebMessages.storeError(error)
         return Self.errorPage(
             title: title,
-            message: "Ingenting ändrades.",
-            detail: error.description,
+            message: (message.map { $0 + " " } ?? "") + "Ingenting ändrades.",
+            detail: message == nil ? error.description : nil,
             session: session,
             status: status
         )
