@@ -15,8 +15,14 @@ public struct AuditVerification: Hashable, Sendable {
     public let entries: Int
     /// The hash of the last entry: keep it elsewhere to detect entries cut off the end later.
     public let headHash: String
-    /// Each break in the chain, naming the entry; empty when the trail is intact.
+    /// Each break in the chain, naming the entry; empty when the chain is intact.
     public let problems: [String]
+    /// Heads a peer witnessed that this trail ends before or differs at (entries cut off the end, which the chain
+    /// itself cannot show): empty when no peer saw more.
+    public let missing: [AuditGap]
+
+    /// Neither a break in the chain nor entries missing that a peer witnessed.
+    public var isIntact: Bool { problems.isEmpty && missing.isEmpty }
 }
 
 extension Store {
@@ -38,9 +44,11 @@ extension Store {
         }
     }
 
-    /// Recomputes the hash chain over the whole trail and reports every edited, removed or reordered entry.
+    /// Recomputes the hash chain over the whole trail and reports every edited, removed or reordered entry, and
+    /// the entries cut off the end that a peer witnessed (``auditGaps()``).
     public func verifyAudit() throws -> AuditVerification {
-        try writer.read { db in
+        let missing = try auditGaps()
+        return try writer.read { db in
             let entries = try Row.fetchAll(
                 db,
                 sql: "SELECT seq, entry, previous_hash, hash FROM sst_audit ORDER BY seq"
@@ -56,7 +64,8 @@ extension Store {
             return AuditVerification(
                 entries: entries.count,
                 headHash: entries.last?.hash ?? AuditChain.genesis,
-                problems: AuditChain.verify(entries)
+                problems: AuditChain.verify(entries),
+                missing: missing
             )
         }
     }

@@ -204,6 +204,8 @@ enum StoreMigrations {
         registerPendingCrossings(&migrator)
         registerStaffRoles(&migrator)
         registerRecoveryWindow(&migrator)
+        registerLogFingerprints(&migrator)
+        registerAuditWitness(&migrator)
         return migrator
     }
 

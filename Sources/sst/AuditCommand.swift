@@ -79,10 +79,13 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain: any edited, removed or reordered entry is named.",
+            abstract: "Check the hash chain: any edited, removed or reordered entry is named, and entries missing "
+                + "at the end that a peer witnessed.",
             discussion: """
-                Prints the head hash on success. Keep it somewhere else (a ticket, an e-mail to the \
-                data protection officer): entries cut off the end can only be detected against it.
+                Prints the head hash on success. At each sync the hub and the node record each other's head \
+                (length and hash); a trail that ends before a head a peer witnessed (a restore from a backup \
+                loses the entries written after it) is reported as "entries after N are missing". Keep the \
+                head hash somewhere else too (a ticket, an e-mail to the data protection officer).
                 """
         )
 
@@ -90,13 +93,24 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let result = try options.openStore().verifyAudit()
-            if result.problems.isEmpty {
+            if result.isIntact {
                 print("The audit trail is intact: \(result.entries) entries, head hash \(result.headHash)")
                 return
             }
             for problem in result.problems { print("TAMPERED: \(problem)") }
+            for gap in result.missing { print("MISSING: \(gap.message)") }
+            if result.problems.isEmpty {
+                throw CommandError(
+                    "the audit trail ends before what a peer witnessed (\(result.missing.count) "
+                        + "\(result.missing.count == 1 ? "finding" : "findings"); \(result.entries) entries here)",
+                    remedy: "Report it to the data protection officer: the missing entries were lost with a restore "
+                        + "from a backup (or cut off). The peer's trail still names what crossed to it, and an older "
+                        + "copy of this database may hold the rest."
+                )
+            }
             throw CommandError(
-                "the audit trail has been altered (\(result.problems.count) problems in \(result.entries) entries)",
+                "the audit trail has been altered (\(result.problems.count) problems in \(result.entries) entries"
+                    + (result.missing.isEmpty ? ")" : ", and entries missing that a peer witnessed)"),
                 remedy: "Report it to the data protection officer; restore the database from a backup to compare."
             )
         }

@@ -61,7 +61,9 @@ public struct HubService: Sendable {
         pushGate = PushGate(permits: max(1, configuration.concurrentPushes)) { metrics.pushesWaiting($0) }
     }
 
-    /// Checks the node's protocol version, policy and clock, and tells it where its pushes resume.
+    /// Checks the node's protocol version, policy and clock, and that its log is the one the hub received (a
+    /// copied data directory whose log went on elsewhere is refused, `restored`); exchanges the two audit heads
+    /// (witnessed audit heads); and tells the node where its pushes resume.
     public func handshake(_ request: HandshakeRequest, from peer: PeerIdentity) throws(Problem) -> HandshakeResponse {
         let hash = store.policy.hash
         guard request.protocolVersion == SyncProtocol.version else {
@@ -83,6 +85,7 @@ public struct HubService: Sendable {
                 remedy: "Install the district's current policy file on the node (or the hub), then sync again."
             )
         }
+        try Self.checkLogEvidence(request)
         return try withStore { () throws -> HandshakeResponse in
             let now = physicalClock.milliseconds()
             // Consents that came into force by the clock alone send their pupils' data again, before this session's
@@ -100,7 +103,8 @@ public struct HubService: Sendable {
                 )
             }
             let hub = try store.identity().node
-            let cursor = try store.cursor(for: peer.node)
+            let audit = try exchangeAuditHeads(request, from: peer, hub: hub, at: now)
+            let (cursor, fingerprint) = try store.receivedFingerprint(of: peer.node)
             let latest = try store.lastSequence()
             if let last = request.lastSync, last.hub == hub.rawValue,
                 last.acknowledged > cursor || last.pulledUpTo > latest
@@ -124,6 +128,9 @@ public struct HubService: Sendable {
                         + "everything again once told to follow the new id: `sst sync --accept-hub NEW-ID`."
                 )
             }
+            if let refusal = restoredRefusal(request, from: peer, cursor: cursor, fingerprint: fingerprint) {
+                throw refusal
+            }
             // The node applied what it pulled up to its cursor: the batches sent before that crossed (audited now);
             // those after it never arrived, and its pulls start again from there.
             if let last = request.lastSync, last.hub == hub.rawValue {
@@ -137,7 +144,10 @@ public struct HubService: Sendable {
                 cursor: cursor,
                 hubSequence: latest,
                 maxBodyBytes: configuration.maxBodyBytes,
-                maxBatchSize: configuration.maxBatchSize
+                maxBatchSize: configuration.maxBatchSize,
+                cursorFingerprint: fingerprint,
+                auditHead: AuditHeadBody(audit.ownHead),
+                witnessedNode: audit.previouslyWitnessed.map { WitnessedHeadBody(node: peer.node.rawValue, $0) }
             )
         }
     }
@@ -172,6 +182,10 @@ public struct HubService: Sendable {
                 var problem = Problem(error)
                 problem.audited = true
                 throw problem
+            }
+            // The batch that moved the cursor to its end: what the node must hold there at its next handshake.
+            if changeSet.originNode == peer.node, report.cursor == changeSet.upTo {
+                try store.recordReceivedFingerprint(changeSet.logFingerprint, from: peer.node, upTo: changeSet.upTo)
             }
             metrics.changesReceived(report.received, applied: report.applied)
             logger.debug(

@@ -26,11 +26,13 @@ extension NodeSynchronizer {
         /// dropped otherwise (its crossings were never held, so nothing of it is recorded).
         var nextBatch: (since: Int64, limit: Int, export: Task<Result<Batch, SyncFailure>, Never>)?
 
-        /// A batch of changes for the hub, its request body, and the `sent` entries its crossing needs.
+        /// A batch of changes for the hub, its request body, the `sent` entries its crossing needs, and its
+        /// fingerprint (``ChangeSet/logFingerprint``, kept before it goes on the wire).
         struct Batch: Sendable {
             let changeSet: ChangeSet
             let body: PushBody
             let crossings: PreparedCrossings
+            let fingerprint: String
         }
 
         init(
@@ -80,12 +82,13 @@ extension NodeSynchronizer {
             // reads where this node's log ends, so that its pushes carry it.
             if counterpart == .hub { _ = try Self.local { try store.resendForConsentsComingIntoForce() } }
             let sentAt = physicalClock.milliseconds()
-            let request = HandshakeRequest(
+            var request = HandshakeRequest(
                 policyHash: store.policy.hash,
                 nodeTime: sentAt,
                 lastSequence: try Self.local { try store.lastSequence() },
                 lastSync: lastSync
             )
+            try Self.local { try Self.describeLog(store, lastSync: lastSync, in: &request) }
             let response = try await transport.handshake(request)
             let receivedAt = physicalClock.milliseconds()
             guard let node = NodeID(response.hub) else {
@@ -98,13 +101,17 @@ extension NodeSynchronizer {
             if let failure = Self.checkPin(node, pinned: pinnedHub, accepted: acceptedHub) { throw failure }
             let hub = counterpart.identity(of: node)
             self.hub = hub
+            // Before any check may end the session: what the hub witnessed of this node's audit trail (a gap is
+            // kept for `sst audit verify`; it does not stop the sync) and the hub's head, witnessed now.
+            try Self.local { try Self.exchangeAuditHeads(store, with: node, response, at: receivedAt) }
             let local = try Self.local {
                 SyncSession.Local(
                     lastSequence: try store.lastSequence(),
                     hubCursor: try store.cursor(for: node),
                     sentAt: sentAt,
                     receivedAt: receivedAt,
-                    backupEnd: try store.backupMark()?.lastSequence
+                    backupEnd: try store.backupMark()?.lastSequence,
+                    fingerprintsAtCursor: try store.sentFingerprints(endingAt: response.cursor)
                 )
             }
             pushStart = response.cursor
@@ -117,7 +124,9 @@ extension NodeSynchronizer {
             default:
                 // A restored backup the hub has nothing past: the node goes on as it was.
                 // (A peer having nothing past it says nothing of the hub, which keeps the mark.)
-                if local.backupEnd != nil, counterpart == .hub { try Self.local { try store.clearBackupMark() } }
+                if local.backupEnd != nil, counterpart == .hub {
+                    try Self.local { try Self.leaveBackup(store, hub: node, response) }
+                }
                 // The hub's cursor says which batches sent before reached it (an answer lost on the way back): audited
                 // now; those after it never arrived and are dropped, the pushes start again from it.
                 if counterpart == .hub {
@@ -150,6 +159,15 @@ extension NodeSynchronizer {
             // Before the batch goes on the wire, and before the next one is exported: its crossings wait for the
             // hub's answer, in the store (an answer lost on the way is acknowledged by the next handshake).
             try Self.local { try store.holdCrossings(batch.crossings, for: hub.node) }
+            // The hub's cursor may stand at this batch's end with it even if the answer is lost.
+            try Self.local {
+                try store.holdSentFingerprint(
+                    batch.fingerprint,
+                    for: hub.node,
+                    since: changeSet.since,
+                    upTo: changeSet.upTo
+                )
+            }
             let lastSequence = try Self.local { try store.lastSequence() }
             progress(SyncProgress(phase: .push, done: since - pushStart, total: lastSequence - pushStart))
             if changeSet.upTo < lastSequence {
@@ -258,7 +276,8 @@ extension NodeSynchronizer {
             return Batch(
                 changeSet: export.changeSet,
                 body: try transport.pushBody(export.changeSet),
-                crossings: export.crossings
+                crossings: export.crossings,
+                fingerprint: export.changeSet.logFingerprint
             )
         }
 

@@ -2,7 +2,8 @@ extension SyncSession {
     /// What is wrong with a handshake answer, or `nil`: the protocol version, the clocks (each side refuses
     /// stamps further ahead of its clock than the allowed offset), and a hub that has more of this node's
     /// changes than the node itself, or than an `sst backup` copy had (a node restored from an old backup would
-    /// reuse sequence numbers), and a hub
+    /// reuse sequence numbers), a hub that holds at its cursor a batch this node never sent (this data directory
+    /// is a copy whose log went on elsewhere), and a hub
     /// whose log ends before what this node pulled (a hub restored from an old backup would too).
     static func check(_ response: HandshakeResponse, local: Local) -> SyncFailure? {
         guard response.protocolVersion == SyncProtocol.version else {
@@ -30,10 +31,7 @@ extension SyncSession {
                 remedy: "Fix this node's clock (NTP). Its changes wait here and sync once the clocks agree."
             )
         }
-        let rejoin =
-            "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, then a "
-            + "certificate for that id (`sst pki issue`); it then pushes its log again and pulls back what it sent "
-            + "after the backup."
+        let rejoin = Self.rejoinRemedy
         if let backupEnd = local.backupEnd, response.cursor > backupEnd {
             return SyncFailure(
                 .local,
@@ -51,6 +49,19 @@ extension SyncSession {
                 remedy: rejoin
             )
         }
+        // A restored `sst backup` the hub has nothing past holds the node's log up to the cursor (checked above).
+        if local.backupEnd == nil, let fingerprint = response.cursorFingerprint,
+            !local.fingerprintsAtCursor.contains(fingerprint)
+        {
+            return SyncFailure(
+                .local,
+                "the hub has this node's changes up to \(response.cursor), but not as this database sent them "
+                    + "(\(Problem.Codes.restored)): this data directory is a copy of the node (`cp`, a VM snapshot) whose log "
+                    + "went on elsewhere, and its own changes numbered up to \(response.cursor) would be skipped; "
+                    + "nothing was exchanged",
+                remedy: Self.copiedRemedy
+            )
+        }
         if response.hubSequence < local.hubCursor {
             return SyncFailure(
                 .protocolError,
@@ -64,4 +75,16 @@ extension SyncSession {
         }
         return nil
     }
+
+    /// What a node restored from a backup older than its last sync does (the `rejoin` remedy).
+    static let rejoinRemedy =
+        "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, then a "
+        + "certificate for that id (`sst pki issue`); it then pushes its log again and pulls back what it sent "
+        + "after the backup."
+
+    /// What a copied data directory whose log went on elsewhere does (`restored`): the same steps.
+    static let copiedRemedy =
+        "Keep this database but give the node a new id: `sst node rejoin --data DIR --node-id NEW-ID`, then a "
+        + "certificate for that id (`sst pki issue`); it then pushes its whole log again, so every change it holds "
+        + "reaches the hub, and pulls back what the other copy sent. Stop using the other copy, or rejoin it too."
 }

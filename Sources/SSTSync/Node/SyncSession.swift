@@ -68,14 +68,24 @@ public struct SyncSession: Sendable {
         public var receivedAt: UInt64
         /// For a store restored from `sst backup` that has not synced since: where its log ended in the backup.
         public var backupEnd: Int64?
+        /// The fingerprints of the batches this node sent that ended at the hub's cursor (`Store.sentFingerprints`):
+        /// the hub's ``HandshakeResponse/cursorFingerprint`` must be one of them.
+        public var fingerprintsAtCursor: Set<String>
 
-        public init(lastSequence: Int64, hubCursor: Int64, sentAt: UInt64, receivedAt: UInt64, backupEnd: Int64? = nil)
-        {
+        public init(
+            lastSequence: Int64,
+            hubCursor: Int64,
+            sentAt: UInt64,
+            receivedAt: UInt64,
+            backupEnd: Int64? = nil,
+            fingerprintsAtCursor: Set<String> = []
+        ) {
             self.lastSequence = lastSequence
             self.hubCursor = hubCursor
             self.sentAt = sentAt
             self.receivedAt = receivedAt
             self.backupEnd = backupEnd
+            self.fingerprintsAtCursor = fingerprintsAtCursor
         }
     }
 

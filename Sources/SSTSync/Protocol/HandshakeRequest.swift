@@ -14,6 +14,31 @@ public struct HandshakeRequest: Codable, Hashable, Sendable {
     /// remember). A hub restored from a backup taken before that sync has less than this and refuses the session
     /// (`409 hubRestored`): its log would reuse sequence numbers the node has already pulled past.
     public var lastSync: LastSync?
+    /// The fingerprints of the batches this node pushed that a receiver may hold at its cursor (the one ending where
+    /// the cursor stood at the last push, and any sent since without an answer); absent from older nodes. A hub
+    /// whose fingerprint at its cursor for this node is not among them refuses the session (`409 restored`): this
+    /// data directory is a copy whose log went on elsewhere, and its changes numbered up to the cursor would be
+    /// skipped.
+    public var pushed: [PushedBatch]?
+    /// For a database restored from `sst backup` that has not synced since: where its log ended. The node itself
+    /// refuses a hub that has more of it (with the backup's remedy), so the hub leaves that case to it.
+    public var backupEnd: Int64?
+    /// The node's audit-chain head: the hub keeps it as witnessed and answers it at the next handshake.
+    public var auditHead: AuditHeadBody?
+    /// What this node witnessed of the hub's audit trail at its last handshake with `lastSync.hub`: a hub whose trail
+    /// ends before it (or differs there) records the gap, which `sst audit verify` reports.
+    public var witnessedHub: WitnessedHeadBody?
+
+    /// One pushed batch's end and fingerprint (`ChangeSet.logFingerprint`).
+    public struct PushedBatch: Codable, Hashable, Sendable {
+        public var upTo: Int64
+        public var fingerprint: String
+
+        public init(upTo: Int64, fingerprint: String) {
+            self.upTo = upTo
+            self.fingerprint = fingerprint
+        }
+    }
 
     /// What a node learned at the end of its last successful sync.
     public struct LastSync: Codable, Hashable, Sendable {
@@ -36,12 +61,20 @@ public struct HandshakeRequest: Codable, Hashable, Sendable {
         policyHash: String,
         nodeTime: UInt64,
         lastSequence: Int64,
-        lastSync: LastSync? = nil
+        lastSync: LastSync? = nil,
+        pushed: [PushedBatch]? = nil,
+        backupEnd: Int64? = nil,
+        auditHead: AuditHeadBody? = nil,
+        witnessedHub: WitnessedHeadBody? = nil
     ) {
         self.protocolVersion = protocolVersion
         self.policyHash = policyHash
         self.nodeTime = nodeTime
         self.lastSequence = lastSequence
         self.lastSync = lastSync
+        self.pushed = pushed
+        self.backupEnd = backupEnd
+        self.auditHead = auditHead
+        self.witnessedHub = witnessedHub
     }
 }

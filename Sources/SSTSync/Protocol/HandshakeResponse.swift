@@ -18,6 +18,14 @@ public struct HandshakeResponse: Codable, Hashable, Sendable {
     public var maxBodyBytes: Int
     /// The largest `limit` the hub serves in one pull.
     public var maxBatchSize: Int
+    /// The fingerprint of the node's batch that ended at ``cursor`` as the hub received it; absent when the hub does
+    /// not know it. A node that did not send that batch is a copy whose log went on elsewhere (`restored`).
+    public var cursorFingerprint: String?
+    /// The hub's audit-chain head: the node keeps it as witnessed and sends it at the next handshake.
+    public var auditHead: AuditHeadBody?
+    /// The longest head of the node's audit trail the hub witnessed before this handshake: a node whose trail ends
+    /// before it (restored from a backup) records the gap, which `sst audit verify` reports.
+    public var witnessedNode: WitnessedHeadBody?
 
     public init(
         protocolVersion: Int = SyncProtocol.version,
@@ -28,7 +36,10 @@ public struct HandshakeResponse: Codable, Hashable, Sendable {
         cursor: Int64,
         hubSequence: Int64,
         maxBodyBytes: Int = SyncProtocol.defaultMaxBodyBytes,
-        maxBatchSize: Int = SyncProtocol.maxBatchSize
+        maxBatchSize: Int = SyncProtocol.maxBatchSize,
+        cursorFingerprint: String? = nil,
+        auditHead: AuditHeadBody? = nil,
+        witnessedNode: WitnessedHeadBody? = nil
     ) {
         self.protocolVersion = protocolVersion
         self.hub = hub
@@ -39,5 +50,8 @@ public struct HandshakeResponse: Codable, Hashable, Sendable {
         self.hubSequence = hubSequence
         self.maxBodyBytes = maxBodyBytes
         self.maxBatchSize = maxBatchSize
+        self.cursorFingerprint = cursorFingerprint
+        self.auditHead = auditHead
+        self.witnessedNode = witnessedNode
     }
 }

@@ -67,6 +67,10 @@ extension Problem {
         /// The hub has less of the node's changes, or a shorter log, than the node saw at its last sync: the hub was
         /// restored from an older backup.
         public static let hubRestored = "hubRestored"
+        /// The hub received, at its cursor for the node, a batch this node never sent: its data directory is a copy
+        /// whose log went on elsewhere (`cp`, a VM snapshot), and its changes numbered up to the cursor would be
+        /// skipped.
+        public static let restored = "restored"
         /// A staff API request without a bearer token, or with one that is malformed, unknown or revoked.
         public static let staffTokenRequired = "staffTokenRequired"
         /// A node role that may not use this endpoint.
