@@ -63,7 +63,7 @@ enum WebMessages {
             "\($0[1]) är mentor för \($0[2]), inte för den här elevens klass."
         },
         Rule("notPermitted", #"the record is of another stadsdel than (.+)'s \((.*)\)"#) {
-            "Uppgiften hör till en annan stadsdel än \($0[1])s (\($0[2])). Du ser och ändrar bara din stadsdels uppgifter."
+            "Uppgiften hör till en annan stadsdel än \(genitive($0[1])) (\($0[2])). Du ser och ändrar bara din stadsdels uppgifter."
         },
         Rule("notPermitted", #"(.+) \((\w+)\) may not (read|write) (\w+) records"#) {
             "\($0[1]) (\(role($0[2]))) får inte \($0[3] == "read" ? "läsa" : "ändra") \(entity($0[4]).lowercased())."
@@ -233,6 +233,11 @@ enum WebMessages {
     }
 
     static func entity(_ name: String) -> String { Labels.entity(name) }
+
+    /// A name in the genitive, Swedish style: "Anna Linds", and "Kurt Kungs" for a name ending in s, x or z.
+    static func genitive(_ name: String) -> String {
+        ["s", "x", "z"].contains(name.suffix(1).lowercased()) ? name : name + "s"
+    }
 
     static func phase(_ step: String) -> String { Phase.Step(rawValue: step)?.swedishLabel ?? step }
 

@@ -155,7 +155,14 @@ struct StadsdelScopingTests {
         #expect(try hub.store.conflicts().contains { $0.record == apiConflict } == (resolved.status != .ok))
 
         // The page.
-        status("page: pupil's file", try await page.get("/staff/pupils/\(pupil)").status)
+        let file = try await page.get("/staff/pupils/\(pupil)")
+        status("page: pupil's file", file.status)
+        if file.status == .forbidden {
+            #expect(
+                file.text.contains("Uppgiften hör till en annan stadsdel än \(account)")
+                    && !file.text.contains("lang=\"en\"")
+            )
+        }
         status("page: what has been shared", try await page.get("/staff/pupils/\(pupil)/shared").status)
         let found = try await page.get("/staff/pupils?q=\(page.browser.encode(target.familyName))")
         seen.append(("page: search", found.text.contains(pupil.rawValue)))
