@@ -91,6 +91,8 @@ public struct AuditHeadExchange: Hashable, Sendable {
     public let ownHead: AuditHead
     /// A gap found in this side's trail by the peer's witness, or nil.
     public let gap: AuditGap?
+    /// The gap was not known before this exchange.
+    public let gapIsNew: Bool
 }
 
 extension Store {
@@ -122,33 +124,41 @@ extension Store {
         }
     }
 
-    /// This side's part of a handshake's exchange, in one transaction: checks `witnessOfMine` (what `peer`
-    /// witnessed of this trail) and keeps a gap it shows; records `theirHead` as witnessed of `peer` now, unless
-    /// a longer head was witnessed before (a trail never shrinks: the longer one is the evidence); returns what
+    /// This side's part of a handshake's exchange: checks `witnessOfMine` (what `peer` witnessed of this trail)
+    /// and keeps a gap it shows; records `theirHead` as witnessed of `peer` now, unless a longer head was witnessed
+    /// before (a trail never shrinks: the longer one is the evidence) or it is the head already kept; returns what
     /// was witnessed of `peer` before and this side's head. Nothing here stops a sync: a gap is reported.
+    ///
+    /// It reads; it writes only a new gap, and a new head. With `deferringWitness` (the hub) the head is written
+    /// after this returns, queued behind the writer: a handshake never waits for another node's apply to finish
+    /// (the push gate's promise), and a head lost to a crash is only older evidence.
     @discardableResult
     public func exchangeAuditHeads(
         with peer: NodeID,
         theirHead: AuditHead?,
         witnessOfMine: WitnessedAuditHead?,
-        at now: UInt64
+        at now: UInt64,
+        deferringWitness: Bool = false
     ) throws -> AuditHeadExchange {
-        try writer.write { db in
+        let name = peer.rawValue
+        let (own, previous, gap, isNew) = try writer.read { db in
             let own = try Self.auditHead(db)
-            let gap = try witnessOfMine.flatMap { try Self.gap(in: own, witnessed: $0, by: peer.rawValue, at: now, db) }
-            let previous = try Self.witnessed(peer.rawValue, db)
-            if let theirHead, theirHead.length >= previous?.head.length ?? 0 {
-                try db.execute(
-                    sql: """
-                        INSERT INTO sst_audit_witness (peer, length, hash, at_ms) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (peer) DO UPDATE SET length = excluded.length, hash = excluded.hash,
-                                at_ms = excluded.at_ms
-                        """,
-                    arguments: [peer.rawValue, theirHead.length, theirHead.hash, Int64(clamping: now)]
-                )
-            }
-            return AuditHeadExchange(previouslyWitnessed: previous, ownHead: own, gap: gap)
+            let gap = try witnessOfMine.flatMap { try Self.gap(in: own, witnessed: $0, by: name, at: now, db) }
+            return (own, try Self.witnessed(name, db), gap, try gap.map { try !Self.isKept($0, db) } ?? false)
         }
+        let head = theirHead.flatMap { head in
+            head.length >= previous?.head.length ?? 0 && head != previous?.head ? head : nil
+        }
+        let update: @Sendable (Database) throws -> Void = { db in
+            if isNew, let gap { try Self.keep(gap, db) }
+            if let head { try Self.witness(head, of: name, at: now, db) }
+        }
+        if isNew || (head != nil && !deferringWitness) {
+            try writer.write(update)
+        } else if head != nil {
+            writer.asyncWrite(update) { _, _ in }
+        }
+        return AuditHeadExchange(previouslyWitnessed: previous, ownHead: own, gap: gap, gapIsNew: isNew)
     }
 
     static func auditHead(_ db: Database) throws -> AuditHead {
@@ -166,8 +176,8 @@ extension Store {
             }
     }
 
-    /// The gap `witnessed` shows in this trail (whose head is `own`), kept once per witnessed head; nil when the
-    /// trail holds the witnessed entry.
+    /// The gap `witnessed` shows in this trail (whose head is `own`); nil when the trail holds the witnessed
+    /// entry. A read.
     private static func gap(
         in own: AuditHead,
         witnessed: WitnessedAuditHead,
@@ -190,13 +200,25 @@ extension Store {
                 sql: "SELECT MAX(seq) FROM sst_audit WHERE seq <= ? AND at_ms <= ?",
                 arguments: [cap, Int64(clamping: witnessed.atMilliseconds)]
             ) ?? 0
-        let gap = AuditGap(
+        return AuditGap(
             witness: witness,
             witnessed: witnessed,
             intactUpTo: intact,
             trailLength: own.length,
             foundAtMilliseconds: now
         )
+    }
+
+    /// Whether the gap is kept already (found at an earlier handshake).
+    private static func isKept(_ gap: AuditGap, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM sst_audit_gap WHERE witness = ? AND length = ? AND hash = ?)",
+            arguments: [gap.witness, gap.witnessed.head.length, gap.witnessed.head.hash]
+        ) ?? false
+    }
+
+    private static func keep(_ gap: AuditGap, _ db: Database) throws {
         try db.execute(
             sql: """
                 INSERT OR IGNORE INTO sst_audit_gap
@@ -204,10 +226,23 @@ extension Store {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                witness, length, witnessed.head.hash, Int64(clamping: witnessed.atMilliseconds), intact, own.length,
-                Int64(clamping: now),
+                gap.witness, gap.witnessed.head.length, gap.witnessed.head.hash,
+                Int64(clamping: gap.witnessed.atMilliseconds), gap.intactUpTo, gap.trailLength,
+                Int64(clamping: gap.foundAtMilliseconds),
             ]
         )
-        return gap
+    }
+
+    /// Keeps `head` as witnessed of `peer` at `now`, unless a longer head is kept already.
+    private static func witness(_ head: AuditHead, of peer: String, at now: UInt64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sst_audit_witness (peer, length, hash, at_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (peer) DO UPDATE SET length = excluded.length, hash = excluded.hash,
+                        at_ms = excluded.at_ms
+                    WHERE excluded.length >= sst_audit_witness.length
+                """,
+            arguments: [peer, head.length, head.hash, Int64(clamping: now)]
+        )
     }
 }

@@ -49,9 +49,10 @@ extension HubService {
             with: peer.node,
             theirHead: request.auditHead?.head,
             witnessOfMine: mine,
-            at: now
+            at: now,
+            deferringWitness: true
         )
-        if let gap = exchange.gap {
+        if let gap = exchange.gap, exchange.gapIsNew {
             logger.error(
                 "this hub's audit trail ends before what a node witnessed: restored from a backup?",
                 metadata: ["node": "\(peer.node)", "gap": "\(gap.message)"]
