@@ -9,6 +9,11 @@ public struct PrivacyFilter: Sendable {
         public let basis: Basis
         public let consent: RecordID?
 
+        public init(basis: Basis, consent: RecordID?) {
+            self.basis = basis
+            self.consent = consent
+        }
+
         /// `consent:<scope> <consent id>`, `legal_duty` or `administrative`, as written in the audit trail.
         public var description: String {
             consent.map { "\(basis) \($0)" } ?? basis.description
@@ -222,6 +227,12 @@ public struct FilterResult: Sendable {
         public let change: FieldChange
         public let pupil: RecordID?
         public let grant: PrivacyFilter.Grant
+
+        public init(change: FieldChange, pupil: RecordID?, grant: PrivacyFilter.Grant) {
+            self.change = change
+            self.pupil = pupil
+            self.grant = grant
+        }
     }
 
     public struct Withheld: Hashable, Sendable {

@@ -67,6 +67,37 @@ extension Store {
         }
     }
 
+    /// Remembers the record as crossed when any of its fields may cross to the other side now (judged before a
+    /// purge erases what the judgement rests on): its values may have crossed from another node of this side
+    /// (a second node of the school, or this node's own copy before it was restored from a backup), whose
+    /// history this node does not hold. A purge marker then follows the record; it carries no value, and the
+    /// other side takes it even for a record it never received (``takingMarkersAndDroppingPurgedValues``).
+    func rememberMayHaveCrossed(entity entityName: String, record: RecordID, _ db: Database) throws {
+        guard let entity = schema.entity(named: entityName),
+            try Self.crossedRecord(entity: entityName, record: record, db) == nil
+        else { return }
+        let side = try Self.identity(db).side
+        let direction: Direction = side == .school ? .toSocial : .toSchool
+        let context = StorePrivacyContext(
+            db: db,
+            today: CivilDate(millisecondsSinceEpoch: physicalClock.milliseconds())
+        )
+        let probes = entity.fields.filter { !$0.isSystem }.map { field in
+            FieldChange(
+                entity: entityName,
+                record: record,
+                field: field.name,
+                state: FieldState(value: .null, stamp: Stamp(timestamp: Timestamp(rawValue: 0), node: NodeID("probe")!))
+            )
+        }
+        guard let allowed = try privacyFilter.filter(probes, direction: direction, context: context).allowed.first
+        else { return }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO sst_crossed (entity, record_id, pupil_id) VALUES (?, ?, ?)",
+            arguments: [entityName, record.rawValue, allowed.pupil?.rawValue]
+        )
+    }
+
     /// The record's crossing history (``PrivacyContext/crossedRecord(entity:record:)``), counting a batch sent
     /// and not acknowledged yet (it may be at the receiver).
     static func crossedRecord(entity: String, record: RecordID, _ db: Database) throws -> CrossedRecord? {
@@ -81,17 +112,44 @@ extension Store {
 
     /// The records of the set's purge markers that are not purged here yet (asked before the merge): a
     /// replayed purge is acknowledged once.
+    ///
+    /// Also remembers as crossed every record purged here of which the set brings a value: the other side holds
+    /// it (its values are dropped here), so this node's purge marker must follow it there, even when the node
+    /// that sent the values is another of this side, or this node before a restore. Written before the
+    /// decisions, it changes none: the filter asks the history only about markers, and the set brings none for
+    /// those records.
     static func newPurges(_ changeSet: ChangeSet, schema: Schema, _ db: Database) throws -> Set<RecordKey> {
         var fresh: Set<RecordKey> = []
+        var heldPurged: Set<RecordKey> = []
+        var asked: [RecordKey: Bool] = [:]
+        func isPurged(_ key: RecordKey) throws -> Bool {
+            if let known = asked[key] { return known }
+            let purged =
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT _purged FROM \(ColumnCoding.quoted(key.entity)) WHERE id = ?"),
+                    arguments: [key.record.rawValue]
+                ) ?? false
+            asked[key] = purged
+            return purged
+        }
+        let markers = Set(
+            changeSet.changes.lazy.filter { $0.field == Schema.purgedField || $0.field == Schema.deletedField }
+                .map { RecordKey(entity: $0.entity, record: $0.record) }
+        )
         // Unknown entities are left to the validation in the merge.
-        for change in changeSet.changes
-        where change.field == Schema.purgedField && schema.entity(named: change.entity) != nil {
-            let purged = try Bool.fetchOne(
-                db,
-                sql: "SELECT _purged FROM \(ColumnCoding.quoted(change.entity)) WHERE id = ?",
-                arguments: [change.record.rawValue]
+        for change in changeSet.changes where schema.entity(named: change.entity) != nil {
+            let key = RecordKey(entity: change.entity, record: change.record)
+            if change.field == Schema.purgedField {
+                if try !isPurged(key) { fresh.insert(key) }
+            } else if !markers.contains(key), try isPurged(key) {
+                heldPurged.insert(key)
+            }
+        }
+        for key in heldPurged {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO sst_crossed (entity, record_id) VALUES (?, ?)",
+                arguments: [key.entity, key.record.rawValue]
             )
-            if purged != true { fresh.insert(RecordKey(entity: change.entity, record: change.record)) }
         }
         return fresh
     }

@@ -69,9 +69,18 @@ extension Store {
 
     /// Purges a record (*gallring*): erases every value here and, once replicated, everywhere, leaving a
     /// purge marker. Cannot be undone.
+    ///
+    /// A record whose values may cross to the other side as the purge is made is remembered as crossed first
+    /// (``rememberMayHaveCrossed(entity:record:_:)``): another node of this side may have sent them, and the
+    /// marker must follow them there.
     @discardableResult
     public func purge(entity: String, record: RecordID) throws -> FieldChange {
-        let change = try writeSystemField(entity: entity, record: record, field: Schema.purgedField)
+        let change = try writeSystemField(
+            entity: entity,
+            record: record,
+            field: Schema.purgedField,
+            before: { db in try rememberMayHaveCrossed(entity: entity, record: record, db) }
+        )
         try eraseFreedPages()
         return change
     }
@@ -106,7 +115,8 @@ extension Store {
         entity entityName: String,
         record: RecordID,
         field: String,
-        presenting token: StaffToken? = nil
+        presenting token: StaffToken? = nil,
+        before: (Database) throws -> Void = { _ in }
     ) throws -> FieldChange {
         let entity = try entitySchema(entityName)
         let physical = physicalClock.milliseconds()
@@ -114,6 +124,7 @@ extension Store {
             let identity = try Self.identity(session.db)
             let staff = try token.map { try checkStaffDeletion(entity, record, presenting: $0, session.db) }
             try refuseIfPurged(session, entity: entity, record: record)
+            try before(session.db)
             let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: identity.node)
             let change = FieldChange(
                 entity: entity.name,

@@ -55,12 +55,17 @@ extension Store {
     static func receiverDecisions(
         for changeSet: ChangeSet,
         filter: PrivacyFilter,
-        context: some PrivacyContext,
+        context: some DatabaseReadingContext,
         direction: Direction,
         sender: String,
         at physical: UInt64
     ) throws -> ReceiverDecisions {
-        let result = try filter.filter(changeSet.changes, direction: direction, context: context)
+        let result = try takingMarkersAndDroppingPurgedValues(
+            try filter.filter(changeSet.changes, direction: direction, context: context),
+            of: changeSet,
+            schema: filter.schema,
+            context: context
+        )
         let audit =
             result.withheld.isEmpty
             ? crossingEntries(
