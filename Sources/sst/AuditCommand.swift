@@ -105,7 +105,9 @@ struct AuditCommand: ParsableCommand {
                         + "\(result.missing.count == 1 ? "finding" : "findings"); \(result.entries) entries here)",
                     remedy: "Report it to the data protection officer: the missing entries were lost with a restore "
                         + "from a backup (or cut off). The peer's trail still names what crossed to it, and an older "
-                        + "copy of this database may hold the rest."
+                        + "copy of this database may hold the rest. If this database was never restored, another "
+                        + "holder of this node's certificate showed the peer a longer trail: revoke the certificate "
+                        + "(`sst pki revoke`)."
                 )
             }
             throw CommandError(
