@@ -14,8 +14,13 @@ public struct ConsentRequest: Sendable {
     public var validUntil: CivilDate?
     public var recordedBy: String?
     public var documentRef: String?
+    /// The id to record the consent under; nil for a new one. A node restored from a backup records a consent
+    /// given after the backup again under the id the other side holds it by, so that a later withdrawal here
+    /// reaches that copy (``grantConsent(_:presenting:)``).
+    public var id: RecordID?
 
     public init(
+        id: RecordID? = nil,
         pupil: RecordID,
         scopes: [String],
         purpose: String? = nil,
@@ -26,6 +31,7 @@ public struct ConsentRequest: Sendable {
         recordedBy: String? = nil,
         documentRef: String? = nil
     ) {
+        self.id = id
         self.pupil = pupil
         self.scopes = scopes
         self.purpose = purpose
@@ -54,6 +60,8 @@ extension Store {
     /// Records a new consent. Its status follows the rules (joint custody, the child's view, the pupil's
     /// own consent); when it is active, the pupil's fields in its scopes are sent again (backfill).
     ///
+    /// With ``ConsentRequest/id`` the consent takes that id: refused when this node holds a record by that id.
+    ///
     /// With a staff member's `token` (the staff API), the token is checked and the write logged
     /// (``AuditEntry/Kind/staffWrite``) in the same transaction, and the consent is recorded by the staff member.
     @discardableResult
@@ -74,9 +82,10 @@ extension Store {
         }
         let physical = physicalClock.milliseconds()
         let today = CivilDate(millisecondsSinceEpoch: physical)
-        let id = RecordID.random()
+        let id = request.id ?? RecordID.random()
         try withSession { session in
             let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
+            if request.id != nil { try Self.refuseHeldConsentID(id, session.db) }
             let status = try consentStatus(request.answers, pupil: request.pupil, today: today, session.db)
             let validity: (from: CivilDate, until: CivilDate)
             do {
@@ -264,6 +273,23 @@ extension Store {
             pupilConsent: row["pupil_consent"]
         )
         return (pupil, row["status"], answers)
+    }
+
+    /// Refuses a consent id this node already holds a consent under (withdrawn, purged or not).
+    private static func refuseHeldConsentID(_ id: RecordID, _ db: Database) throws {
+        let held =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM sst_field WHERE entity = 'consent' AND record_id = ?)",
+                arguments: [id.rawValue]
+            ) ?? false
+        guard !held else {
+            throw StoreError(
+                .invalidValue,
+                "this node already holds consent \(id); --id records a consent it does not hold",
+                remedy: "See `sst consent list --pupil ID`; to record a new consent, leave out --id."
+            )
+        }
     }
 
     static func list(_ databaseValue: DatabaseValue) -> [String] {

@@ -102,6 +102,9 @@ extension Store {
         let message =
             "\(change.entity).\(change.field) of \(change.record)\(about) may not cross \(direction.label): "
             + forbidden.reason
+        if direction == .toSchool, pupil == nil, try hasRejoined(db) {
+            return ChangeSetError(.policyViolation, message, remedy: unknownRecordRemedy(change))
+        }
         guard direction == .toSchool, let pupil, try hasRejoined(db) else {
             return ChangeSetError(
                 .policyViolation,
@@ -117,8 +120,11 @@ extension Store {
             ) ?? false
         let remedy =
             known
-            ? "This node was restored from a backup: the pupil's consent was likely recorded after it. Record it "
-                + "again (`sst consent grant --pupil \(pupil) …`), then sync; nothing was applied."
+            ? "This node was restored from a backup: the pupil's consent was likely recorded after it. Put the "
+                + "school key back (`sst school-key recover`) and sync: the consent comes back through the "
+                + "school's mailbox. Or record it again under the id the hub holds it by (`sst consent list "
+                + "--pupil \(pupil)` on the hub), so that a withdrawal here reaches the hub's copy: `sst consent "
+                + "grant --id CONSENT-ID --pupil \(pupil) …`, then sync; nothing was applied."
             : "This node was restored from a backup: pupil \(pupil) was likely entered after it. Enter the pupil "
                 + "and a guardian again under that id (`sst record set --entity pupil --id \(pupil) …`), record "
                 + "the consent (`sst consent grant --pupil \(pupil) …`), then sync; nothing was applied."

@@ -47,6 +47,15 @@ struct ConsentCommand: ParsableCommand {
         var pupilConsent: Bool?
         @Option(help: "Who recorded the consent.") var recordedBy: String?
         @Option(help: "Where the signed form is kept.") var documentRef: String?
+        @Option(
+            help: ArgumentHelp(
+                "Record the consent under this id: after a restore from a backup, the id the hub holds a consent "
+                    + "given after the backup by (the refused sync names the pupil; the hub's `sst consent list "
+                    + "--pupil ID` shows the id), so that a later withdrawal here reaches the hub's copy.",
+                valueName: "UUID"
+            )
+        )
+        var id: String?
 
         func validate() throws {
             guard ["written", "oral"].contains(method) else {
@@ -61,6 +70,7 @@ struct ConsentCommand: ParsableCommand {
 
         func run() throws {
             let request = ConsentRequest(
+                id: try id.map { try recordID($0, "--id") },
                 pupil: try recordID(pupil, "--pupil"),
                 scopes: scopes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                 purpose: purpose,
