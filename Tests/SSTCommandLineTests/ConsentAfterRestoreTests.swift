@@ -108,4 +108,44 @@ import Testing
             #expect(try restored.get("concern_report", report)["investigation_opened"]?.value == .bool(true))
         }
     }
+
+    @Test(.timeLimit(.minutes(3)))
+    func withTheSchoolKeyBackTheConsentComesBackThroughTheMailboxUnderItsID() throws {
+        try withScratchDirectory { scratch in
+            let school = try Node.school("ekbacken-1", in: scratch)
+            let hub = try Node.hub("hub-sodermalm", in: scratch)
+            let pupil = newRecordID()
+            let guardian = newRecordID()
+            let caseID = newRecordID()
+            try school.set("pupil", pupil, ["given_name=Åsa", "family_name=Öberg", "personnummer=20160315-2388"])
+            try school.set("guardian", guardian, ["pupil_id=\(pupil)", "given_name=Karin", "has_custody=true"])
+            try school.set("case", caseID, ["pupil_id=\(pupil)", "category=absence", "plan=Samtal"])
+            let recovery = scratch.appendingPathComponent("school-key.txt").path
+            try school.sst(["school-key", "recovery", "--data", school.data, "--out", recovery])
+            let district = try LoopbackDistrict.issue(hub: hub, school: school, in: scratch)
+            let (server, port) = try district.serve(hub)
+            defer { server.terminate() }
+            try school.sst(district.syncArguments(school, port: port))
+
+            let restored = try PurgeAfterRestoreTests.backUp(school, in: scratch)
+            let original = try school.grantConsent(pupil: pupil, scopes: "sst_case", givenBy: [guardian])
+            try school.sst(district.syncArguments(school, port: port))
+
+            try PurgeAfterRestoreTests.rejoin(restored, as: "ekbacken-1-r2", ca: district.ca, in: scratch)
+            try restored.sst(["school-key", "recover", "--data", restored.data, recovery])
+            try restored.sst(["sync", "--data", restored.data])
+            let listed = try decode(
+                [Listed].self,
+                try restored.sst(["consent", "list", "--data", restored.data, "--pupil", pupil, "--json"])
+            )
+            #expect(listed.map(\.id) == [original] && listed.map(\.status) == ["active"], "\(listed)")
+            try restored.sst(["consent", "withdraw", "--data", restored.data, "--id", original])
+            try restored.sst(["sync", "--data", restored.data])
+            let atHub = try decode(
+                [Listed].self,
+                try hub.sst(["consent", "list", "--data", hub.data, "--pupil", pupil, "--json"])
+            )
+            #expect(atHub.map(\.status) == ["withdrawn"], "\(atHub)")
+        }
+    }
 }

@@ -117,9 +117,7 @@ struct PurgeHistory {
         clock.advance(by: UInt64.random(in: 1...5_000, using: &rng))
         let schools = self.schools
         let school = schools.randomElement(using: &rng)!
-        let roll = Int.random(in: 0..<100, using: &rng)
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil { print("step \(roll) at \(members[school].node)") }
-        switch roll {
+        switch Int.random(in: 0..<100, using: &rng) {
         case 0..<28: try write(on: school)
         case 28..<38: try purge(on: school)
         case 38..<43: try delete(on: school)
@@ -149,9 +147,6 @@ struct PurgeHistory {
             which = written.count - 1
         }
         let record = written[which!].record
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-            print("write \(record) at \(members[index].node)")
-        }
         var values: [String: Value] = [Self.textField[entity]!: .string(text)]
         values[entity == "meeting" ? "case_id" : "pupil_id"] = .string(
             entity == "meeting" ? caseID.rawValue : pupil.rawValue
@@ -173,9 +168,6 @@ struct PurgeHistory {
 
     private mutating func purge(on index: Int) throws {
         guard let target = try heldRecord(on: index) else { return }
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-            print("purge \(target.record) at \(members[index].node)")
-        }
         do {
             _ = try members[index].store.purge(entity: target.entity, record: target.record)
         } catch let error as StoreError where error.code == .purged {}
@@ -183,9 +175,6 @@ struct PurgeHistory {
 
     private mutating func delete(on index: Int) throws {
         guard let target = try heldRecord(on: index) else { return }
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-            print("delete \(target.record) at \(members[index].node)")
-        }
         do {
             _ = try members[index].store.delete(entity: target.entity, record: target.record)
         } catch let error as StoreError where error.code == .purged {}
@@ -208,9 +197,6 @@ struct PurgeHistory {
         let (from, hub) = (members[school], members[self.hub])
         let since = try hub.store.cursor(for: from.node)
         let export = try from.store.exportChanges(forSide: .social, peer: hub.peer, since: since)
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-            print("push \(from.node) \(export.changeSet.changes.map { "\($0.record) \($0.field)" })")
-        }
         try refusable { _ = try hub.store.apply(export.changeSet, from: from.peer) }
     }
 
@@ -224,7 +210,6 @@ struct PurgeHistory {
 
     private mutating func backUp(_ index: Int) throws {
         let path = directory.path("backup-\(members[index].node)-\(members[index].backups.count).sqlite")
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil { print("backup \(path)") }
         _ = try members[index].store.backup(to: path)
         members[index].backups.append(path)
     }
@@ -234,9 +219,6 @@ struct PurgeHistory {
     private mutating func restore(_ index: Int) throws {
         guard let backup = members[index].backups.randomElement(using: &rng) else { return }
         restores += 1
-        if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-            print("restore \(members[index].node) from \(backup)")
-        }
         let path = directory.path("restored-\(restores).sqlite")
         try FileManager.default.copyItem(atPath: backup, toPath: path)
         let store = try Store.open(at: path, physicalClock: clock)
@@ -252,7 +234,6 @@ struct PurgeHistory {
     mutating func settle() throws {
         clock.advance(by: 1_000)
         for _ in 0..<3 {
-            if ProcessInfo.processInfo.environment["SST_TRACE"] != nil { print("settle round") }
             for source in schools {
                 for target in schools where target != source {
                     let (from, to) = (members[source], members[target])
@@ -272,9 +253,6 @@ struct PurgeHistory {
                     peer: node.peer,
                     since: try node.store.cursor(for: hub.node)
                 )
-                if ProcessInfo.processInfo.environment["SST_TRACE"] != nil {
-                    print("pull \(node.node) \(pulled.changeSet.changes.map { "\($0.record) \($0.field)" })")
-                }
                 _ = try node.store.apply(pulled.changeSet, from: hub.peer)
             }
         }
