@@ -6,8 +6,10 @@ import SSTStore
 /// size every run applies a change set (half new records, half newer values for fields of records spread
 /// over the whole store) to a fresh copy of it, so the runs do not grow the store they measure.
 ///
-/// The raw-SQLite upserts of the same sets into copies of the same stores are measured alongside: they
-/// show how much of the slowdown SQLite itself has on this machine.
+/// The target compares it with plain SQLite at the same size, in the same run (issue 21): the same set's
+/// records upserted one statement per record (``PlainBaseline``) into a copy of the same store, whose entity
+/// tables hold the same records (its `sst_*` tables are there too but untouched). The raw-SQLite upserts of
+/// the rows the store holds (values and stamp rows, ``RawBaseline``) are measured alongside as context.
 struct GrowthFigure {
     let scratch: Scratch
     let runs: Int
@@ -21,7 +23,7 @@ struct GrowthFigure {
         var upTo: Int64 = 0
         var held = 0
         var sample: [FieldChange] = []
-        var perChange: [(rows: Int, store: Double, raw: Double, walPages: Double)] = []
+        var perChange: [(rows: Int, store: Double, raw: Double, plain: Double, walPages: Double)] = []
         for size in sizes.sorted() {
             do {
                 // The store closes (and checkpoints its WAL) at the end of this block, before it is copied.
@@ -35,6 +37,7 @@ struct GrowthFigure {
             }
             var storeTimes: [Double] = []
             var rawTimes: [Double] = []
+            var plainTimes: [Double] = []
             var walPages: [Double] = []
             for _ in 0..<runs {
                 let changes = workload.newChanges(self.changes / 2) + workload.edits(self.changes / 2, of: sample)
@@ -56,36 +59,43 @@ struct GrowthFigure {
                 let raw = try RawBaseline(path: rawCopy.database, schema: .sst)
                 rawTimes.append(try Measure.seconds { try raw.upsert(changes) } / Double(changes.count))
                 scratch.remove(rawCopy.directory)
+                let plainCopy = try copyOf(template.database, "b6-plain")
+                let plain = try PlainBaseline(path: plainCopy.database, schema: .sst)
+                let rows = PlainBaseline.rows(changes)
+                plainTimes.append(try Measure.seconds { try plain.upsert(rows) } / Double(changes.count))
+                scratch.remove(plainCopy.directory)
             }
-            perChange.append((size, Measure.median(storeTimes), Measure.median(rawTimes), Measure.median(walPages)))
+            perChange.append(
+                (
+                    size, Measure.median(storeTimes), Measure.median(rawTimes), Measure.median(plainTimes),
+                    Measure.median(walPages)
+                )
+            )
         }
         scratch.remove(template.directory)
         guard let first = perChange.first else { return [] }
-        return perChange.dropFirst().map { point in
-            let ratio = point.store / first.store
+        return perChange.map { point in
+            let ratio = point.store / point.plain
             let isLargest = point.rows == perChange.last?.rows
             return Figure(
                 id: "B6",
                 title: "apply cost per change at \(point.rows) rows",
                 value: point.store * 1e6,
                 unit: "µs/change",
-                baseline: first.store * 1e6,
+                baseline: point.plain * 1e6,
                 baselineUnit: "µs/change",
-                baselineTitle: "the same at \(first.rows) rows",
+                baselineTitle: "plain SQLite upserts at \(point.rows) rows",
                 ratio: ratio,
-                target: isLargest ? "≤ 1.5× slower" : "none (≤ 1.5× at the largest)",
+                target: isLargest ? "≤ 1.5× plain SQLite's cost" : "none (≤ 1.5× at the largest)",
                 verdict: isLargest ? (ratio <= 1.5 ? .met : .missed) : .info,
                 note: String(
                     format:
-                        "%d rows: raw SQLite upserts %.2f µs/change, %.2f× their cost at %d rows; the store's apply "
-                        + "wrote %.2f pages to the WAL per change (%.2f at %d rows)",
-                    point.rows,
-                    point.raw * 1e6,
-                    point.raw / first.raw,
+                        "cost ÷ plain SQLite's; %.2f× the store's own cost at %d rows; raw SQLite upserts of the rows "
+                        + "it holds %.2f µs/change; the store's apply wrote %.2f pages to the WAL per change",
+                    point.store / first.store,
                     first.rows,
-                    point.walPages,
-                    first.walPages,
-                    first.rows
+                    point.raw * 1e6,
+                    point.walPages
                 )
             )
         }

@@ -74,7 +74,7 @@ struct PipelineFigure {
                 unit: "changes/s",
                 baseline: Double(changes) / Measure.median(baselineTimes),
                 baselineUnit: "changes/s",
-                baselineTitle: "B1: store.apply of the same changes, one set",
+                baselineTitle: CatchUpFigure.baselineTitle,
                 ratio: Measure.median(ratios),
                 target: "none (context for B2)",
                 note: String(

@@ -105,7 +105,7 @@ final class RawBaseline {
         return count
     }
 
-    private static func bind(_ value: Value, to statement: OpaquePointer, at index: Int32) {
+    static func bind(_ value: Value, to statement: OpaquePointer, at index: Int32) {
         switch value {
         case .null: RawSQLite.bindNull(statement, index)
         case .string(let text): RawSQLite.bind(statement, index, text)
@@ -128,7 +128,7 @@ final class RawBaseline {
         return output + "}"
     }
 
-    private static func quoted(_ identifier: String) -> String {
+    static func quoted(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -118,6 +118,9 @@ extension NodeCommand {
                 print("  - Tell every school to follow the new id: each refuses it (hubChanged) until it syncs with")
                 print("      sst sync --data SCHOOL-DIR --accept-hub \(report.node)")
                 print("    (or restarts `sst node serve` with --accept-hub \(report.node)).")
+                print("  - Before they do, open the recovery window, so that they give back social services' values")
+                print("    the hub lost (support flags, a report's receipt); close it once every school synced:")
+                print("      sst hub recovery open --data \(options.data) --until 7d")
                 print(
                     "At that sync every school pulls the hub's whole log (\(report.lastSequence) sequence numbers) "
                         + "once more and pushes again what the hub lost."

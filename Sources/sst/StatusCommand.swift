@@ -24,6 +24,8 @@ struct StatusCommand: ParsableCommand {
         let conflicts = try store.conflicts().count
         let sync = try SyncStatus(dataDirectory: options.data, store: store, now: SystemClock().milliseconds())
         let clockStatus = try store.clockStatus()
+        let recoveryWindow = identity.role == .hub ? try store.openRecoveryWindowNow() : nil
+        let auditGaps = try store.auditGaps()
         let warning =
             clockStatus.isAhead ? Self.clockWarning(clockStatus, role: identity.role, data: options.data) : nil
         if json {
@@ -45,6 +47,8 @@ struct StatusCommand: ParsableCommand {
                         Dictionary(uniqueKeysWithValues: cursors.map { ($0.peer.rawValue, .integer($0.cursor)) })
                     ),
                     "sync": sync.json,
+                    "recoveryWindowOpen": .bool(recoveryWindow != nil),
+                    "auditGaps": .array(auditGaps.map { .string($0.message) }),
                 ])
             )
             return
@@ -63,6 +67,11 @@ struct StatusCommand: ParsableCommand {
             print("Peer        \(peer): received up to \(cursor)")
         }
         for line in sync.lines { print(line) }
+        if let recoveryWindow { print(HubCommand.Recovery.line(recoveryWindow)) }
+        for gap in auditGaps {
+            print("Audit       WARNING: \(gap.message)")
+            print("            `sst audit verify --data \(options.data)` says more.")
+        }
     }
 
     /// What `sst status` says when the node's clock is ahead of its wall clock by more than the allowed offset.

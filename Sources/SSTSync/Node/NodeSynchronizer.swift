@@ -60,6 +60,8 @@ public struct NodeSynchronizer: Sendable {
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) async throws(SyncFailure) -> SyncReport {
         let startedAt = physicalClock.milliseconds()
+        // A hub restored from a backup may have a recovery window open: ask before the push (issue 23, item 5).
+        await refreshHubRecovery()
         var result = await run(progress: progress, shouldStop: shouldStop)
         result = await relayThroughMailbox(after: result) { await run(progress: progress, shouldStop: shouldStop) }
         if let stateFile {
