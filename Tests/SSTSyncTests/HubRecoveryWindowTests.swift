@@ -75,7 +75,8 @@ struct HubRecoveryWindowTests {
                 #expect(try school.store.hubRecoveryOffer() == nil)
                 try await synchronizer.sync()
             }
-            // A node that missed the closing (its word from the hub is stale) pushes them once more: refused whole.
+            // A node that missed the closing (its word from the hub is stale, and it does not ask again: a transport
+            // that cannot) pushes them once more: refused whole.
             try school.store.hubRecoveryAnswered(
                 by: NodeID("hub-stockholm-r2")!,
                 open: true,
@@ -83,9 +84,27 @@ struct HubRecoveryWindowTests {
                 until: nil
             )
             let before = try rejoined.store.dumpText()
-            let refused = await #expect(throws: SyncFailure.self) { try await school.sync(port: port) }
+            let refused = await #expect(throws: SyncFailure.self) {
+                try await school.withSynchronizer(port: port, transport: { NotAskingForRecovery(inner: $0) }) {
+                    try await $0.sync()
+                }
+            }
             #expect(refused?.problem?.code == "notOwner" && refused?.problem?.statusCode == 403)
             #expect(try rejoined.store.dumpText() == before)
         }
+    }
+}
+
+/// The real transport without `GET /v2/recovery`: a node that keeps its last word on the hub's window.
+struct NotAskingForRecovery: SyncTransport {
+    let inner: any SyncTransport
+
+    func handshake(_ request: HandshakeRequest) async throws(SyncFailure) -> HandshakeResponse {
+        try await inner.handshake(request)
+    }
+    func pushBody(_ changeSet: ChangeSet) throws(SyncFailure) -> PushBody { try inner.pushBody(changeSet) }
+    func push(_ body: PushBody) async throws(SyncFailure) -> PushResponse { try await inner.push(body) }
+    func pull(since: Int64, limit: Int) async throws(SyncFailure) -> PullResponse {
+        try await inner.pull(since: since, limit: limit)
     }
 }
