@@ -17,21 +17,51 @@ extension Store {
     /// side, so the origin can show the data was let go. Purged values are overwritten in the file and WAL.
     ///
     /// Without `pupils` the whole store is read in a read transaction (a hub holds millions of received
-    /// values, and pushes must not wait for the scan); the pupils found are then swept in a write
-    /// transaction that checks their values again.
+    /// values, and pushes must not wait for the scan); the pupils found are then swept in short write
+    /// transactions of at most ``sweepPupilsPerWrite`` pupils each, which check their values again, so that a
+    /// push waits behind one of them at most, never behind the whole sweep (issue 21). The freed pages are
+    /// erased once, at the end.
     @discardableResult
     public func sweepConsents(pupils: Set<RecordID>? = nil) throws -> SweepReport {
         let identity = try identity()
         let physical = physicalClock.milliseconds()
         let today = CivilDate(millisecondsSinceEpoch: physical)
-        guard let pupils else {
+        var chunks: [Set<RecordID>]
+        if let pupils {
+            chunks = [pupils]
+        } else {
             let found = try writer.read { db in
                 try lapsedValues(of: nil, identity: identity, context: StorePrivacyContext(db: db, today: today)).keys
             }
-            if found.isEmpty { return SweepReport(purgedFields: 0, retainedFields: 0, pupils: []) }
-            return try sweepConsents(pupils: Set(found))
+            let sorted = found.sorted()
+            chunks = stride(from: 0, to: sorted.count, by: Self.sweepPupilsPerWrite).map {
+                Set(sorted[$0..<min($0 + Self.sweepPupilsPerWrite, sorted.count)])
+            }
         }
-        let report = try withSession { session in
+        var purged = 0
+        var retained = 0
+        var swept: [RecordID] = []
+        for chunk in chunks {
+            let report = try sweepInOneWrite(pupils: chunk, identity: identity, physical: physical, today: today)
+            purged += report.purgedFields
+            retained += report.retainedFields
+            swept += report.pupils
+        }
+        if purged > 0 { try eraseFreedPages() }
+        return SweepReport(purgedFields: purged, retainedFields: retained, pupils: swept.sorted())
+    }
+
+    /// How many pupils one write transaction of a whole-store sweep takes at most.
+    static let sweepPupilsPerWrite = 32
+
+    /// Sweeps `pupils` in one write transaction; the caller erases the freed pages.
+    private func sweepInOneWrite(
+        pupils: Set<RecordID>,
+        identity: NodeIdentity,
+        physical: UInt64,
+        today: CivilDate
+    ) throws -> SweepReport {
+        try withSession { session in
             let context = StorePrivacyContext(db: session.db, today: today)
             let lapsed = try lapsedValues(of: pupils, identity: identity, context: context)
             var purged = 0
@@ -94,8 +124,6 @@ extension Store {
             }
             return SweepReport(purgedFields: purged, retainedFields: retained, pupils: lapsed.keys.sorted())
         }
-        if report.purgedFields > 0 { try eraseFreedPages() }
-        return report
     }
 
     /// The values received from `side` of the given records, as the whole-store query of

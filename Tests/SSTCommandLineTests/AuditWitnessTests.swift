@@ -56,7 +56,7 @@ import Testing
         return try #require(Int(words[index - 1]), "\(verified)", sourceLocation: sourceLocation)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func aSchoolRestoredFromAnOlderBackupReportsTheEntriesTheHubWitnessed() throws {
         try withScratchDirectory { scratch in
             let setup = try Setup(in: scratch)
@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func aHubRestoredFromAnOlderBackupReportsTheEntriesItsSchoolWitnessed() throws {
         try withScratchDirectory { scratch in
             let setup = try Setup(in: scratch)

@@ -166,7 +166,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func importIsIdempotentAndCursorAdvances() throws {
         try withScratchDirectory { scratch in
             let a = try Node.school("ekbacken-a", in: scratch)

@@ -5,7 +5,7 @@ import Testing
 /// node is stopped, the original syncing on, the copy written offline and synced. `sst hub serve` and `sst sync`
 /// as processes over HTTPS on 127.0.0.1.
 @Suite struct CopiedDataDirectoryTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func aCopyWrittenOfflineIsRefusedRestoredAndAfterRejoinAllTenWritesReachTheHub() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

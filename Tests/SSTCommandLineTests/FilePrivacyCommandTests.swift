@@ -5,7 +5,7 @@ import Testing
 @Suite struct FilePrivacyCommandTests {
     /// After `sst init`, a write, an export, a backup and a sync with the hub, every file the node wrote is 0600
     /// and every directory 0700: the data directories, the backup and the change-set file.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func everyFileTheNodeWritesIsPrivate() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)
@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func hubRefusesToStartWithoutItsRevocationList() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

@@ -3,7 +3,7 @@ import Testing
 
 /// `sst hub recovery open | status | close` as processes: only on a hub that rejoined after a restore, audited.
 @Suite struct HubRecoveryCommandTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func theWindowOpensOnARejoinedHubOnlyAndCloses() throws {
         try withScratchDirectory { scratch in
             let hub = try Node.hub("hub-sodermalm", in: scratch)

@@ -3,7 +3,7 @@ import Testing
 
 /// `sst import absence` and `sst staff add --role` with real `sst` processes (issue 20).
 @Suite struct ImportAbsenceCommandTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func anAttendanceExportIsImportedOnceAndABadHeaderImportsNothing() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sst-import-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -34,7 +34,7 @@ import Testing
         #expect(try school.status().sequence == sequence)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func staffAreAddedWithARole() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sst-roles-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

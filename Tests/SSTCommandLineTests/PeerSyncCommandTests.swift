@@ -3,7 +3,7 @@ import Testing
 
 /// Two nodes of one school sync directly, as an administrator runs them: `sst sync --peer` against a running
 /// `sst node serve`, and `sst node serve --peer` syncing in the background.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct PeerSyncCommandTests {
     /// Runs `sst` to its end without blocking a thread of Swift's cooperative pool (the termination handler resumes
     /// the test); output goes to temporary files.

@@ -58,7 +58,7 @@ import Testing
         return school
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func theAuditTrailRefusesUpdateAndDeleteWhileItsTriggersStand() throws {
         try withScratchDirectory { scratch in
             let school = try auditedSchool(in: scratch)
@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: Tampering.allCases)
+    @Test(.timeLimit(.minutes(10)), arguments: Tampering.allCases)
     func auditVerifyExitsNonZeroAndNamesTheTamperedEntry(_ tampering: Tampering) throws {
         try withScratchDirectory { scratch in
             let school = try auditedSchool(in: scratch)

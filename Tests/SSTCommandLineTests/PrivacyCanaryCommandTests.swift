@@ -5,7 +5,7 @@ import Testing
 /// after `sst changes export` and `sst changes import` no marker is in the export file, the receiving
 /// node's database file or WAL, or anything the commands printed — and what may cross did.
 @Suite struct PrivacyCanaryCommandTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func nothingForbiddenCrossesThroughChangesExportAndImport() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

@@ -5,7 +5,7 @@ import Testing
 /// loopback, with certificates from `sst pki`. No marker may reach the hub's database file or WAL, what
 /// the hub logged, or what `sst sync --verbose` printed — and what may cross did.
 @Suite struct PrivacyCanarySyncTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func nothingForbiddenCrossesThroughSyncOverHTTPS() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)), arguments: BadGrant.allCases)
+    @Test(.timeLimit(.minutes(10)), arguments: BadGrant.allCases)
     func badConsentIsRefusedAndNothingIsRecorded(_ bad: BadGrant) throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)
@@ -66,7 +66,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func jointCustodyIsPendingUntilTheSecondGuardianAnswers() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

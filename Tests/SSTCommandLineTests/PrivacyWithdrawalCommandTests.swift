@@ -4,7 +4,7 @@ import Testing
 /// `sst consent withdraw` through export files: the hub purges what it received under the consent —
 /// gone from its database file and WAL — and its receipt, carried back, is audited at the school.
 @Suite struct PrivacyWithdrawalCommandTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func withdrawalPurgesTheHubsFilesAndTheSchoolAuditsTheReceipt() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

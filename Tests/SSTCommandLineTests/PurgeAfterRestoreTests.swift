@@ -38,7 +38,7 @@ import Testing
         return fields.keys.sorted() == ["_purged"] && fields["_purged"]?.value == .bool(true)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func purgesAndADeletionOfSharedRecordsAfterTheBackupHoldAfterRestoreAndRejoin() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func aHealthNotePurgedAfterTheBackupStaysPurgedThroughTheSchoolsMailbox() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)

@@ -3,7 +3,7 @@ import Testing
 
 /// `sst record set|get|purge`: typed values, the phase lattice and gallring.
 @Suite struct RecordCommandTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func recordSetRejectsWrongTypeAndUnknownField() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-a", in: scratch)
@@ -40,7 +40,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func phaseNeverMovesBackOnTheCommandLine() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-a", in: scratch)
@@ -73,7 +73,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func purgeErasesValuesOnEveryNode() throws {
         try withScratchDirectory { scratch in
             let a = try Node.school("ekbacken-a", in: scratch)

@@ -5,7 +5,7 @@ import Testing
 /// as processes over HTTPS on 127.0.0.1, a copy of the data directory as the backup, `sst node rejoin` and a
 /// certificate for the new id.
 @Suite struct RestoreCommandTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func restoredNodeIsRefusedRejoinsUnderANewIDAndGetsItsCaseWorkBack() throws {
         try withScratchDirectory { scratch in
             let school = try Node.school("ekbacken-1", in: scratch)
@@ -90,7 +90,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func rejoinPrintsWhatToDoForASchoolAndAHubAndRefusesAnIDInUse() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-1", in: scratch)

@@ -15,7 +15,7 @@ import Testing
         let healthRecords: Bool
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func addListAndRevokeAStaffMember() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-a", in: scratch)

@@ -12,7 +12,7 @@ import Testing
         let token: String
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func staffReadAndWriteWhileTheHubIsUnreachable() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sst-staff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ import Testing
         ("20130101-0003", "20130101-0004", ["personnummer", "check digit", "does not match"]),
     ]
 
-    @Test(.timeLimit(.minutes(2)), arguments: faults)
+    @Test(.timeLimit(.minutes(10)), arguments: faults)
     func aFileWithTheFaultIsRefusedAndChangesNothing(find: String, replace: String, phrases: [String]) throws {
         try withScratchDirectory { scratch in
             let source = try Node.school("ekbacken-a", in: scratch)
@@ -38,7 +38,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func recordSetRefusesAWrongCheckDigitAndAnImpossibleDate() throws {
         try withScratchDirectory { scratch in
             let node = try Node.school("ekbacken-a", in: scratch)

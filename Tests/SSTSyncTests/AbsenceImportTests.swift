@@ -13,7 +13,7 @@ import Testing
 /// Absence from an attendance system's CSV (issue 20, item 6): both separators, both encodings, Swedish and
 /// English headers; a bad header imports nothing, a bad row is reported and the others imported, a re-import
 /// changes nothing; and the page's upload form.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct AbsenceImportTests {
     let district: TestDistrict
     let school: TestNode

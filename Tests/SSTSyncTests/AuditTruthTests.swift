@@ -68,7 +68,7 @@ final class ScriptedTransport: SyncTransport {
 /// The audit trail names what crossed, not what was prepared (issue 22, item 1): a batch for the other side is
 /// audited as `sent` when the receiver acknowledged it, once, and a batch that never arrived not at all. Over real
 /// HTTPS, with requests lost, answers lost and requests delivered twice.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct AuditTruthTests {
     let district: TestDistrict
     let hub: TestNode

@@ -7,7 +7,7 @@ import Testing
 /// Witnessed audit heads (issue 23, item 4): each side keeps the other's audit-chain head at every handshake, and a
 /// trail restored from a backup, shorter than what a peer witnessed, is reported by `verifyAudit` (the chain alone
 /// verifies). Over real HTTPS.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct AuditWitnessSyncTests {
     let district: TestDistrict
     let clock = TestClock()

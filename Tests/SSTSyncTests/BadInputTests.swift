@@ -9,7 +9,7 @@ import SSTSync
 import Testing
 
 /// Bad requests get a 4xx problem+json saying what was wrong; nothing is applied and the hub keeps serving.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct BadInputTests {
     let district: TestDistrict
     let hub: TestNode

@@ -7,7 +7,7 @@ import Testing
 
 /// A school node left a day ahead by one write, after its wall clock is put right: `sst status` warns,
 /// `sst clock repair` re-stamps what has not left, and the next sync is accepted by the hub.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct ClockRepairSyncTests {
     let district: TestDistrict
     let hub: TestNode

@@ -13,7 +13,7 @@ import Testing
 
 /// gzip bodies over real HTTPS: the node pushes gzip and reads gzip answers; the hub still reads uncompressed
 /// bodies, refuses a body that decompresses past its limit (a zip bomb), corrupt gzip and other codings.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct CompressionTests {
     let district: TestDistrict
     let hub: TestNode

@@ -7,7 +7,7 @@ import Testing
 
 /// A hub and three school nodes in two stadsdelar over real HTTPS: outages, concurrent edits and the
 /// school boundary between them.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct ConvergenceTests {
     let district: TestDistrict
     let clock = TestClock()

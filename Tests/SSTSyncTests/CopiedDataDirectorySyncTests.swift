@@ -7,7 +7,7 @@ import Testing
 /// The handshake's log fingerprints (issue 23, item 3): a data directory copied other than by `sst backup` and
 /// written after the original went on is refused (`restored`) before it can skip a write; an answer lost on the
 /// way is not a copy; an `sst backup` copy the hub has nothing past goes on as before. Over real HTTPS.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct CopiedDataDirectorySyncTests {
     let district: TestDistrict
     let clock = TestClock()

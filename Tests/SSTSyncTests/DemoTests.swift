@@ -3,7 +3,7 @@ import SSTDemo
 import Testing
 
 /// `sst demo`'s scenario, end to end in process: it must converge and keep the boundary.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct DemoTests {
     @Test func demoConvergesKeepsTheBoundaryAndShowsTheConflict() async throws {
         let directory = try TemporaryDirectory()

@@ -10,7 +10,7 @@ import SSTSync
 import Testing
 
 /// Who may talk to the hub: only nodes with a valid, unrevoked certificate of the district CA.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct HubAuthenticationTests {
     let district: TestDistrict
     let hub: TestNode

@@ -12,7 +12,7 @@ import Testing
 /// The hub takes who is speaking, for which side and school, from the verified certificate only: a school's
 /// push that names the social side, or that creates a record or points a reference at another school's record,
 /// is refused whole, changes nothing and is in the hub's audit trail.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct HubAuthorityTests {
     let district: TestDistrict
     let hub: TestNode

@@ -15,7 +15,7 @@ import Testing
 /// A node talks only to its hub: a server with any other certificate of the district CA fails the TLS handshake and
 /// is sent nothing (the hub name, `HubTLSName`), and once a sync succeeded a hub with another node id is refused
 /// until `--accept-hub` names it (the pin). And both sides speak TLS 1.2 only with ECDHE and AEAD suites.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct HubIdentityTests {
     let district: TestDistrict
     let hub: TestNode

@@ -7,7 +7,7 @@ import Testing
 
 /// A node does not post back through the mailbox what it just took from it: each relayed change is stored at
 /// the hub once, by the node that wrote it (or first relayed it), until a snapshot replaces it.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct MailboxEchoTests {
     @Test func whatANodeAppliedFromTheMailboxIsNotPostedBackButItsOwnWritesAre() async throws {
         let district = try TestDistrict()

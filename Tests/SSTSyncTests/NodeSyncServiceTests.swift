@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// The background loop: it keeps trying while the hub is down, and syncs soon after local writes.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct NodeSyncServiceTests {
     let district: TestDistrict
     let hub: TestNode

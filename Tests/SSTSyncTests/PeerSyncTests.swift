@@ -14,7 +14,7 @@ import Testing
 /// Direct sync between two nodes of one school (`sst sync --peer`, `sst node serve --peer`): everything of the school
 /// both ways, only between nodes of that school, checked at the TLS level by the client and by certificate and the
 /// district's revocation list by the serving node.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct PeerSyncTests {
     static let school = "Ekbackens skola"
     let district: TestDistrict

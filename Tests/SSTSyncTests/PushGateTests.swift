@@ -8,7 +8,7 @@ import Testing
 
 /// The hub's push gate: no more pushes past it than its permits, waiters let in the order they came, and the
 /// number waiting told to the metrics.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct PushGateTests {
     @Test func noMorePushesPassThanThePermits() async throws {
         let gate = PushGate(permits: 2)

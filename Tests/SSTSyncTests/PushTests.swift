@@ -9,7 +9,7 @@ import Testing
 
 /// Pushes over real HTTPS: idempotent on replay and under concurrency, refused with the expected sequence on
 /// a gap, and atomic when the connection drops mid-body.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct PushTests {
     let district: TestDistrict
     let hub: TestNode

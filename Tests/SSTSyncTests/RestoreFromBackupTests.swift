@@ -8,7 +8,7 @@ import Testing
 
 /// A school node restored from a backup older than its last sync: refused as it is, it syncs again under a new
 /// node id (`Store.rejoin(as:)`, `sst node rejoin`) over real HTTPS.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct RestoreFromBackupTests {
     let district: TestDistrict
     let clock = TestClock()

@@ -9,7 +9,7 @@ import ServiceLifecycle
 import Testing
 
 /// Graceful shutdown: a request in flight finishes (or is refused cleanly); nothing is half-applied.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct ShutdownTests {
     @Test func pushInFlightDuringShutdownFinishesWhole() async throws {
         let district = try TestDistrict()

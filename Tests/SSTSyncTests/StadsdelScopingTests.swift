@@ -14,7 +14,7 @@ import Testing
 /// a record of each stadsdel. A bound account sees and changes its stadsdel's records only; the unbound account
 /// every record. Conflict resolution is among them, through the API and the page: a resolution the scoping
 /// refuses leaves the conflict in place.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct StadsdelScopingTests {
     let district: TestDistrict
 

@@ -11,7 +11,7 @@ import Testing
 
 /// The staff API over HTTPS on loopback: school staff at a school node's listener, social workers at the hub's,
 /// each request with a bearer token, each read and write in the node's audit trail.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct StaffAPITests {
     let district: TestDistrict
     let school: TestNode

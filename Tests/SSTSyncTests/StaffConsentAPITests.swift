@@ -9,7 +9,7 @@ import Testing
 
 /// Consents through the staff API over HTTPS: recorded by a kurator at the school, they open the boundary at the
 /// next sync; withdrawn, the hub purges what it received.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct StaffConsentAPITests {
     let api: StaffAPITests
 

@@ -13,7 +13,7 @@ import Testing
 /// The role matrix (Protocol/staff-api.md, Roles) as generated tests over real HTTPS: every role × every staff API
 /// endpoint and page × a record of the account's own pupil and of another, at a school node; and the stadsdel
 /// scoping of hub accounts. The expectations are written out here, apart from the store's rules.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct StaffRoleMatrixTests {
     let district: TestDistrict
     let school: TestNode

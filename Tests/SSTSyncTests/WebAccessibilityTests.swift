@@ -10,7 +10,7 @@ import Testing
 /// A WCAG 2.1 AA quick audit of every page, as served: the language attribute, a skip link to the main content, a
 /// label for every input, unique ids, header cells in every table, a text alternative for every chart; and the
 /// contrast of the style sheet's colours (4.5:1 for text, 3:1 for the focus outline).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebAccessibilityTests {
     let district: TestDistrict
     let school: TestNode

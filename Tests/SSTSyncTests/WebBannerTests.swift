@@ -10,7 +10,7 @@ import Testing
 /// The sync banner at a school node says what is true in each state of `sync-state.json`: no hub set up, no
 /// result yet (the first attempt runs about 30 s after the node starts), the hub not reached, a sync that failed
 /// otherwise, and the hub answering.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebBannerTests {
     let district: TestDistrict
     let school: TestNode

@@ -9,7 +9,7 @@ import Testing
 
 /// Bad input to every form of the page (issue 20): each answer is a clear Swedish message (no English text shown,
 /// no `lang="en"`), with a 4xx status, and nothing is changed (the node's change log does not move).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebFormInputTests {
     let district: TestDistrict
     let school: TestNode

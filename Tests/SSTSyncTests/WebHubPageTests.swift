@@ -11,7 +11,7 @@ import Testing
 
 /// The hub's pages over real HTTPS: reports of concern with the feedback to the reporter, for a bound account its
 /// stadsdel's only, and the district follow-up with small counts suppressed.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebHubPageTests {
     let district: TestDistrict
     let school: TestNode

@@ -13,7 +13,7 @@ import Testing
 /// The staff web page over real HTTPS on loopback, at a school node's listener: sign-in with the staff token, the
 /// session cookie, CSRF on every form, the security headers, and every read and write in the audit trail as
 /// through the staff API.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebPageTests {
     let district: TestDistrict
     let school: TestNode
@@ -264,26 +264,10 @@ struct WebPageTests {
         #expect(Array(stored.unicodeScalars) == Array("\u{C5}sa".unicodeScalars))
     }
 
-    // MARK: A small browser: cookies kept by name, redirects not followed.
-
     func withPage(
         dataDirectory: String? = nil,
         _ body: @Sendable (WebBrowser) async throws -> Void
     ) async throws {
-        let tls = try withoutClientCertificate(trusting: school.tls.ca)
-        try await NodeServer.withListening(
-            store: school.store,
-            tls: school.tls,
-            listen: ListenAddress(host: "127.0.0.1", port: 0),
-            dataDirectory: dataDirectory,
-            logger: quietLogger
-        ) { port in
-            var configuration = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: .seconds(2)))
-            configuration.httpVersion = .http1Only
-            configuration.redirectConfiguration = .disallow
-            try await HTTPClient.withHTTPClient(configuration: configuration) { client in
-                try await body(WebBrowser(client: client, port: port))
-            }
-        }
+        try await withWebPage(school, dataDirectory: dataDirectory, body)
     }
 }

@@ -10,7 +10,7 @@ import Testing
 
 /// The page's sessions: sign-in, sign-out and refused sign-ins in the audit trail (never the token's text); a
 /// session that ends (sign-out, idle or absolute limit, restart, revoked token) says so on the sign-in page.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebSessionTests {
     let district: TestDistrict
     let school: TestNode

@@ -9,7 +9,7 @@ import Testing
 
 /// Bad input to the sign-in form, the search and the absence upload form: a clear Swedish message (no English
 /// shown), a 4xx status or a row-by-row report, and nothing changed.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct WebUploadInputTests {
     let district: TestDistrict
     let school: TestNode

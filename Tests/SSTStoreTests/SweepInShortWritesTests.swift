@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import SSTCore
+import SSTPrivacy
+import Synchronization
+import Testing
+
+@testable import SSTStore
+
+/// The hub's periodic consent sweep finds lapsed values in a read and purges them in short writes, a few pupils
+/// each, so that a push waits behind one short write at most, never behind the whole sweep (issue 21, item 3).
+struct SweepInShortWritesTests {
+    @Test func aWholeStoreSweepPurgesInWritesOfAFewPupilsEach() throws {
+        let pair = try PrivacyPair.files()
+        let validUntil = CivilDate.day(30, after: PrivacyNodes.start)
+        let pupils = Store.sweepPupilsPerWrite * 2 + 3
+        for index in 0..<pupils {
+            let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("SWEEP-\(index)")])
+            _ = try pupil.grant(["identity"], on: pair.school, validUntil: validUntil)
+        }
+        try pair.syncToHub()
+        pair.hubClock.advance(by: 31 * PrivacyNodes.day)
+
+        let commits = CommitCounter()
+        pair.hub.writer.add(transactionObserver: commits, extent: .observerLifetime)
+        let report = try pair.hub.sweepConsents()
+
+        #expect(report.pupils.count == pupils)
+        // One write per chunk of pupils (and nothing else writes while the sweep runs in this test).
+        let chunks = (pupils + Store.sweepPupilsPerWrite - 1) / Store.sweepPupilsPerWrite
+        #expect(chunks >= 3)
+        #expect(commits.count == chunks)
+        #expect(try pair.hub.sweepConsents().purgedFields == 0, "everything lapsed went in the first sweep")
+        let purgeEntries = try pair.hub.auditEntries().filter { $0.entry.kind == .purged }.count
+        #expect(purgeEntries >= pupils, "each pupil's purge is audited")
+    }
+}
+
+/// Counts committed write transactions.
+final class CommitCounter: TransactionObserver, Sendable {
+    private let commits = Mutex(0)
+
+    var count: Int { commits.withLock { $0 } }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { commits.withLock { $0 += 1 } }
+    func databaseDidRollback(_ db: Database) {}
+}
