@@ -16,173 +16,293 @@ extension Schema {
     ])
 
     static let pupil = EntitySchema(
-        "pupil",
+        EntityName.pupil,
         owner: .school,
+        role: .pupil,
         fields: [
-            FieldSchema("personnummer", .personnummer, owner: .school, privacy: .identity),
-            FieldSchema("given_name", .string, owner: .school, privacy: .identity),
-            FieldSchema("family_name", .string, owner: .school, privacy: .identity),
-            FieldSchema("grade", .integer(minimum: 0, maximum: 10), owner: .school, privacy: .identity),
-            FieldSchema("class_name", .string, owner: .school, privacy: .identity),
-            FieldSchema("school", .string, owner: .school, privacy: .identity),
-            FieldSchema("stadsdel", .string, owner: .school, privacy: .identity),
-            FieldSchema("protected_identity", .boolean, owner: .school, privacy: .identity),
+            FieldSchema(FieldName.personnummer, .personnummer, owner: .school, privacy: .identity),
+            FieldSchema(FieldName.givenName, .string, owner: .school, privacy: .identity),
+            FieldSchema(FieldName.familyName, .string, owner: .school, privacy: .identity),
+            FieldSchema(FieldName.grade, .integer(minimum: 0, maximum: 10), owner: .school, privacy: .identity),
+            FieldSchema(FieldName.className, .string, owner: .school, privacy: .identity),
+            FieldSchema(FieldName.school, .string, owner: .school, privacy: .identity, role: .school),
+            FieldSchema(FieldName.stadsdel, .string, owner: .school, privacy: .identity, role: .stadsdel),
+            FieldSchema(
+                FieldName.protectedIdentity,
+                .boolean,
+                owner: .school,
+                privacy: .identity,
+                role: .protectionFlag
+            ),
         ]
     )
 
     static let guardian = EntitySchema(
-        "guardian",
+        EntityName.guardian,
         owner: .school,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .guardianContact),
-            FieldSchema("given_name", .string, owner: .school, privacy: .guardianContact),
-            FieldSchema("family_name", .string, owner: .school, privacy: .guardianContact),
-            FieldSchema("phone", .string, owner: .school, privacy: .guardianContact),
-            FieldSchema("email", .string, owner: .school, privacy: .guardianContact),
-            FieldSchema("has_custody", .boolean, owner: .school, privacy: .guardianContact),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .guardianContact,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.givenName, .string, owner: .school, privacy: .guardianContact),
+            FieldSchema(FieldName.familyName, .string, owner: .school, privacy: .guardianContact),
+            FieldSchema(FieldName.phone, .string, owner: .school, privacy: .guardianContact),
+            FieldSchema(FieldName.email, .string, owner: .school, privacy: .guardianContact),
+            FieldSchema(FieldName.hasCustody, .boolean, owner: .school, privacy: .guardianContact),
         ]
     )
 
     static let consent = EntitySchema(
-        "consent",
+        EntityName.consent,
         owner: .school,
+        role: .consent,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .consent),
-            FieldSchema("scopes", .enumerationList(consentScopes), owner: .school, privacy: .consent),
-            FieldSchema("purpose", .string, owner: .school, privacy: .consent),
-            FieldSchema("given_by", .referenceList("guardian"), owner: .school, privacy: .consent),
-            FieldSchema("method", .enumeration(["written", "oral"]), owner: .school, privacy: .consent),
-            FieldSchema("valid_from", .date, owner: .school, privacy: .consent),
-            FieldSchema("valid_until", .date, owner: .school, privacy: .consent),
             FieldSchema(
-                "status",
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .consent,
+                role: .pupilReference
+            ),
+            FieldSchema(
+                FieldName.scopes,
+                .enumerationList(consentScopes),
+                owner: .school,
+                privacy: .consent,
+                role: .consentScopes
+            ),
+            FieldSchema(FieldName.purpose, .string, owner: .school, privacy: .consent),
+            FieldSchema(FieldName.givenBy, .referenceList(EntityName.guardian), owner: .school, privacy: .consent),
+            FieldSchema(FieldName.method, .enumeration(["written", "oral"]), owner: .school, privacy: .consent),
+            FieldSchema(FieldName.validFrom, .date, owner: .school, privacy: .consent, role: .consentValidFrom),
+            FieldSchema(FieldName.validUntil, .date, owner: .school, privacy: .consent, role: .consentValidUntil),
+            FieldSchema(
+                FieldName.status,
                 .enumeration(consentStatuses),
                 merge: .withdrawWins,
                 owner: .school,
-                privacy: .consent
+                privacy: .consent,
+                role: .consentStatus
             ),
-            FieldSchema("recorded_by", .string, owner: .school, privacy: .consent),
-            FieldSchema("document_ref", .string, owner: .school, privacy: .consent),
-            FieldSchema("refused_by", .referenceList("guardian"), owner: .school, privacy: .consent, addedIn: 2),
-            FieldSchema("pupil_view", .text, merge: .text, owner: .school, privacy: .consent, addedIn: 2),
-            FieldSchema("pupil_consent", .boolean, owner: .school, privacy: .consent, addedIn: 2),
+            FieldSchema(FieldName.recordedBy, .string, owner: .school, privacy: .consent),
+            FieldSchema(FieldName.documentRef, .string, owner: .school, privacy: .consent),
+            FieldSchema(
+                FieldName.refusedBy,
+                .referenceList(EntityName.guardian),
+                owner: .school,
+                privacy: .consent,
+                addedIn: 2
+            ),
+            FieldSchema(FieldName.pupilView, .text, merge: .text, owner: .school, privacy: .consent, addedIn: 2),
+            FieldSchema(FieldName.pupilConsent, .boolean, owner: .school, privacy: .consent, addedIn: 2),
         ]
     )
 
     static let absence = EntitySchema(
-        "absence",
+        EntityName.absence,
         owner: .school,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .absence),
-            FieldSchema("period_start", .date, owner: .school, privacy: .absence),
-            FieldSchema("period_end", .date, owner: .school, privacy: .absence),
-            FieldSchema("scheduled_minutes", .integer(minimum: 0, maximum: nil), owner: .school, privacy: .absence),
-            FieldSchema("excused_minutes", .integer(minimum: 0, maximum: nil), owner: .school, privacy: .absence),
-            FieldSchema("unexcused_minutes", .integer(minimum: 0, maximum: nil), owner: .school, privacy: .absence),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .absence,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.periodStart, .date, owner: .school, privacy: .absence),
+            FieldSchema(FieldName.periodEnd, .date, owner: .school, privacy: .absence),
+            FieldSchema(
+                FieldName.scheduledMinutes,
+                .integer(minimum: 0, maximum: nil),
+                owner: .school,
+                privacy: .absence
+            ),
+            FieldSchema(
+                FieldName.excusedMinutes,
+                .integer(minimum: 0, maximum: nil),
+                owner: .school,
+                privacy: .absence
+            ),
+            FieldSchema(
+                FieldName.unexcusedMinutes,
+                .integer(minimum: 0, maximum: nil),
+                owner: .school,
+                privacy: .absence
+            ),
         ]
     )
 
     static let schoolAssessment = EntitySchema(
-        "school_assessment",
+        EntityName.schoolAssessment,
         owner: .school,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .schoolAssessment),
-            FieldSchema("causes", .stringList, owner: .school, privacy: .schoolAssessment),
-            FieldSchema("summary", .text, merge: .text, owner: .school, privacy: .schoolAssessment),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .schoolAssessment,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.causes, .stringList, owner: .school, privacy: .schoolAssessment),
+            FieldSchema(FieldName.summary, .text, merge: .text, owner: .school, privacy: .schoolAssessment),
         ]
     )
 
     static let healthNote = EntitySchema(
-        "health_note",
+        EntityName.healthNote,
         owner: .school,
+        role: .neverCrosses,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .health),
-            FieldSchema("text", .text, merge: .text, owner: .school, privacy: .health),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .health,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.text, .text, merge: .text, owner: .school, privacy: .health),
         ]
     )
 
     static let sstCase = EntitySchema(
-        "case",
+        EntityName.`case`,
         owner: .shared,
+        role: .`case`,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .shared, privacy: .sstCase),
-            FieldSchema("category", .enumeration(caseCategories), owner: .shared, privacy: .sstCase),
-            FieldSchema("phase", .phase, merge: .phase, owner: .shared, privacy: .sstCase),
-            FieldSchema("concern", .text, merge: .text, owner: .shared, privacy: .sstCase),
-            FieldSchema("plan", .text, merge: .text, owner: .shared, privacy: .sstCase),
-            FieldSchema("opened_at", .date, owner: .shared, privacy: .sstCase),
-            FieldSchema("closed_at", .date, owner: .shared, privacy: .sstCase),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .shared,
+                privacy: .sstCase,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.category, .enumeration(caseCategories), owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.phase, .phase, merge: .phase, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.concern, .text, merge: .text, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.plan, .text, merge: .text, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.openedAt, .date, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.closedAt, .date, owner: .shared, privacy: .sstCase),
         ]
     )
 
     static let intervention = EntitySchema(
-        "intervention",
+        EntityName.intervention,
         owner: .shared,
         fields: [
-            FieldSchema("case_id", .reference("case"), owner: .shared, privacy: .sstCase),
-            FieldSchema("kind", .enumeration(interventionKinds), owner: .shared, privacy: .sstCase),
-            FieldSchema("description", .text, merge: .text, owner: .shared, privacy: .sstCase),
-            FieldSchema("starts", .date, owner: .shared, privacy: .sstCase),
-            FieldSchema("ends", .date, owner: .shared, privacy: .sstCase),
-            FieldSchema("responsible", .string, owner: .shared, privacy: .sstCase),
+            FieldSchema(
+                FieldName.caseID,
+                .reference(EntityName.`case`),
+                owner: .shared,
+                privacy: .sstCase,
+                role: .caseReference
+            ),
+            FieldSchema(FieldName.kind, .enumeration(interventionKinds), owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.description, .text, merge: .text, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.starts, .date, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.ends, .date, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.responsible, .string, owner: .shared, privacy: .sstCase),
         ]
     )
 
     static let meeting = EntitySchema(
-        "meeting",
+        EntityName.meeting,
         owner: .shared,
         fields: [
-            FieldSchema("case_id", .reference("case"), owner: .shared, privacy: .sstCase),
-            FieldSchema("held_at", .instant, owner: .shared, privacy: .sstCase),
-            FieldSchema("participants", .stringList, owner: .shared, privacy: .sstCase),
-            FieldSchema("notes", .text, merge: .text, owner: .shared, privacy: .sstCase),
+            FieldSchema(
+                FieldName.caseID,
+                .reference(EntityName.`case`),
+                owner: .shared,
+                privacy: .sstCase,
+                role: .caseReference
+            ),
+            FieldSchema(FieldName.heldAt, .instant, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.participants, .stringList, owner: .shared, privacy: .sstCase),
+            FieldSchema(FieldName.notes, .text, merge: .text, owner: .shared, privacy: .sstCase),
         ]
     )
 
     static let socialInvestigation = EntitySchema(
-        "social_investigation",
+        EntityName.socialInvestigation,
         owner: .social,
+        role: .neverCrosses,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .social, privacy: .socialInvestigation),
-            FieldSchema("notes", .text, merge: .text, owner: .social, privacy: .socialInvestigation),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .social,
+                privacy: .socialInvestigation,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.notes, .text, merge: .text, owner: .social, privacy: .socialInvestigation),
         ]
     )
 
     static let socialSupport = EntitySchema(
-        "social_support",
+        EntityName.socialSupport,
         owner: .social,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .social, privacy: .socialSupportFlag),
-            FieldSchema("has_ongoing_support", .boolean, owner: .social, privacy: .socialSupportFlag),
-            FieldSchema("decision_notes", .text, merge: .text, owner: .social, privacy: .socialDecision),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .social,
+                privacy: .socialSupportFlag,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.hasOngoingSupport, .boolean, owner: .social, privacy: .socialSupportFlag),
+            FieldSchema(FieldName.decisionNotes, .text, merge: .text, owner: .social, privacy: .socialDecision),
         ]
     )
 
     static let concernReport = EntitySchema(
-        "concern_report",
+        EntityName.concernReport,
         owner: .school,
+        role: .legalDuty,
         fields: [
-            FieldSchema("pupil_id", .reference("pupil"), owner: .school, privacy: .concernReport),
-            FieldSchema("concern", .text, merge: .text, owner: .school, privacy: .concernReport),
-            FieldSchema("reported_by", .string, owner: .school, privacy: .concernReport),
-            FieldSchema("reported_at", .instant, owner: .school, privacy: .concernReport),
-            FieldSchema("received_at", .instant, owner: .social, privacy: .concernReceipt),
-            FieldSchema("investigation_opened", .boolean, owner: .social, privacy: .concernReceipt),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .school,
+                privacy: .concernReport,
+                role: .pupilReference
+            ),
+            FieldSchema(FieldName.concern, .text, merge: .text, owner: .school, privacy: .concernReport),
+            FieldSchema(FieldName.reportedBy, .string, owner: .school, privacy: .concernReport),
+            FieldSchema(FieldName.reportedAt, .instant, owner: .school, privacy: .concernReport),
+            FieldSchema(FieldName.receivedAt, .instant, owner: .social, privacy: .concernReceipt),
+            FieldSchema(FieldName.investigationOpened, .boolean, owner: .social, privacy: .concernReceipt),
         ]
     )
 
     /// The receiving side's acknowledgement that it purged what it had received under a consent that was
     /// withdrawn or expired, so the school can show that the hub let go of the data.
     static let purgeReceipt = EntitySchema(
-        "purge_receipt",
+        EntityName.purgeReceipt,
         owner: .shared,
+        role: .purgeReceipt,
         addedIn: 2,
         fields: [
-            FieldSchema("consent_id", .reference("consent"), owner: .shared, privacy: .record, addedIn: 2),
-            FieldSchema("pupil_id", .reference("pupil"), owner: .shared, privacy: .record, addedIn: 2),
-            FieldSchema("purged_at", .instant, owner: .shared, privacy: .record, addedIn: 2),
-            FieldSchema("fields", .stringList, owner: .shared, privacy: .record, addedIn: 2),
-            FieldSchema("reason", .string, owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema(
+                FieldName.consentID,
+                .reference(EntityName.consent),
+                owner: .shared,
+                privacy: .record,
+                addedIn: 2
+            ),
+            FieldSchema(
+                FieldName.pupilID,
+                .reference(EntityName.pupil),
+                owner: .shared,
+                privacy: .record,
+                role: .pupilReference,
+                addedIn: 2
+            ),
+            FieldSchema(FieldName.purgedAt, .instant, owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema(FieldName.fields, .stringList, owner: .shared, privacy: .record, addedIn: 2),
+            FieldSchema(FieldName.reason, .string, owner: .shared, privacy: .record, addedIn: 2),
         ]
     )
 }
