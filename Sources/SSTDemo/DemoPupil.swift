@@ -97,27 +97,32 @@ struct DemoRecords: Sendable {
         let store = node.store
         var records = DemoRecords(spec: spec, pupil: .random(), guardian: .random(), healthNote: .random())
         try store.set(
-            entity: "pupil",
+            entity: EntityName.pupil,
             record: records.pupil,
             assignments: [
-                ("given_name", spec.givenName), ("family_name", spec.familyName), ("personnummer", spec.personnummer),
-                ("grade", String(spec.grade)), ("class_name", "\(spec.grade)B"), ("school", node.identity.school ?? ""),
-                ("stadsdel", node.identity.stadsdel ?? ""), ("protected_identity", String(spec.protectedIdentity)),
+                (FieldName.givenName, spec.givenName), (FieldName.familyName, spec.familyName),
+                (FieldName.personnummer, spec.personnummer),
+                (FieldName.grade, String(spec.grade)), (FieldName.className, "\(spec.grade)B"),
+                (FieldName.school, node.identity.school ?? ""),
+                (FieldName.stadsdel, node.identity.stadsdel ?? ""),
+                (FieldName.protectedIdentity, String(spec.protectedIdentity)),
             ]
         )
         try store.set(
-            entity: "guardian",
+            entity: EntityName.guardian,
             record: records.guardian,
             assignments: [
-                ("pupil_id", records.pupil.rawValue), ("given_name", "Göran"), ("family_name", spec.familyName),
-                ("phone", "070-000 00 00"), ("has_custody", "true"),
+                (FieldName.pupilID, records.pupil.rawValue), (FieldName.givenName, "Göran"),
+                (FieldName.familyName, spec.familyName),
+                (FieldName.phone, "070-000 00 00"), (FieldName.hasCustody, "true"),
             ]
         )
         try store.set(
-            entity: "health_note",
+            entity: EntityName.healthNote,
             record: records.healthNote,
             assignments: [
-                ("pupil_id", records.pupil.rawValue), ("text", "Skolsköterskans anteckning (stannar på skolan)."),
+                (FieldName.pupilID, records.pupil.rawValue),
+                (FieldName.text, "Skolsköterskans anteckning (stannar på skolan)."),
             ]
         )
         if !spec.consent.isEmpty {
@@ -137,12 +142,13 @@ struct DemoRecords: Sendable {
             records.absence = try writeAbsence(records.pupil, at: store, today: today, unexcused: 240)
             let caseID = RecordID.random()
             try store.set(
-                entity: "case",
+                entity: EntityName.case,
                 record: caseID,
                 assignments: [
-                    ("pupil_id", records.pupil.rawValue), ("category", "absence"), ("phase", "planning"),
-                    ("concern", "Upprepad ogiltig frånvaro sedan september."),
-                    ("plan", "Motiverande samtal varje vecka; anpassat schema."),
+                    (FieldName.pupilID, records.pupil.rawValue), (FieldName.category, "absence"),
+                    (FieldName.phase, "planning"),
+                    (FieldName.concern, "Upprepad ogiltig frånvaro sedan september."),
+                    (FieldName.plan, "Motiverande samtal varje vecka; anpassat schema."),
                 ]
             )
             records.caseID = caseID
@@ -150,10 +156,11 @@ struct DemoRecords: Sendable {
         if let concern = spec.concern {
             let id = RecordID.random()
             try store.set(
-                entity: "concern_report",
+                entity: EntityName.concernReport,
                 record: id,
                 assignments: [
-                    ("pupil_id", records.pupil.rawValue), ("concern", concern), ("reported_by", "Rektor Åke Berg"),
+                    (FieldName.pupilID, records.pupil.rawValue), (FieldName.concern, concern),
+                    (FieldName.reportedBy, "Rektor Åke Berg"),
                 ]
             )
             records.concern = id
@@ -174,11 +181,13 @@ struct DemoRecords: Sendable {
     {
         let id = id ?? RecordID.random()
         try store.set(
-            entity: "absence",
+            entity: EntityName.absence,
             record: id,
             assignments: [
-                ("pupil_id", pupil.rawValue), ("period_start", String(today.prefix(8)) + "01"), ("period_end", today),
-                ("scheduled_minutes", "4800"), ("excused_minutes", "120"), ("unexcused_minutes", String(unexcused)),
+                (FieldName.pupilID, pupil.rawValue), (FieldName.periodStart, String(today.prefix(8)) + "01"),
+                (FieldName.periodEnd, today),
+                (FieldName.scheduledMinutes, "4800"), (FieldName.excusedMinutes, "120"),
+                (FieldName.unexcusedMinutes, String(unexcused)),
             ]
         )
         return id

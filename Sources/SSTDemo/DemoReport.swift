@@ -16,19 +16,21 @@ public struct DemoReport: Sendable {
         var problems: [String] = []
         for records in pupils {
             let school = world.schools[records.spec.school]
-            let atHub = try hub.demoValues("pupil", records.pupil)
-            let identity = atHub?["given_name"].map { _ in "name and personnummer" }
+            let atHub = try hub.demoValues(EntityName.pupil, records.pupil)
+            let identity = atHub?[FieldName.givenName].map { _ in "name and personnummer" }
             let basis =
                 records.spec.consent.isEmpty
                 ? (records.concern != nil ? "report of concern (legal duty)" : "no consent")
                 : "consent: \(records.spec.consent.joined(separator: ", "))"
             var crossed: [String] = []
             if let identity { crossed.append(identity) }
-            if try records.absence.map({ try hub.demoValues("absence", $0) != nil }) == true {
+            if try records.absence.map({ try hub.demoValues(EntityName.absence, $0) != nil }) == true {
                 crossed.append("absence")
             }
-            if try records.caseID.map({ try hub.demoValues("case", $0) != nil }) == true { crossed.append("case") }
-            if try records.concern.map({ try hub.demoValues("concern_report", $0) != nil }) == true {
+            if try records.caseID.map({ try hub.demoValues(EntityName.case, $0) != nil }) == true {
+                crossed.append("case")
+            }
+            if try records.concern.map({ try hub.demoValues(EntityName.concernReport, $0) != nil }) == true {
                 crossed.append("report of concern")
             }
             if records.spec.protectedIdentity { crossed.append("(protected identity: record id only)") }
@@ -36,7 +38,9 @@ public struct DemoReport: Sendable {
                 "  \(records.spec.name.padding(18)) \(school.identity.node.rawValue.padding(11)) \(basis.padding(58)) "
                     + (crossed.isEmpty ? "nothing" : crossed.joined(separator: ", "))
             )
-            if try hub.demoValues("health_note", records.healthNote) != nil { problems.append("a health note crossed") }
+            if try hub.demoValues(EntityName.healthNote, records.healthNote) != nil {
+                problems.append("a health note crossed")
+            }
             if records.spec.protectedIdentity && identity != nil { problems.append("a protected identity crossed") }
             if records.spec.consent.isEmpty && records.concern == nil && identity != nil {
                 problems.append("\(records.spec.name) crossed without a basis")
@@ -75,18 +79,19 @@ public struct DemoReport: Sendable {
         problems: inout [String]
     ) throws -> [String] {
         let hub = world.hub.store
-        let healthAtHub = try pupils.filter { try hub.demoValues("health_note", $0.healthNote) != nil }.count
+        let healthAtHub = try pupils.filter { try hub.demoValues(EntityName.healthNote, $0.healthNote) != nil }.count
         var lines = ["", "What did not cross:"]
         lines.append("  health notes (elevhälsa): \(healthAtHub) of \(pupils.count) at the hub — never crosses")
-        let withheld = try pupils.filter { try hub.demoValues("pupil", $0.pupil)?["given_name"] == nil }.map(
-            \.spec.name
-        )
+        let withheld = try pupils.filter { try hub.demoValues(EntityName.pupil, $0.pupil)?[FieldName.givenName] == nil }
+            .map(
+                \.spec.name
+            )
         lines.append("  identities withheld from the hub: \(withheld.joined(separator: ", "))")
         var strayRecords = 0
         for (index, school) in world.schools.enumerated() {
             for records in pupils where records.spec.school != index {
-                if try school.store.demoValues("pupil", records.pupil) != nil { strayRecords += 1 }
-                if try records.caseID.map({ try school.store.demoValues("case", $0) != nil }) == true {
+                if try school.store.demoValues(EntityName.pupil, records.pupil) != nil { strayRecords += 1 }
+                if try records.caseID.map({ try school.store.demoValues(EntityName.case, $0) != nil }) == true {
                     strayRecords += 1
                 }
             }
@@ -95,26 +100,26 @@ public struct DemoReport: Sendable {
         if strayRecords > 0 { problems.append("a school holds another school's records") }
         lines += ["", "What came back from the hub (social services → school):"]
         let ekbacken = world.schools[0].store
-        let support = try ekbacken.demoValues("social_support", social.support)
-        let flag = support?["has_ongoing_support"].map(Self.text) ?? "none"
-        let notes = support?["decision_notes"].map { $0 != .null } ?? false
+        let support = try ekbacken.demoValues(EntityName.socialSupport, social.support)
+        let flag = support?[FieldName.hasOngoingSupport].map(Self.text) ?? "none"
+        let notes = support?[FieldName.decisionNotes].map { $0 != .null } ?? false
         lines.append(
             "  Åsa: has ongoing support = \(flag); the decision notes stay at the hub (\(notes ? "LEAKED" : "ok"))"
         )
         if notes { problems.append("decision notes crossed") }
         let investigations = try world.schools.filter {
-            try $0.store.demoValues("social_investigation", social.investigation) != nil
+            try $0.store.demoValues(EntityName.socialInvestigation, social.investigation) != nil
         }.count
         lines.append(
             "  child-welfare investigations (barnavårdsutredning) at schools: \(investigations) — never crosses"
         )
         if investigations > 0 { problems.append("an investigation crossed") }
         if let concern = pupils.first(where: { $0.concern != nil })?.concern,
-            let receipt = try ekbacken.demoValues("concern_report", concern)
+            let receipt = try ekbacken.demoValues(EntityName.concernReport, concern)
         {
             lines.append(
-                "  Björn's report of concern: received \(receipt["received_at"].map(Self.text) ?? "—"), "
-                    + "investigation opened = \(receipt["investigation_opened"].map(Self.text) ?? "—")"
+                "  Björn's report of concern: received \(receipt[FieldName.receivedAt].map(Self.text) ?? "—"), "
+                    + "investigation opened = \(receipt[FieldName.investigationOpened].map(Self.text) ?? "—")"
             )
         }
         return lines
@@ -123,7 +128,7 @@ public struct DemoReport: Sendable {
     private static func conflict(world: DemoWorld, caseID: RecordID, problems: inout [String]) throws -> [String] {
         var lines = ["", "The conflict to resolve (Åsa's case plan, edited at the school and at the hub while apart):"]
         for node in [world.schools[0], world.hub] {
-            let conflicts = try node.store.conflicts().filter { $0.record == caseID && $0.field == "plan" }
+            let conflicts = try node.store.conflicts().filter { $0.record == caseID && $0.field == FieldName.plan }
             guard let conflict = conflicts.first else {
                 problems.append("the conflict is missing at \(node.identity.node)")
                 continue
@@ -157,7 +162,7 @@ public struct DemoReport: Sendable {
         let hub = world.hub.store
         for records in pupils {
             let school = world.schools[records.spec.school].store
-            for (entity, id) in [("case", records.caseID), ("absence", records.absence)] {
+            for (entity, id) in [(EntityName.case, records.caseID), (EntityName.absence, records.absence)] {
                 guard let id, let atHub = try hub.demoValues(entity, id) else { continue }
                 if try school.demoValues(entity, id) != atHub {
                     problems.append(

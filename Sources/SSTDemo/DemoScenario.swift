@@ -87,9 +87,9 @@ public struct DemoScenario: Sendable {
             plan: "Skolan: studiestöd två eftermiddagar i veckan och anpassat schema."
         )
         try world.hub.store.set(
-            entity: "case",
+            entity: EntityName.case,
             record: caseID,
-            assignments: [("plan", "Socialtjänsten: föräldrastöd i grupp och kontaktperson.")]
+            assignments: [(FieldName.plan, "Socialtjänsten: föräldrastöd i grupp och kontaktperson.")]
         )
     }
 
@@ -100,18 +100,20 @@ public struct DemoScenario: Sendable {
         let social = DemoSocialRecords(support: .random(), investigation: .random())
         let asa = try requireDemo(pupils.first { $0.spec.consent.contains("social_support_flag") })
         try store.set(
-            entity: "social_support",
+            entity: EntityName.socialSupport,
             record: social.support,
             assignments: [
-                ("pupil_id", asa.pupil.rawValue), ("has_ongoing_support", "true"),
-                ("decision_notes", "Beslut: kontaktfamilj från december."),
+                (FieldName.pupilID, asa.pupil.rawValue), (FieldName.hasOngoingSupport, "true"),
+                (FieldName.decisionNotes, "Beslut: kontaktfamilj från december."),
             ]
         )
         let reported = try requireDemo(pupils.first { $0.concern != nil })
         try store.set(
-            entity: "social_investigation",
+            entity: EntityName.socialInvestigation,
             record: social.investigation,
-            assignments: [("pupil_id", reported.pupil.rawValue), ("notes", "Barnavårdsutredning inledd.")]
+            assignments: [
+                (FieldName.pupilID, reported.pupil.rawValue), (FieldName.notes, "Barnavårdsutredning inledd."),
+            ]
         )
         return social
     }
@@ -120,9 +122,11 @@ public struct DemoScenario: Sendable {
     private func socialServicesReceive(_ pupils: [DemoRecords]) throws {
         guard let concern = pupils.first(where: { $0.concern != nil })?.concern else { return }
         try world.hub.store.set(
-            entity: "concern_report",
+            entity: EntityName.concernReport,
             record: concern,
-            assignments: [("received_at", "\(world.clock.today)T09:30:00Z"), ("investigation_opened", "true")]
+            assignments: [
+                (FieldName.receivedAt, "\(world.clock.today)T09:30:00Z"), (FieldName.investigationOpened, "true"),
+            ]
         )
     }
 

@@ -14,7 +14,7 @@ extension DemoScenario {
     func rewritePlanThroughTheStaffAPI(at school: DemoNode, caseID: RecordID, plan: String) async throws {
         let kurator = "Kurator Lena Sjögren"
         let token = try school.store.addStaff(name: kurator)
-        let body = try JSONEncoder().encode(StaffAPI.Write(fields: ["plan": .string(plan)]))
+        let body = try JSONEncoder().encode(StaffAPI.Write(fields: [FieldName.plan: .string(plan)]))
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(school.tls.ca))
         let configuration = HTTPClient.Configuration(tlsConfiguration: tls)

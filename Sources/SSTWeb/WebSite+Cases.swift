@@ -15,7 +15,7 @@ extension WebSite {
                 guard let caseID = RecordID(context.parameters.get("id") ?? "") else { return notAPupil(session) }
                 let token = session.token
                 let current = try await offload {
-                    try store.readRecord(entity: "case", record: caseID, presenting: token)
+                    try store.readRecord(entity: EntityName.case, record: caseID, presenting: token)
                 }
                 guard let current else {
                     return Self.errorPage(
@@ -26,7 +26,7 @@ extension WebSite {
                         status: .notFound
                     )
                 }
-                let phase: Phase? = if case .phase(let phase)? = current["phase"]?.value { phase } else { nil }
+                let phase: Phase? = if case .phase(let phase)? = current[FieldName.phase]?.value { phase } else { nil }
                 let next: Phase
                 switch form["step"] {
                 case "reopen":
@@ -52,9 +52,9 @@ extension WebSite {
                 }
                 _ = try await offload {
                     try store.writeRecord(
-                        entity: "case",
+                        entity: EntityName.case,
                         record: caseID,
-                        values: ["phase": .phase(next)],
+                        values: [FieldName.phase: .phase(next)],
                         presenting: token
                     )
                 }

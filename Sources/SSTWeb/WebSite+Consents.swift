@@ -10,33 +10,33 @@ import SSTSync
 extension WebSite {
     func consentsSection(_ records: FileRecords, pupil: RecordID, session: WebSession, isSchool: Bool) -> HTML {
         let today = CivilDate(millisecondsSinceEpoch: UInt64(Date().timeIntervalSince1970 * 1000))
-        let guardians = records.all("guardian")
+        let guardians = records.all(EntityName.guardian)
         let names = Dictionary(
             guardians.map { guardian in
                 (
                     guardian.id.rawValue,
-                    [guardian.string("given_name"), guardian.string("family_name")].compactMap { $0 }
+                    [guardian.string(FieldName.givenName), guardian.string(FieldName.familyName)].compactMap { $0 }
                         .joined(separator: " ")
                 )
             },
             uniquingKeysWith: { first, _ in first }
         )
-        let consents: [HTML] = records.all("consent").map { consent in
-            let scopes = consent.list("scopes")
+        let consents: [HTML] = records.all(EntityName.consent).map { consent in
+            let scopes = consent.list(FieldName.scopes)
             let state = ConsentState(
                 id: consent.id,
                 pupil: pupil,
                 scopes: Set(scopes),
-                status: consent.string("status") ?? "pending",
-                validFrom: consent.string("valid_from").flatMap(CivilDate.init),
-                validUntil: consent.string("valid_until").flatMap(CivilDate.init)
+                status: consent.string(FieldName.status) ?? "pending",
+                validFrom: consent.string(FieldName.validFrom).flatMap(CivilDate.init),
+                validUntil: consent.string(FieldName.validUntil).flatMap(CivilDate.init)
             )
             let status = state.effectiveStatus(on: today)
             let crossing: [HTML] = scopes.map { scope in
                 "<li><strong>\(Labels.scope(scope))</strong>: \(crossingFields(scope))</li>"
             }
-            let given = consent.list("given_by").map { names[$0] ?? $0 }.joined(separator: ", ")
-            let refused = consent.list("refused_by").map { names[$0] ?? $0 }.joined(separator: ", ")
+            let given = consent.list(FieldName.givenBy).map { names[$0] ?? $0 }.joined(separator: ", ")
+            let refused = consent.list(FieldName.refusedBy).map { names[$0] ?? $0 }.joined(separator: ", ")
             var forms: HTML = ""
             if isSchool, status == "pending" || status == "active" || status == "refused" {
                 forms = answerForm(consent.id, guardians: guardians, pupil: pupil, session: session)
@@ -55,11 +55,11 @@ extension WebSite {
             return """
                 <section class="consent" aria-label="Samtycke">
                 <p><span class="status-\(status)">\(Labels.statuses[status] ?? status)</span> \
-                · gäller \(consent.string("valid_from") ?? "?") – \(consent.string("valid_until") ?? "?") \
-                · \(consent.string("method") == "oral" ? "muntligt" : "skriftligt")\
-                \(consent.string("purpose").map { " · syfte: \($0)" } ?? "")</p>
+                · gäller \(consent.string(FieldName.validFrom) ?? "?") – \(consent.string(FieldName.validUntil) ?? "?") \
+                · \(consent.string(FieldName.method) == "oral" ? "muntligt" : "skriftligt")\
+                \(consent.string(FieldName.purpose).map { " · syfte: \($0)" } ?? "")</p>
                 <p>Ja: \(given.isEmpty ? "–" : given). Nej: \(refused.isEmpty ? "–" : refused).\
-                \(consent.string("pupil_view").map { " Elevens syn: \($0)" } ?? "")</p>
+                \(consent.string(FieldName.pupilView).map { " Elevens syn: \($0)" } ?? "")</p>
                 <p>Låter detta gå till socialtjänsten:</p>
                 <ul>\(crossing)</ul>
                 \(forms)
@@ -91,7 +91,7 @@ extension WebSite {
     func answerForm(_ consent: RecordID, guardians: [FileRecord], pupil: RecordID, session: WebSession) -> HTML {
         guard !guardians.isEmpty else { return "" }
         let options: [HTML] = guardians.map { guardian in
-            let name = [guardian.string("given_name"), guardian.string("family_name")].compactMap { $0 }
+            let name = [guardian.string(FieldName.givenName), guardian.string(FieldName.familyName)].compactMap { $0 }
                 .joined(separator: " ")
             return "<option value=\"\(guardian.id.rawValue)\">\(name)</option>"
         }
@@ -127,7 +127,7 @@ extension WebSite {
         }
         let guardianChoices: [HTML] = guardians.map { guardian in
             let id = guardian.id.rawValue
-            let custody = guardian.bool("has_custody") == true ? "" : " (utan vårdnad)"
+            let custody = guardian.bool(FieldName.hasCustody) == true ? "" : " (utan vårdnad)"
             return """
                 <label for="guardian-\(id)">\(names[id] ?? id)\(custody)</label>
                 <select id="guardian-\(id)" name="guardian-\(id)">
@@ -143,18 +143,18 @@ extension WebSite {
               <fieldset><legend>Vad samtycket gäller</legend>\(scopeBoxes)</fieldset>
               <fieldset><legend>Vårdnadshavarnas svar</legend>\(guardianChoices)</fieldset>
               <fieldset><legend>Hur samtycket gavs</legend>
-              <input type="radio" id="method-written" name="method" value="written" checked>
+              <input type="radio" id="method-written" name="\(FieldName.method)" value="written" checked>
               <label class="inline" for="method-written">skriftligt</label>
-              <input type="radio" id="method-oral" name="method" value="oral">
+              <input type="radio" id="method-oral" name="\(FieldName.method)" value="oral">
               <label class="inline" for="method-oral">muntligt</label></fieldset>
               <label for="pupil-view">Elevens syn (krävs från 12 år)</label>
-              <textarea id="pupil-view" name="pupil_view"></textarea>
-              <p><input type="checkbox" id="pupil-consent" name="pupil_consent" value="yes">
+              <textarea id="pupil-view" name="\(FieldName.pupilView)"></textarea>
+              <p><input type="checkbox" id="pupil-consent" name="\(FieldName.pupilConsent)" value="yes">
               <label class="inline" for="pupil-consent">Eleven samtycker själv (från 15 år)</label></p>
-              <label for="purpose">Syfte</label>
-              <input type="text" id="purpose" name="purpose" size="50">
+              <label for="\(FieldName.purpose)">Syfte</label>
+              <input type="text" id="\(FieldName.purpose)" name="\(FieldName.purpose)" size="50">
               <label for="valid-until">Gäller till och med (tomt: tolv månader)</label>
-              <input type="date" id="valid-until" name="valid_until">
+              <input type="date" id="valid-until" name="\(FieldName.validUntil)">
               <p><button type="submit">Registrera samtycket</button></p>
               </details>
             </form>
@@ -179,11 +179,11 @@ extension WebSite {
                 guard !scopes.isEmpty else {
                     return badForm("Välj minst ett område som samtycket gäller.", pupil: pupil, session: session)
                 }
-                guard let method = form["method"], ["written", "oral"].contains(method) else {
+                guard let method = form[FieldName.method], ["written", "oral"].contains(method) else {
                     return badForm("Välj om samtycket gavs skriftligt eller muntligt.", pupil: pupil, session: session)
                 }
                 var validUntil: CivilDate?
-                if let text = form["valid_until"] {
+                if let text = form[FieldName.validUntil] {
                     guard let date = CivilDate(text) else {
                         return badForm(
                             "”\(text)” är inget datum; skriv ÅÅÅÅ-MM-DD eller lämna fältet tomt.",
@@ -196,12 +196,12 @@ extension WebSite {
                 let request = ConsentRequest(
                     pupil: pupil,
                     scopes: scopes,
-                    purpose: form["purpose"],
+                    purpose: form[FieldName.purpose],
                     answers: ConsentAnswers(
                         givenBy: givenBy.sorted(),
                         refusedBy: refusedBy.sorted(),
-                        pupilView: form["pupil_view"],
-                        pupilConsent: form["pupil_consent"] == "yes" ? true : nil
+                        pupilView: form[FieldName.pupilView],
+                        pupilConsent: form[FieldName.pupilConsent] == "yes" ? true : nil
                     ),
                     method: method,
                     validUntil: validUntil

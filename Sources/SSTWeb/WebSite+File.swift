@@ -20,8 +20,8 @@ extension WebSite {
             )
         }
         let records = FileRecords(file.records)
-        let identity = records.first("pupil")
-        let name = [identity?.string("given_name"), identity?.string("family_name")].compactMap { $0 }
+        let identity = records.first(EntityName.pupil)
+        let name = [identity?.string(FieldName.givenName), identity?.string(FieldName.familyName)].compactMap { $0 }
             .joined(separator: " ")
         let isSchool = (try? store.identity().side) == .school
         let noticeHTML: HTML = notice.isEmpty ? "" : "<p class=\"notice\" role=\"status\">\(notice)</p>"
@@ -35,16 +35,16 @@ extension WebSite {
                 <h1>\(name.isEmpty ? "Elev" : name)</h1>
                 <p class="muted">Som mentor ser du elevens identitet och frånvaro, inte ärenden eller samtycken.</p>
                 \(Self.identitySection(identity))
-                \(Self.absenceSection(records.all("absence")))
+                \(Self.absenceSection(records.all(EntityName.absence)))
                 """
         } else {
             body = """
                 <h1>\(name.isEmpty ? "Elev" : name)</h1>
                 \(noticeHTML)
                 \(Self.identitySection(identity))
-                \(Self.guardiansSection(records.all("guardian")))
+                \(Self.guardiansSection(records.all(EntityName.guardian)))
                 \(consentsSection(records, pupil: pupil, session: session, isSchool: isSchool))
-                \(Self.absenceSection(records.all("absence")))
+                \(Self.absenceSection(records.all(EntityName.absence)))
                 \(casesSection(records, session: session))
                 \(Self.otherSection(records))
                 \(withheld)
@@ -59,15 +59,16 @@ extension WebSite {
     static func identitySection(_ pupil: FileRecord?) -> HTML {
         guard let pupil else { return "<h2>Identitet</h2><p>Eleven själv finns inte på den här noden.</p>" }
         let protected: HTML =
-            pupil.bool("protected_identity") == true
+            pupil.bool(FieldName.protectedIdentity) == true
             ? "<p class=\"alert\" role=\"note\"><span class=\"protected\">Skyddade personuppgifter.</span> Lämna "
                 + "inte ut elevens namn, adress eller skola.</p>"
             : ""
         let rows: [(String, String?)] = [
-            ("Förnamn", pupil.string("given_name")), ("Efternamn", pupil.string("family_name")),
-            ("Personnummer", pupil.string("personnummer")), ("Årskurs", pupil.integer("grade").map(String.init)),
-            ("Klass", pupil.string("class_name")), ("Skola", pupil.string("school")),
-            ("Stadsdel", pupil.string("stadsdel")),
+            ("Förnamn", pupil.string(FieldName.givenName)), ("Efternamn", pupil.string(FieldName.familyName)),
+            ("Personnummer", pupil.string(FieldName.personnummer)),
+            ("Årskurs", pupil.integer(FieldName.grade).map(String.init)),
+            ("Klass", pupil.string(FieldName.className)), ("Skola", pupil.string(FieldName.school)),
+            ("Stadsdel", pupil.string(FieldName.stadsdel)),
         ]
         return """
             <h2>Identitet</h2>
@@ -79,11 +80,11 @@ extension WebSite {
     static func guardiansSection(_ guardians: [FileRecord]) -> HTML {
         guard !guardians.isEmpty else { return "<h2>Vårdnadshavare</h2><p>Inga vårdnadshavare registrerade.</p>" }
         let rows: [HTML] = guardians.map { guardian in
-            let name = [guardian.string("given_name"), guardian.string("family_name")].compactMap { $0 }
+            let name = [guardian.string(FieldName.givenName), guardian.string(FieldName.familyName)].compactMap { $0 }
                 .joined(separator: " ")
             return """
-                <tr><td>\(name)</td><td>\(guardian.bool("has_custody") == true ? "ja" : "nej")</td>\
-                <td>\(guardian.string("phone") ?? "")</td><td>\(guardian.string("email") ?? "")</td></tr>
+                <tr><td>\(name)</td><td>\(guardian.bool(FieldName.hasCustody) == true ? "ja" : "nej")</td>\
+                <td>\(guardian.string(FieldName.phone) ?? "")</td><td>\(guardian.string(FieldName.email) ?? "")</td></tr>
                 """
         }
         return """
@@ -96,12 +97,12 @@ extension WebSite {
     static func absenceSection(_ absence: [FileRecord]) -> HTML {
         var months: [String: AbsenceChart.Month] = [:]
         for record in absence {
-            guard let start = record.string("period_start"), start.count >= 7 else { continue }
+            guard let start = record.string(FieldName.periodStart), start.count >= 7 else { continue }
             let key = String(start.prefix(7))
             var month = months[key] ?? AbsenceChart.Month(label: key, scheduled: 0, excused: 0, unexcused: 0)
-            month.scheduled += record.integer("scheduled_minutes") ?? 0
-            month.excused += record.integer("excused_minutes") ?? 0
-            month.unexcused += record.integer("unexcused_minutes") ?? 0
+            month.scheduled += record.integer(FieldName.scheduledMinutes) ?? 0
+            month.excused += record.integer(FieldName.excusedMinutes) ?? 0
+            month.unexcused += record.integer(FieldName.unexcusedMinutes) ?? 0
             months[key] = month
         }
         let sorted = months.keys.sorted().map { months[$0]! }
@@ -110,37 +111,43 @@ extension WebSite {
     }
 
     func casesSection(_ records: FileRecords, session: WebSession) -> HTML {
-        let cases = records.all("case")
+        let cases = records.all(EntityName.case)
         guard !cases.isEmpty else { return "<h2>Ärende</h2><p>Inget SST-ärende.</p>" }
         let sections: [HTML] = cases.map { record in
-            let phase: Phase? = if case .phase(let phase)? = record.fields["phase"]?.value { phase } else { nil }
+            let phase: Phase? =
+                if case .phase(let phase)? = record.fields[FieldName.phase]?.value { phase } else { nil }
             let steps: [HTML] = Phase.Step.allCases.map { step in
                 let current = phase?.step == step
                 return current
                     ? "<li class=\"current\" aria-current=\"step\">\(step.swedishLabel)</li>"
                     : "<li>\(step.swedishLabel)</li>"
             }
-            let interventions = records.all("intervention").filter { $0.string("case_id") == record.id.rawValue }
-            let meetings = records.all("meeting").filter { $0.string("case_id") == record.id.rawValue }
+            let interventions = records.all(EntityName.intervention).filter {
+                $0.string(FieldName.caseID) == record.id.rawValue
+            }
+            let meetings = records.all(EntityName.meeting).filter { $0.string(FieldName.caseID) == record.id.rawValue }
             let interventionRows: [HTML] = interventions.map { item in
                 """
-                <li>\(item.string("kind").map { Labels.interventionKinds[$0] ?? $0 } ?? "insats"): \(item.string("description") ?? "") \
-                <span class="muted">\(item.string("starts") ?? "")–\(item.string("ends") ?? "") \
-                \(item.string("responsible") ?? "")</span></li>
+                <li>\(item.string(FieldName.kind).map { Labels.interventionKinds[$0] ?? $0 } ?? "insats"): \(item.string(FieldName.description) ?? "") \
+                <span class="muted">\(item.string(FieldName.starts) ?? "")–\(item.string(FieldName.ends) ?? "") \
+                \(item.string(FieldName.responsible) ?? "")</span></li>
                 """
             }
             let meetingRows: [HTML] = meetings.map { item in
-                let held = item.integer("held_at").map { Self.time(UInt64(max(0, $0))) } ?? item.string("held_at") ?? ""
+                let held =
+                    item.integer(FieldName.heldAt).map { Self.time(UInt64(max(0, $0))) } ?? item.string(
+                        FieldName.heldAt
+                    ) ?? ""
                 return
-                    "<li>\(held): \(item.string("notes") ?? "") <span class=\"muted\">\(item.list("participants").joined(separator: ", "))</span></li>"
+                    "<li>\(held): \(item.string(FieldName.notes) ?? "") <span class=\"muted\">\(item.list(FieldName.participants).joined(separator: ", "))</span></li>"
             }
             return """
                 <section aria-labelledby="case-\(record.id.rawValue)">
-                <h3 id="case-\(record.id.rawValue)">Ärende (\(record.string("category").map { Labels.categories[$0] ?? $0 } ?? "–"))\
+                <h3 id="case-\(record.id.rawValue)">Ärende (\(record.string(FieldName.category).map { Labels.categories[$0] ?? $0 } ?? "–"))\
                 \(phase.map { " – omgång \($0.generation)" } ?? "")</h3>
                 <ol class="phases" aria-label="Fas i SST-processen">\(steps)</ol>
-                <p><strong>Oro:</strong> \(record.string("concern") ?? "–")</p>
-                <p><strong>Plan:</strong> \(record.string("plan") ?? "–")</p>
+                <p><strong>Oro:</strong> \(record.string(FieldName.concern) ?? "–")</p>
+                <p><strong>Plan:</strong> \(record.string(FieldName.plan) ?? "–")</p>
                 \(phaseForm(record.id, phase: phase, pupil: records.pupil, session: session))
                 <h4>Insatser</h4>
                 \(interventionRows.isEmpty ? HTML("<p>Inga insatser.</p>") : HTML("<ul>\(interventionRows)</ul>"))
@@ -177,11 +184,15 @@ extension WebSite {
     }
 
     static func otherSection(_ records: FileRecords) -> HTML {
-        let shown: Set<String> = ["pupil", "guardian", "consent", "absence", "case", "intervention", "meeting"]
+        let shown: Set<String> = [
+            EntityName.pupil, EntityName.guardian, EntityName.consent, EntityName.absence, EntityName.case,
+            EntityName.intervention, EntityName.meeting,
+        ]
         let others = records.records.filter { !shown.contains($0.entity) }
         guard !others.isEmpty else { return "" }
         let items: [HTML] = others.map { record in
-            let fields = record.fields.keys.sorted().filter { !$0.hasPrefix("_") && $0 != "pupil_id" }.map { name in
+            let fields = record.fields.keys.sorted().filter { !$0.hasPrefix("_") && $0 != FieldName.pupilID }.map {
+                name in
                 "\(name): \(FileRecord.text(record.fields[name]?.value))"
             }
             return "<li><strong>\(Labels.entity(record.entity))</strong>: \(fields.joined(separator: "; "))</li>"
@@ -202,7 +213,7 @@ struct FileRecords {
 
     func all(_ entity: String) -> [FileRecord] { records.filter { $0.entity == entity } }
 
-    var pupil: RecordID? { first("pupil")?.id }
+    var pupil: RecordID? { first(EntityName.pupil)?.id }
 }
 
 /// One record of a pupil's file, with typed access to its fields.

@@ -20,18 +20,23 @@ extension WebSite {
         pages.post("reports/:id/feedback") { request, context in
             try await posted(request) { session, form in
                 guard let report = RecordID(context.parameters.get("id") ?? "") else { return notAPupil(session) }
-                guard let answer = form["investigation_opened"], ["yes", "no"].contains(answer) else {
+                guard let answer = form[FieldName.investigationOpened], ["yes", "no"].contains(answer) else {
                     return badForm("Välj om en utredning inleddes.", pupil: nil, session: session)
                 }
                 let formatter = ISO8601DateFormatter()
                 formatter.formatOptions = [.withInternetDateTime]
                 let values: [String: Value] = [
-                    "investigation_opened": .boolean(answer == "yes"),
-                    "received_at": .string(formatter.string(from: Date())),
+                    FieldName.investigationOpened: .boolean(answer == "yes"),
+                    FieldName.receivedAt: .string(formatter.string(from: Date())),
                 ]
                 let token = session.token
                 _ = try await offload {
-                    try store.writeRecord(entity: "concern_report", record: report, values: values, presenting: token)
+                    try store.writeRecord(
+                        entity: EntityName.concernReport,
+                        record: report,
+                        values: values,
+                        presenting: token
+                    )
                 }
                 return Self.redirect("\(WebPages.root)/reports?done=feedback")
             }
@@ -59,9 +64,9 @@ extension WebSite {
                 <form method="post" action="\(WebPages.root)/reports/\(report.id.rawValue)/feedback">
                   <input type="hidden" name="csrf" value="\(session.csrf)">
                   <fieldset><legend>Återkoppling till anmälaren</legend>
-                  <input type="radio" id="opened-\(report.id.rawValue)" name="investigation_opened" value="yes" required>
+                  <input type="radio" id="opened-\(report.id.rawValue)" name="\(FieldName.investigationOpened)" value="yes" required>
                   <label class="inline" for="opened-\(report.id.rawValue)">utredning inledd</label>
-                  <input type="radio" id="not-opened-\(report.id.rawValue)" name="investigation_opened" value="no">
+                  <input type="radio" id="not-opened-\(report.id.rawValue)" name="\(FieldName.investigationOpened)" value="no">
                   <label class="inline" for="not-opened-\(report.id.rawValue)">ingen utredning</label>
                   <button type="submit">Spara återkopplingen</button></fieldset>
                 </form>

@@ -200,11 +200,12 @@ extension WebSite {
 /// Swedish labels for the schema's names.
 enum Labels {
     static let entities = [
-        "pupil": "Elev", "guardian": "Vårdnadshavare", "consent": "Samtycke", "absence": "Frånvaro",
-        "school_assessment": "Skolans bedömning", "health_note": "Elevhälsoanteckning", "case": "Ärende",
-        "intervention": "Insats", "meeting": "Möte", "social_investigation": "Utredning (socialtjänsten)",
-        "social_support": "Stöd från socialtjänsten", "concern_report": "Orosanmälan",
-        "purge_receipt": "Gallringskvitto",
+        EntityName.pupil: "Elev", EntityName.guardian: "Vårdnadshavare", EntityName.consent: "Samtycke",
+        EntityName.absence: "Frånvaro", EntityName.schoolAssessment: "Skolans bedömning",
+        EntityName.healthNote: "Elevhälsoanteckning", EntityName.case: "Ärende", EntityName.intervention: "Insats",
+        EntityName.meeting: "Möte", EntityName.socialInvestigation: "Utredning (socialtjänsten)",
+        EntityName.socialSupport: "Stöd från socialtjänsten", EntityName.concernReport: "Orosanmälan",
+        EntityName.purgeReceipt: "Gallringskvitto",
     ]
 
     static let scopes = [

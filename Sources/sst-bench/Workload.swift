@@ -78,7 +78,9 @@ struct Workload {
     /// `count` later values for fields of the given existing changes (lww fields only), one stamp per
     /// record, as edits arriving after the records were created.
     mutating func edits(_ count: Int, of existing: [FieldChange]) -> [FieldChange] {
-        let editable = existing.filter { ["grade", "class_name", "excused_minutes", "phone"].contains($0.field) }
+        let editable = existing.filter {
+            [FieldName.grade, FieldName.className, FieldName.excusedMinutes, FieldName.phone].contains($0.field)
+        }
         guard !editable.isEmpty else { return [] }
         var changes: [FieldChange] = []
         changes.reserveCapacity(count)
@@ -88,9 +90,9 @@ struct Workload {
             index += 7919
             let value: Value =
                 switch old.field {
-                case "grade": .integer(Int64(4 + random.next() % 6))
-                case "class_name": .string("\(4 + random.next() % 6)\(["A", "B", "C"][Int(random.next() % 3)])")
-                case "phone": .string(phone())
+                case FieldName.grade: .integer(Int64(4 + random.next() % 6))
+                case FieldName.className: .string("\(4 + random.next() % 6)\(["A", "B", "C"][Int(random.next() % 3)])")
+                case FieldName.phone: .string(phone())
                 default: .integer(Int64(random.next() % 600))
                 }
             let state = FieldState(value: value, stamp: nextStamp(writer))
@@ -102,7 +104,7 @@ struct Workload {
     /// Concurrent overwrites of text fields by ``otherWriter`` (no context: it had not seen the value),
     /// which the store keeps as conflicts.
     mutating func concurrentTextWrites(of existing: [FieldChange], every stride: Int) -> [FieldChange] {
-        let texts = existing.filter { $0.entity == "case" && $0.field == "concern" }
+        let texts = existing.filter { $0.entity == EntityName.case && $0.field == FieldName.concern }
         return texts.enumerated().compactMap { index, old in
             guard index % max(1, stride) == 0 else { return nil }
             let state = FieldState(
@@ -129,47 +131,48 @@ struct Workload {
         let serial = Int(random.next() % 10_000) / 10  // The fourth digit is the check digit.
         let personnummer = Personnummer.number(year: birthYear, month: month, day: day, serial: serial)!
         var changes = record(
-            "pupil",
+            EntityName.pupil,
             [
-                ("personnummer", .string(personnummer)), ("given_name", .string(pick(Self.givenNames))),
-                ("family_name", .string(family)), ("grade", .integer(grade)),
-                ("class_name", .string("\(grade)\(["A", "B", "C"][Int(random.next() % 3)])")),
-                ("school", .string(school)), ("stadsdel", .string(stadsdel)),
-                ("protected_identity", .boolean(random.next() % 50 == 0 && !consented)),
+                (FieldName.personnummer, .string(personnummer)), (FieldName.givenName, .string(pick(Self.givenNames))),
+                (FieldName.familyName, .string(family)), (FieldName.grade, .integer(grade)),
+                (FieldName.className, .string("\(grade)\(["A", "B", "C"][Int(random.next() % 3)])")),
+                (FieldName.school, .string(school)), (FieldName.stadsdel, .string(stadsdel)),
+                (FieldName.protectedIdentity, .boolean(random.next() % 50 == 0 && !consented)),
             ],
             id: pupil
         )
         let guardianName = pick(Self.givenNames)
         changes += record(
-            "guardian",
+            EntityName.guardian,
             [
-                ("pupil_id", .string(pupil.rawValue)), ("given_name", .string(guardianName)),
-                ("family_name", .string(family)), ("phone", .string(phone())),
-                ("email", .string("\(guardianName.lowercased()).\(nextPupil)@example.se")),
-                ("has_custody", .boolean(true)),
+                (FieldName.pupilID, .string(pupil.rawValue)), (FieldName.givenName, .string(guardianName)),
+                (FieldName.familyName, .string(family)), (FieldName.phone, .string(phone())),
+                (FieldName.email, .string("\(guardianName.lowercased()).\(nextPupil)@example.se")),
+                (FieldName.hasCustody, .boolean(true)),
             ],
             id: guardian
         )
         for week in 0..<2 {
             let scheduled = Int64(1200 + random.next() % 400)
             changes += record(
-                "absence",
+                EntityName.absence,
                 [
-                    ("pupil_id", .string(pupil.rawValue)),
-                    ("period_start", .string("2026-09-\(String(format: "%02d", 7 + 7 * week))")),
-                    ("period_end", .string("2026-09-\(String(format: "%02d", 11 + 7 * week))")),
-                    ("scheduled_minutes", .integer(scheduled)),
-                    ("excused_minutes", .integer(Int64(random.next() % 300))),
-                    ("unexcused_minutes", .integer(Int64(random.next() % 300))),
+                    (FieldName.pupilID, .string(pupil.rawValue)),
+                    (FieldName.periodStart, .string("2026-09-\(String(format: "%02d", 7 + 7 * week))")),
+                    (FieldName.periodEnd, .string("2026-09-\(String(format: "%02d", 11 + 7 * week))")),
+                    (FieldName.scheduledMinutes, .integer(scheduled)),
+                    (FieldName.excusedMinutes, .integer(Int64(random.next() % 300))),
+                    (FieldName.unexcusedMinutes, .integer(Int64(random.next() % 300))),
                 ]
             )
         }
         changes += record(
-            "case",
+            EntityName.case,
             [
-                ("pupil_id", .string(pupil.rawValue)), ("category", .string("absence")),
-                ("phase", .phase(Phase(generation: 1, step: .noticed))),
-                ("concern", .string(pick(Self.concerns))), ("opened_at", .string("2026-10-0\(1 + random.next() % 9)")),
+                (FieldName.pupilID, .string(pupil.rawValue)), (FieldName.category, .string("absence")),
+                (FieldName.phase, .phase(Phase(generation: 1, step: .noticed))),
+                (FieldName.concern, .string(pick(Self.concerns))),
+                (FieldName.openedAt, .string("2026-10-0\(1 + random.next() % 9)")),
             ]
         )
         if inlineConsents { return consentRecord + changes }
@@ -181,13 +184,14 @@ struct Workload {
     /// ago for a year (dates in UTC, far enough from today for any receiver's time zone).
     private mutating func consent(pupil: RecordID, guardian: RecordID) -> [FieldChange] {
         record(
-            "consent",
+            EntityName.consent,
             [
-                ("pupil_id", .string(pupil.rawValue)), ("scopes", .list(["identity", "absence", "sst_case"])),
-                ("purpose", .string("Skolsocialt team")), ("given_by", .list([guardian.rawValue])),
-                ("method", .string("written")), ("valid_from", .string(Self.consentValidity.from)),
-                ("valid_until", .string(Self.consentValidity.until)),
-                ("status", .string("active")), ("recorded_by", .string("Kurator Ingrid Ek")),
+                (FieldName.pupilID, .string(pupil.rawValue)),
+                (FieldName.scopes, .list(["identity", "absence", "sst_case"])),
+                (FieldName.purpose, .string("Skolsocialt team")), (FieldName.givenBy, .list([guardian.rawValue])),
+                (FieldName.method, .string("written")), (FieldName.validFrom, .string(Self.consentValidity.from)),
+                (FieldName.validUntil, .string(Self.consentValidity.until)),
+                (FieldName.status, .string("active")), (FieldName.recordedBy, .string("Kurator Ingrid Ek")),
             ]
         )
     }

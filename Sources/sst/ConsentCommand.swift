@@ -150,12 +150,12 @@ struct ConsentCommand: ParsableCommand {
                         summaries.map { summary in
                             .object([
                                 "id": .string(summary.id.rawValue), "pupil": .string(summary.pupil.rawValue),
-                                "scopes": .array(summary.scopes.map(CanonicalJSON.string)),
-                                "status": .string(summary.status),
+                                FieldName.scopes: .array(summary.scopes.map(CanonicalJSON.string)),
+                                FieldName.status: .string(summary.status),
                                 "validFrom": summary.validFrom.map(CanonicalJSON.string) ?? .null,
                                 "validUntil": summary.validUntil.map(CanonicalJSON.string) ?? .null,
                                 "givenBy": .array(summary.givenBy.map(CanonicalJSON.string)),
-                                "method": summary.method.map(CanonicalJSON.string) ?? .null,
+                                FieldName.method: summary.method.map(CanonicalJSON.string) ?? .null,
                             ])
                         }
                     )

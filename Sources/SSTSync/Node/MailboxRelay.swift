@@ -253,8 +253,15 @@ public struct MailboxRelay: Sendable {
     /// A purge, or a consent withdrawn: the ciphertext of what it erased must not stay at the hub.
     static func makesSnapshotDue(_ change: FieldChange) -> Bool {
         if change.field == Schema.purgedField, change.value == .boolean(true) { return true }
-        return change.entity == "consent" && change.field == "status" && change.value == .string("withdrawn")
+        return change.entity == consentStatus.entity && change.field == consentStatus.field
+            && change.value == .string("withdrawn")
     }
+
+    /// The consent entity and its status field, found by their roles in the schema.
+    private static let consentStatus: (entity: String, field: String?) = {
+        let consent = Schema.sst.entity(withRole: .consent)
+        return (consent.name, consent.field(withRole: .consentStatus)?.name)
+    }()
 
     /// Opens and applies the listed blobs of other nodes, in order; this node's own are skipped. A blob that does
     /// not open or apply stops the relay there, with nothing of it applied and the cursor before it.
