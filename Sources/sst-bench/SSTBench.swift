@@ -25,7 +25,7 @@ struct SSTBench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for CI: checks that every figure runs, in seconds even in a debug build.")
     var tiny = false
 
-    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,B9,X2; B1 includes X1).")
+    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,B9,B10,X2; B1 includes X1).")
     var only: String?
 
     @Option(help: "B1: field changes in the applied change set. (default: 100000)")
@@ -83,6 +83,14 @@ struct SSTBench: AsyncParsableCommand {
     @Option(help: "B9: field changes relayed through the hub's sealed mailbox, and sent directly. (default: 100000)")
     var relayChanges: Int?
 
+    @Option(
+        help: """
+            B10: field values the hub holds when its whole-store consent sweep runs; a tenth of the pupils' \
+            consents have lapsed. (default: 10000000)
+            """
+    )
+    var sweepValues: Int?
+
     @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
     var memoryChanges: Int?
 
@@ -128,7 +136,7 @@ struct SSTBench: AsyncParsableCommand {
             ("--command-rows", commandRows), ("--wire-changes", wireChanges), ("--wire-batch", wireBatch),
             ("--max-rows", maxRows), ("--catch-up-changes", catchUpChanges), ("--sync-batch", syncBatch),
             ("--fan-in-nodes", fanInNodes), ("--fan-in-changes", fanInChanges), ("--memory-changes", memoryChanges),
-            ("--memory-runs", memoryRuns), ("--relay-changes", relayChanges),
+            ("--memory-runs", memoryRuns), ("--relay-changes", relayChanges), ("--sweep-values", sweepValues),
         ]
         where value.map({ $0 < 1 }) ?? false {
             throw ValidationError("\(name) must be at least 1.")
@@ -142,7 +150,7 @@ struct SSTBench: AsyncParsableCommand {
         let sizes = resolvedSizes()
         let runs = self.runs ?? 5
         let selected = Set(
-            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7,B9").uppercased().split(separator: ",")
+            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7,B9,B10").uppercased().split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }
         )
         let scratch = try Scratch(under: self.scratch, keep: keep || prepareOnly)
@@ -272,7 +280,21 @@ struct SSTBench: AsyncParsableCommand {
                 changes: sizes.relayChanges
             ).measure()
         }
-        let ordered = figures.enumerated().sorted { ($0.element.id, $0.offset) < ($1.element.id, $1.offset) }
+        if selected.contains("B10") {
+            progress(
+                "B10: pushes during the hub's whole-store consent sweep of \(sizes.sweepValues) values, \(runs) runs"
+            )
+            figures += try SweepFigure(
+                scratch: scratch,
+                runs: runs,
+                values: sizes.sweepValues,
+                baselinePushes: sizes.sweepBaselinePushes
+            ).measure()
+        }
+        let ordered = figures.enumerated().sorted {
+            Self.order($0.element.id) < Self.order($1.element.id)
+                || (Self.order($0.element.id) == Self.order($1.element.id) && $0.offset < $1.offset)
+        }
         let report = Report(figures: ordered.map(\.element), runs: runs, sizes: sizes, settings: settings)
         print(json ? try report.json() : report.table(), terminator: "")
     }
@@ -291,7 +313,15 @@ struct SSTBench: AsyncParsableCommand {
         if let fanInChanges { sizes.fanInChanges = fanInChanges }
         if let memoryChanges { sizes.memoryChanges = memoryChanges }
         if let relayChanges { sizes.relayChanges = relayChanges }
+        if let sweepValues { sizes.sweepValues = sweepValues }
         return sizes.capped(maxRows: maxRows)
+    }
+
+    /// Where a figure's id sorts: by its letter, then its number, then the rest (B1, B1j, B1r, B2, …, B9, B10).
+    static func order(_ id: String) -> (String, Int, String) {
+        let letter = id.prefix { $0.isLetter }
+        let digits = id.dropFirst(letter.count).prefix { $0.isNumber }
+        return (String(letter), Int(digits) ?? 0, String(id.dropFirst(letter.count + digits.count)))
     }
 
     private func parsedGrowthRows(_ text: String) -> [Int]? {

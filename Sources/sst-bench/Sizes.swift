@@ -27,6 +27,10 @@ struct Sizes: Encodable {
     /// B9: field changes relayed from one node of a school to another through the hub's sealed mailbox, and sent
     /// directly between two nodes of the school for the baseline.
     var relayChanges: Int
+    /// B10: field values the hub holds (a tenth of the pupils' consents have lapsed) when its whole-store
+    /// consent sweep runs, and the pushes of the baseline, made with no sweep running.
+    var sweepValues: Int
+    var sweepBaselinePushes: Int
 
     static let standard = Sizes(
         applyChanges: 100_000,
@@ -40,7 +44,9 @@ struct Sizes: Encodable {
         fanInNodes: 200,
         fanInChanges: 500,
         memoryChanges: 1_000_000,
-        relayChanges: 100_000
+        relayChanges: 100_000,
+        sweepValues: 10_000_000,
+        sweepBaselinePushes: 500
     )
 
     /// Small enough for CI in a debug build (seconds): checks that everything runs, not how fast.
@@ -56,7 +62,9 @@ struct Sizes: Encodable {
         fanInNodes: 10,
         fanInChanges: 50,
         memoryChanges: 2_000,
-        relayChanges: 1_000
+        relayChanges: 1_000,
+        sweepValues: 20_000,
+        sweepBaselinePushes: 50
     )
 
     func capped(maxRows: Int?) -> Sizes {

@@ -1,0 +1,360 @@
+import Foundation
+import SSTCore
+import SSTPrivacy
+import SSTStore
+
+/// B10: how long a school's push waits behind the hub's periodic whole-store consent sweep (issue 21, item 3).
+///
+/// A hub store (a file, as `sst init --role hub` makes it) receives N field values from a school node
+/// (`apply(_:from:)` with the school's identity, in change sets of ``buildChunk``): pupils of consented families,
+/// each family's consent just before its data, generated and applied in chunks so that memory stays flat. Every
+/// ``lapsedEvery``-th consent is valid only until two days after the build; the others for 300 days. The closed
+/// store is the template of every run.
+///
+/// Each run opens a fresh copy of the template on a clock ``clockAdvanceDays`` days later, so the short consents
+/// have expired there and the sweep has a tenth of the pupils to purge. First the school pushes change sets of
+/// ``pushChanges`` field changes (newer grades and classes of pupils whose consent is still in force) back to
+/// back with no sweep running: the baseline. Then the whole-store sweep (`sweepConsents()` with no pupils, what
+/// the hub's `ConsentSweepService` runs) starts on a thread of its own while this thread goes on pushing back to
+/// back until it ends. Each push's latency is the wall time of its `apply(_:from:)`: its own work and whatever
+/// it waited for. A push that began before the sweep ended counts as one during the sweep.
+struct SweepFigure {
+    let scratch: Scratch
+    let runs: Int
+    /// Field values the hub holds before the sweep (consents included), all received from the school.
+    let values: Int
+    /// Pushes of the baseline, with no sweep running.
+    let baselinePushes: Int
+
+    /// Field changes in each pushed change set.
+    static let pushChanges = 50
+    /// One consent in this many is short: its pupil's values lapse (about a tenth of the values).
+    static let lapsedEvery = 10
+    /// How many days after the build the hub's clock stands in the runs; short consents end two days after it.
+    static let clockAdvanceDays: UInt64 = 10
+    /// Field changes of each change set that builds the hub.
+    static let buildChunk = 50_000
+    /// Untimed pushes before the baseline's, so that it does not measure a cold start.
+    static let warmUpPushes = 5
+    /// The target: the longest push wait during the sweep, in seconds, at 10M values.
+    static let targetSeconds = 0.1
+    static let targetValues = 10_000_000
+
+    /// The school node that sent everything the hub holds, and pushes during the runs.
+    static let school = NodeIdentity(
+        node: Workload.origin,
+        role: .school,
+        school: "Ekbackens skola",
+        stadsdel: "Södermalm"
+    )
+
+    /// What one run measured.
+    private struct Run {
+        var quiet: [Double]
+        var busy: [Double]
+        var sweepSeconds: Double
+        var report: SweepReport
+    }
+
+    func measure() throws -> [Figure] {
+        let built = try buildTemplate()
+        defer { scratch.remove(built.directory) }
+        var measured: [Run] = []
+        for _ in 0..<runs {
+            measured.append(try run(built))
+        }
+        return figures(measured, lapsedPupils: built.lapsedPupils)
+    }
+
+    // MARK: The hub
+
+    /// The template hub, closed, and what the runs need to push on top of it.
+    private struct Template {
+        let directory: String
+        let database: String
+        /// The workload after the build: the pushes' stamps come after every stamp the hub holds.
+        let workload: Workload
+        /// Pupils' grade and class values of pupils whose consent stays in force, spread over the whole store.
+        let sample: [FieldChange]
+        /// The school's sequence number the hub has received everything up to.
+        let upTo: Int64
+        let lapsedPupils: Int
+    }
+
+    private func buildTemplate() throws -> Template {
+        let peer = District.peer(Self.school)
+        // A stamp per record, one millisecond apart, all in the past: start further back than there are values.
+        let start = SystemClock().milliseconds() - UInt64(values) - 3_600_000
+        var workload = Workload(
+            consentedSeed: 10,
+            startMilliseconds: start,
+            school: Self.school.school!,
+            stadsdel: Self.school.stadsdel!,
+            writer: Workload.origin
+        )
+        workload.inlineConsents = true
+        let shortUntil = CivilDate(millisecondsSinceEpoch: SystemClock().milliseconds() + 2 * 86_400_000)
+        var lapsing = Lapsing(every: Self.lapsedEvery, until: .string(shortUntil.description))
+        // About 40 field changes per family: keep the grade and class of some 5 000 pupils.
+        var sampler = Sampler(step: max(1, values / 40 / 5_000))
+        let template = try scratch.dataDirectory("b10-hub")
+        var upTo: Int64 = 0
+        do {
+            // The store closes (and checkpoints its WAL) at the end of this block, before it is copied.
+            let hub = try Store.create(at: template.database, identity: District.hub)
+            var held = 0
+            while held < values {
+                var batch = workload.newChanges(min(Self.buildChunk, values - held))
+                lapsing.shorten(&batch)
+                sampler.keep(batch, unless: lapsing.lapsedPupils)
+                let set = ChangeSet(
+                    origin: Self.school.node,
+                    side: .school,
+                    since: upTo,
+                    upTo: upTo + Int64(batch.count),
+                    changes: batch,
+                    policyHash: hub.policy.hash
+                )
+                let report = try hub.apply(set, from: peer)
+                guard report.applied == batch.count else {
+                    throw BenchError("B10: the hub applied \(report.applied) of \(batch.count) changes while built")
+                }
+                upTo += Int64(batch.count)
+                held += batch.count
+            }
+        }
+        guard !sampler.sample.isEmpty, !lapsing.lapsedPupils.isEmpty else {
+            throw BenchError("B10: \(values) values are too few for a pupil whose consent lapses and one whose stays")
+        }
+        return Template(
+            directory: template.directory,
+            database: template.database,
+            workload: workload,
+            sample: sampler.sample,
+            upTo: upTo,
+            lapsedPupils: lapsing.lapsedPupils.count
+        )
+    }
+
+    // MARK: One run
+
+    private func run(_ template: Template) throws -> Run {
+        let copy = try scratch.dataDirectory("b10-run")
+        defer { scratch.remove(copy.directory) }
+        try FileManager.default.copyItem(atPath: template.database, toPath: copy.database)
+        let hub = try Store.open(
+            at: copy.database,
+            physicalClock: LaterClock(offsetMilliseconds: Self.clockAdvanceDays * 86_400_000)
+        )
+        let peer = District.peer(Self.school)
+        var pushes = Pushes(
+            workload: template.workload,
+            sample: template.sample,
+            upTo: template.upTo,
+            policyHash: hub.policy.hash
+        )
+        func push() throws -> Double {
+            let set = pushes.next()
+            var applied = 0
+            let seconds = try Measure.seconds { applied = try hub.apply(set, from: peer).applied }
+            guard applied == set.changes.count else {
+                throw BenchError("B10: the hub applied \(applied) of a push's \(set.changes.count) changes")
+            }
+            return seconds
+        }
+        for _ in 0..<Self.warmUpPushes { _ = try push() }
+        var quiet: [Double] = []
+        for _ in 0..<baselinePushes { quiet.append(try push()) }
+
+        let sweep = BackgroundSweep(hub)
+        var busy: [Double] = []
+        repeat { busy.append(try push()) } while !sweep.isDone
+        let (report, sweepSeconds) = try sweep.wait()
+        guard report.pupils.count == template.lapsedPupils, report.purgedFields > 0 else {
+            throw BenchError(
+                "B10: the sweep purged \(report.purgedFields) values of \(report.pupils.count) pupils; "
+                    + "\(template.lapsedPupils) pupils' consents had lapsed"
+            )
+        }
+        return Run(quiet: quiet, busy: busy, sweepSeconds: sweepSeconds, report: report)
+    }
+
+    // MARK: The figures
+
+    private func figures(_ measured: [Run], lapsedPupils: Int) -> [Figure] {
+        let ms = { (seconds: Double) in seconds * 1000 }
+        let p99Busy = measured.map { FanInFigure.percentile($0.busy, 0.99) }
+        let p99Quiet = measured.map { FanInFigure.percentile($0.quiet, 0.99) }
+        let maxBusy = measured.map { $0.busy.max()! }.max()!
+        let maxQuiet = measured.map { $0.quiet.max()! }.max()!
+        let atTarget = values >= Self.targetValues
+        let met = maxBusy <= Self.targetSeconds
+        let last = measured.last!
+        let p99 = Figure(
+            id: "B10",
+            title: "push latency p99 while the whole-store consent sweep of \(values) values runs",
+            value: ms(Measure.median(p99Busy)),
+            unit: "ms",
+            baseline: ms(Measure.median(p99Quiet)),
+            baselineUnit: "ms",
+            baselineTitle: "the same pushes with no sweep running",
+            ratio: Measure.median(zip(p99Busy, p99Quiet).map { $0 / $1 }),
+            target: "none (the bound is on the longest wait)",
+            verdict: .info,
+            note: String(
+                format: "pushes of %d field changes back to back; median push %.1f ms during the sweep (%.1f ms "
+                    + "without); %d pushes during the sweep, %d without (medians of the runs); the sweep took %.2f s "
+                    + "(median), purging %d values of %d pupils whose consent had lapsed (%.1f %% of the values)",
+                Self.pushChanges,
+                ms(Measure.median(measured.map { Measure.median($0.busy) })),
+                ms(Measure.median(measured.map { Measure.median($0.quiet) })),
+                Int(Measure.median(measured.map { Double($0.busy.count) })),
+                Int(Measure.median(measured.map { Double($0.quiet.count) })),
+                Measure.median(measured.map(\.sweepSeconds)),
+                last.report.purgedFields,
+                lapsedPupils,
+                100 * Double(last.report.purgedFields) / Double(values)
+            )
+        )
+        let longest = Figure(
+            id: "B10",
+            title: "longest push wait while the sweep runs (worst of the runs)",
+            value: ms(maxBusy),
+            unit: "ms",
+            baseline: ms(maxQuiet),
+            baselineUnit: "ms",
+            baselineTitle: "the longest with no sweep running",
+            ratio: maxBusy / maxQuiet,
+            target: "≤ 100 ms at 10M values",
+            verdict: atTarget ? (met ? .met : .missed) : .info,
+            note: atTarget ? "" : "\(values) values: the target is at \(Self.targetValues) (--sweep-values)"
+        )
+        return [p99, longest]
+    }
+}
+
+/// The system clock moved forward: the hub's clock some days after it received the data.
+private struct LaterClock: PhysicalClock {
+    let offsetMilliseconds: UInt64
+
+    func milliseconds() -> UInt64 { SystemClock().milliseconds() + offsetMilliseconds }
+}
+
+/// Shortens every `every`-th consent record of a stream of field changes (its `valid_until` becomes `until`) and
+/// remembers whose consents they are. A record may be split between two chunks of the stream.
+private struct Lapsing {
+    let every: Int
+    let until: Value
+    private(set) var lapsedPupils: Set<RecordID> = []
+    /// Every consent record seen, and whether it is short.
+    private var short: [RecordID: Bool] = [:]
+
+    init(every: Int, until: Value) {
+        self.every = every
+        self.until = until
+    }
+
+    mutating func shorten(_ changes: inout [FieldChange]) {
+        for index in changes.indices where changes[index].entity == EntityName.consent {
+            let change = changes[index]
+            let isShort: Bool
+            if let known = short[change.record] {
+                isShort = known
+            } else {
+                isShort = short.count % every == 0
+                short[change.record] = isShort
+            }
+            guard isShort else { continue }
+            if change.field == FieldName.pupilID, case .string(let text) = change.value, let pupil = RecordID(text) {
+                lapsedPupils.insert(pupil)
+            }
+            if change.field == FieldName.validUntil {
+                changes[index] = FieldChange(
+                    entity: change.entity,
+                    record: change.record,
+                    field: change.field,
+                    state: FieldState(value: until, stamp: change.stamp)
+                )
+            }
+        }
+    }
+}
+
+/// Keeps the grade and class of every `step`-th pupil whose consent stays in force (the pupil's record comes after
+/// the family's consent, so its consent is known by then).
+private struct Sampler {
+    let step: Int
+    private(set) var sample: [FieldChange] = []
+    private var pupils = 0
+
+    init(step: Int) {
+        self.step = step
+    }
+
+    mutating func keep(_ changes: [FieldChange], unless lapsed: Set<RecordID>) {
+        var lastPupil: RecordID?
+        for change in changes where change.entity == EntityName.pupil {
+            if change.record != lastPupil {
+                lastPupil = change.record
+                pupils += 1
+            }
+            guard pupils % step == 0, !lapsed.contains(change.record),
+                change.field == FieldName.grade || change.field == FieldName.className
+            else { continue }
+            sample.append(change)
+        }
+    }
+}
+
+/// The school's pushes: change sets of newer grades and classes, numbered on from what the hub holds.
+private struct Pushes {
+    var workload: Workload
+    let sample: [FieldChange]
+    var upTo: Int64
+    /// The school's policy, the same as the hub's (a crossing set carries it).
+    let policyHash: String
+
+    mutating func next() -> ChangeSet {
+        let changes = workload.edits(SweepFigure.pushChanges, of: sample)
+        defer { upTo += Int64(changes.count) }
+        return ChangeSet(
+            origin: SweepFigure.school.node,
+            side: .school,
+            since: upTo,
+            upTo: upTo + Int64(changes.count),
+            changes: changes,
+            policyHash: policyHash
+        )
+    }
+}
+
+/// The whole-store sweep on a thread of its own, and its outcome and time.
+private final class BackgroundSweep: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var outcome: Result<(SweepReport, Double), any Error>?
+
+    init(_ store: Store) {
+        let thread = Thread { [self] in
+            let start = Measure.now()
+            let result = Result { try store.sweepConsents() }.map { ($0, Measure.now() - start) }
+            condition.lock()
+            outcome = result
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.start()
+    }
+
+    var isDone: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return outcome != nil
+    }
+
+    func wait() throws -> (SweepReport, Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        while outcome == nil { condition.wait() }
+        return try outcome!.get()
+    }
+}
