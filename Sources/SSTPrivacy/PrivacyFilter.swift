@@ -42,7 +42,7 @@ public struct PrivacyFilter: Sendable {
             let system = [Schema.deletedField, Schema.purgedField].compactMap(entity.field(named:))
             for field in entity.fields + system {
                 let rule = policy.rule(entity: entity.name, field: field.name)
-                let isProtectionFlag = entity.name == "pupil" && field.name == "protected_identity"
+                let isProtectionFlag = entity.role == .pupil && field.role == .protectionFlag
                 func outcome(
                     _ direction: Direction,
                     _ index: inout [FieldPlan.Outcome: Int]
@@ -51,7 +51,7 @@ public struct PrivacyFilter: Sendable {
                         bases: rule?.bases(direction) ?? [],
                         withheldUnderProtection: (field.privacy == .identity || field.privacy == .guardianContact)
                             && !isProtectionFlag,
-                        isConcernReport: entity.name == "concern_report"
+                        isConcernReport: entity.role == .legalDuty
                     )
                     if let known = index[outcome] { return (outcome, known) }
                     index[outcome] = index.count

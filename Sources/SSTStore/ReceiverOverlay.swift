@@ -6,24 +6,42 @@ import SSTPrivacy
 /// if every one of them won: what the receiver's filter needs to decide on the state before the merge as
 /// if it were the state after it (see ``Store/apply(_:from:)``).
 ///
-/// The filter reads a record's `pupil_id` and `case_id`, a pupil's `protected_identity`, a consent's
-/// `scopes`, `status`, `valid_from` and `valid_until`, a report of concern's `_deleted`, and every record's
-/// `_purged` (a purge erases the record's columns). Those are the set's *filter inputs*. The overlay is
-/// exact when the state it lies over is the one the merge starts from and every filter input of the set
-/// ends as the stored value: the set wrote each once (``isUsable``), and none lost its merge (checked as the
-/// merge goes, ``FilterInputCheck``).
+/// The filter reads a record's pupil and case references (`pupil_id`, `case_id`), a pupil's protection flag
+/// (`protected_identity`), a consent's scopes, status and validity (`scopes`, `status`, `valid_from`,
+/// `valid_until`), a report of concern's `_deleted`, and every record's `_purged` (a purge erases the record's
+/// columns); each found by its role in the schema (``SchemaRoles``). Those are the set's *filter inputs*. The
+/// overlay is exact when the state it lies over is the one the merge starts from and every filter input of the
+/// set ends as the stored value: the set wrote each once (``isUsable``), and none lost its merge (checked as
+/// the merge goes, ``FilterInputCheck``).
 struct ReceiverOverlay {
     /// Record → column → the value the set writes there.
     private var columns: [RecordKey: [String: DatabaseValue]] = [:]
     /// Records the set purges: every column null, the marker set.
     private var purged: Set<RecordKey> = []
-    /// Entity (`consent`, `concern_report`) → pupil → the records whose `pupil_id` the set sets to that pupil.
+    /// Entity (`consent`, `concern_report`) → pupil → the records whose pupil reference the set sets to that
+    /// pupil.
     private var named: [String: [RecordID: Set<RecordID>]] = [:]
     /// False when the set writes one filter input twice: which value ends stored is the merge's to say.
     private(set) var isUsable = true
 
-    /// The entities whose records the filter finds by their `pupil_id`, not only by id.
-    static let entitiesFoundByPupil: Set<String> = ["consent", "concern_report"]
+    /// The entities whose records the filter finds by their pupil reference, not only by id: the consent and
+    /// the legal-duty entities, each with the field naming the pupil.
+    static let entitiesFoundByPupil: [String: String] = Dictionary(
+        uniqueKeysWithValues: [(SchemaRoles.sst.consent, SchemaRoles.sst.consentPupil)]
+            + SchemaRoles.sst.legalDuty.map { ($0.entity, $0.pupilField) }
+    )
+
+    /// Entity → the fields of it the filter reads beyond the references and the purge marker: the pupil's
+    /// protection flag, a consent's scopes, status and validity, a legal-duty record's tombstone.
+    private static let entityInputs: [String: Set<String>] = {
+        let roles = SchemaRoles.sst
+        var inputs: [String: Set<String>] = [
+            roles.pupil: [roles.protectionFlag],
+            roles.consent: Set(StorePrivacyContext.consentColumns),
+        ]
+        for duty in roles.legalDuty { inputs[duty.entity, default: []].insert(Schema.deletedField) }
+        return inputs
+    }()
 
     init(_ changes: [FieldChange]) {
         var written: Set<FieldKey> = []
@@ -37,7 +55,7 @@ struct ReceiverOverlay {
                 continue
             }
             columns[key, default: [:]][change.field] = ColumnCoding.databaseValue(change.value)
-            if change.field == "pupil_id", Self.entitiesFoundByPupil.contains(change.entity),
+            if let pupilField = Self.entitiesFoundByPupil[change.entity], change.field == pupilField,
                 case .string(let text) = change.value, let pupil = RecordID(text)
             {
                 named[change.entity, default: [:]][pupil, default: []].insert(change.record)
@@ -47,16 +65,11 @@ struct ReceiverOverlay {
 
     /// Whether the filter reads this field of this entity (see the type's description).
     static func isFilterInput(entity: String, field: String) -> Bool {
-        switch field {
-        case "pupil_id", "case_id", Schema.purgedField: true
-        case "protected_identity": entity == "pupil"
-        case "scopes", "status", "valid_from", "valid_until": entity == "consent"
-        case Schema.deletedField: entity == "concern_report"
-        default: false
-        }
+        if field == Schema.purgedField || SchemaRoles.sst.referenceFields.contains(field) { return true }
+        return entityInputs[entity]?.contains(field) ?? false
     }
 
-    /// The records of `entity` whose `pupil_id` the set sets to `pupil`.
+    /// The records of `entity` whose pupil reference the set sets to `pupil`.
     func records(of entity: String, namingPupil pupil: RecordID) -> Set<RecordID> {
         named[entity]?[pupil] ?? []
     }
@@ -181,8 +194,9 @@ final class OverlayPrivacyContext: PupilReferences {
 
     func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
-        let row = try columns(["protected_identity"], entity: "pupil", record: pupil)
-        let value = row["protected_identity"].flatMap { Bool.fromDatabaseValue($0) } ?? false
+        let (entity, flag) = (SchemaRoles.sst.pupil, SchemaRoles.sst.protectionFlag)
+        let row = try columns([flag], entity: entity, record: pupil)
+        let value = row[flag].flatMap { Bool.fromDatabaseValue($0) } ?? false
         protected[pupil] = value
         return value
     }
@@ -193,10 +207,13 @@ final class OverlayPrivacyContext: PupilReferences {
         if let cached = consentCache[pupil] {
             consents = cached
         } else {
-            let columnNames = ["pupil_id", "scopes", "status", "valid_from", "valid_until", Schema.purgedField]
-            consents = try candidates(of: "consent", pupil: pupil).compactMap { id in
-                let row = try columns(columnNames, entity: "consent", record: id)
-                guard Self.names(row, pupil), Self.flag(row[Schema.purgedField]) == false else { return nil }
+            let (entity, pupilField) = (SchemaRoles.sst.consent, SchemaRoles.sst.consentPupil)
+            let columnNames = [pupilField] + StorePrivacyContext.consentColumns + [Schema.purgedField]
+            consents = try candidates(of: entity, namedIn: pupilField, pupil: pupil).compactMap { id in
+                let row = try columns(columnNames, entity: entity, record: id)
+                guard Self.names(row, pupilField, pupil), Self.flag(row[Schema.purgedField]) == false else {
+                    return nil
+                }
                 return StorePrivacyContext.consentState(id: id, pupil: pupil, row)
             }
             consentCache[pupil] = consents
@@ -207,15 +224,17 @@ final class OverlayPrivacyContext: PupilReferences {
 
     func hasConcernReport(pupil: RecordID) throws -> Bool {
         if let cached = reported[pupil] { return cached }
-        let columnNames = ["pupil_id", Schema.deletedField, Schema.purgedField]
         var value = false
-        for id in try candidates(of: "concern_report", pupil: pupil) {
-            let row = try columns(columnNames, entity: "concern_report", record: id)
-            if Self.names(row, pupil), Self.flag(row[Schema.deletedField]) == false,
-                Self.flag(row[Schema.purgedField]) == false
-            {
-                value = true
-                break
+        search: for duty in SchemaRoles.sst.legalDuty {
+            let columnNames = [duty.pupilField, Schema.deletedField, Schema.purgedField]
+            for id in try candidates(of: duty.entity, namedIn: duty.pupilField, pupil: pupil) {
+                let row = try columns(columnNames, entity: duty.entity, record: id)
+                if Self.names(row, duty.pupilField, pupil), Self.flag(row[Schema.deletedField]) == false,
+                    Self.flag(row[Schema.purgedField]) == false
+                {
+                    value = true
+                    break search
+                }
             }
         }
         reported[pupil] = value
@@ -224,9 +243,9 @@ final class OverlayPrivacyContext: PupilReferences {
 
     /// The records of `entity` that may name `pupil` once the set is merged: those naming it before, and
     /// those the set makes name it; sorted, so that every run asks in the same order.
-    private func candidates(of entity: String, pupil: RecordID) throws -> [RecordID] {
+    private func candidates(of entity: String, namedIn pupilField: String, pupil: RecordID) throws -> [RecordID] {
         let before = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE pupil_id = ?"),
+            db.cachedStatement(sql: StorePrivacyContext.recordsNaming(entity, in: pupilField)),
             arguments: [pupil.rawValue]
         )
         .compactMap(RecordID.init)
@@ -252,8 +271,8 @@ final class OverlayPrivacyContext: PupilReferences {
         return overlay.patch(stored, entity: entity, record: record)
     }
 
-    private static func names(_ row: [String: DatabaseValue], _ pupil: RecordID) -> Bool {
-        row["pupil_id"].flatMap { String.fromDatabaseValue($0) } == pupil.rawValue
+    private static func names(_ row: [String: DatabaseValue], _ pupilField: String, _ pupil: RecordID) -> Bool {
+        row[pupilField].flatMap { String.fromDatabaseValue($0) } == pupil.rawValue
     }
 
     /// A marker column (`_deleted`, `_purged`): nil when the record has no row.

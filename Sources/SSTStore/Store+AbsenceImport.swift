@@ -54,6 +54,12 @@ public struct AbsenceImportReport: Hashable, Sendable {
 }
 
 extension Store {
+    /// The minute counts of an absence record: what a row of the attendance system's file changes when it is
+    /// imported again for the same period.
+    private static let absenceMinutes: Set = [
+        FieldName.scheduledMinutes, FieldName.excusedMinutes, FieldName.unexcusedMinutes,
+    ]
+
     /// Imports absence rows at a school node: each row becomes (or updates) the `absence` record of its pupil
     /// (found by personnummer) and period; a row whose period is held with the same figures changes nothing, so
     /// importing a file twice changes nothing. Rows naming no pupil of this node are reported, not imported;
@@ -78,7 +84,14 @@ extension Store {
             }
             let member = try token.map { token -> StaffMember in
                 let member = try Self.requireStaff(presenting: token, db)
-                try Self.authorize(member, .write, "absence", schema.entity(named: "absence"), scopeOf: nil, db)
+                try Self.authorize(
+                    member,
+                    .write,
+                    EntityName.absence,
+                    schema.entity(named: EntityName.absence),
+                    scopeOf: nil,
+                    db
+                )
                 return member
             }
             var problems = parsed
@@ -100,11 +113,12 @@ extension Store {
                     continue
                 }
                 let values: [String: Value] = [
-                    "pupil_id": .string(pupil.rawValue), "period_start": .string(row.periodStart.description),
-                    "period_end": .string(row.periodEnd.description),
-                    "scheduled_minutes": .integer(row.scheduledMinutes),
-                    "excused_minutes": .integer(row.excusedMinutes),
-                    "unexcused_minutes": .integer(row.unexcusedMinutes),
+                    FieldName.pupilID: .string(pupil.rawValue),
+                    FieldName.periodStart: .string(row.periodStart.description),
+                    FieldName.periodEnd: .string(row.periodEnd.description),
+                    FieldName.scheduledMinutes: .integer(row.scheduledMinutes),
+                    FieldName.excusedMinutes: .integer(row.excusedMinutes),
+                    FieldName.unexcusedMinutes: .integer(row.unexcusedMinutes),
                 ]
                 let existing = try Row.fetchOne(
                     db,
@@ -120,7 +134,9 @@ extension Store {
                 if let existing, let id = RecordID(existing["id"]) {
                     record = id
                     changed = values.filter { name, value in
-                        guard name.hasSuffix("_minutes"), case .integer(let number) = value else { return false }
+                        guard Self.absenceMinutes.contains(name), case .integer(let number) = value else {
+                            return false
+                        }
                         return (existing[name] as Int64?) != number
                     }
                     guard !changed.isEmpty else {
@@ -129,7 +145,7 @@ extension Store {
                     }
                 }
                 let changes = try set(
-                    entity: "absence",
+                    entity: EntityName.absence,
                     record: record,
                     values: changed,
                     in: &session,

@@ -18,6 +18,7 @@ extension Store {
         context: StorePrivacyContext
     ) throws -> [FieldChange] {
         let db = context.db
+        let roles = SchemaRoles.sst
         // What the batch itself brings: records whose link is in it, pupils with a report of concern in it.
         var linked: Set<RecordKey> = []
         var reported: Set<String> = []
@@ -25,7 +26,7 @@ extension Store {
             let change = item.change
             guard change.field == Self.linkField(of: change.entity) else { continue }
             linked.insert(RecordKey(entity: change.entity, record: change.record))
-            if change.entity == "concern_report", case .string(let pupil) = change.value { reported.insert(pupil) }
+            if roles.isLegalDuty(change.entity), case .string(let pupil) = change.value { reported.insert(pupil) }
         }
 
         var basis: [RecordKey] = []
@@ -40,20 +41,20 @@ extension Store {
             let record = RecordKey(entity: change.entity, record: change.record)
             if Self.linkField(of: change.entity) != nil, linksFollowed.insert(record).inserted {
                 if !linked.contains(record) { add(record) }
-                // An intervention or a meeting reaches its pupil through its case's `pupil_id`.
-                if StorePrivacyContext.caseEntities.contains(change.entity),
-                    let caseID = try context.reference(entity: change.entity, record: change.record, column: "case_id")
+                // An intervention or a meeting reaches its pupil through its case's pupil reference.
+                if case .throughCase(let field) = roles.pupilPath(of: change.entity),
+                    let caseID = try context.reference(entity: change.entity, record: change.record, column: field)
                 {
-                    let caseRecord = RecordKey(entity: "case", record: caseID)
+                    let caseRecord = RecordKey(entity: roles.sstCase, record: caseID)
                     if !linked.contains(caseRecord) { add(caseRecord) }
                 }
             }
-            if let consent = item.grant.consent { add(RecordKey(entity: "consent", record: consent)) }
-            if item.grant.basis == .legalDuty, change.entity != "concern_report", let pupil = item.pupil,
+            if let consent = item.grant.consent { add(RecordKey(entity: roles.consent, record: consent)) }
+            if item.grant.basis == .legalDuty, !roles.isLegalDuty(change.entity), let pupil = item.pupil,
                 !reported.contains(pupil.rawValue), pupilsWithReport.insert(pupil).inserted,
                 let report = try context.concernReport(pupil: pupil)
             {
-                add(RecordKey(entity: "concern_report", record: report))
+                add(report)
             }
         }
         guard !basis.isEmpty else { return [] }
@@ -88,10 +89,7 @@ extension Store {
         return changes
     }
 
-    /// The field that ties a record of `entity` to its pupil: `case_id` for the entities of a case, else
-    /// `pupil_id`; nil for the pupil itself.
-    static func linkField(of entity: String) -> String? {
-        if entity == "pupil" { return nil }
-        return StorePrivacyContext.caseEntities.contains(entity) ? "case_id" : "pupil_id"
-    }
+    /// The field that ties a record of `entity` to its pupil: its case reference for the entities of a case
+    /// (`case_id`), else its pupil reference (`pupil_id`); nil for the pupil itself.
+    static func linkField(of entity: String) -> String? { SchemaRoles.sst.linkField(of: entity) }
 }

@@ -99,18 +99,25 @@ extension Store {
                 throw StoreError(.invalidValue, error.message, remedy: error.remedy)
             }
             var values: [String: Value] = [
-                "pupil_id": .string(request.pupil.rawValue), "scopes": .list(request.scopes),
-                "method": .string(request.method), "status": .string(status),
-                "valid_from": .string(validity.from.description), "valid_until": .string(validity.until.description),
-                "given_by": .list(request.answers.givenBy.map(\.rawValue)),
-                "refused_by": .list(request.answers.refusedBy.map(\.rawValue)),
+                FieldName.pupilID: .string(request.pupil.rawValue), FieldName.scopes: .list(request.scopes),
+                FieldName.method: .string(request.method), FieldName.status: .string(status),
+                FieldName.validFrom: .string(validity.from.description),
+                FieldName.validUntil: .string(validity.until.description),
+                FieldName.givenBy: .list(request.answers.givenBy.map(\.rawValue)),
+                FieldName.refusedBy: .list(request.answers.refusedBy.map(\.rawValue)),
             ]
-            values["purpose"] = request.purpose.map(Value.string)
-            values["recorded_by"] = (request.recordedBy ?? staff?.name).map(Value.string)
-            values["document_ref"] = request.documentRef.map(Value.string)
-            values["pupil_view"] = request.answers.pupilView.map(Value.string)
-            values["pupil_consent"] = request.answers.pupilConsent.map(Value.boolean)
-            let changes = try set(entity: "consent", record: id, values: values, in: &session, physical: physical)
+            values[FieldName.purpose] = request.purpose.map(Value.string)
+            values[FieldName.recordedBy] = (request.recordedBy ?? staff?.name).map(Value.string)
+            values[FieldName.documentRef] = request.documentRef.map(Value.string)
+            values[FieldName.pupilView] = request.answers.pupilView.map(Value.string)
+            values[FieldName.pupilConsent] = request.answers.pupilConsent.map(Value.boolean)
+            let changes = try set(
+                entity: EntityName.consent,
+                record: id,
+                values: values,
+                in: &session,
+                physical: physical
+            )
             try staff.map {
                 try Self.logStaffWrite(changes, by: $0, physical: physical, session.db)
             }
@@ -147,11 +154,11 @@ extension Store {
             if consents { answers.givenBy.append(guardian) } else { answers.refusedBy.append(guardian) }
             let status = try consentStatus(answers, pupil: current.pupil, today: today, session.db)
             let changes = try set(
-                entity: "consent",
+                entity: EntityName.consent,
                 record: id,
                 values: [
-                    "given_by": .list(answers.givenBy.map(\.rawValue)),
-                    "refused_by": .list(answers.refusedBy.map(\.rawValue)), "status": .string(status),
+                    FieldName.givenBy: .list(answers.givenBy.map(\.rawValue)),
+                    FieldName.refusedBy: .list(answers.refusedBy.map(\.rawValue)), FieldName.status: .string(status),
                 ],
                 in: &session,
                 physical: physical
@@ -175,9 +182,9 @@ extension Store {
             let staff = try token.map { try Self.requireConsentStaff(presenting: $0, session.db) }
             let pupil = try consentRow(id, session.db).pupil
             let changes = try set(
-                entity: "consent",
+                entity: EntityName.consent,
                 record: id,
-                values: ["status": .string("withdrawn")],
+                values: [FieldName.status: .string("withdrawn")],
                 in: &session,
                 physical: physical
             )
@@ -202,25 +209,25 @@ extension Store {
             arguments = [pupil.rawValue]
         }
         return try Row.fetchAll(db, sql: sql + " ORDER BY valid_from, id", arguments: arguments).compactMap { row in
-            guard let id = RecordID(row["id"]), let pupil = RecordID(row["pupil_id"]) else { return nil }
-            let scopes = Self.list(row["scopes"])
+            guard let id = RecordID(row["id"]), let pupil = RecordID(row[FieldName.pupilID]) else { return nil }
+            let scopes = Self.list(row[FieldName.scopes])
             let state = ConsentState(
                 id: id,
                 pupil: pupil,
                 scopes: Set(scopes),
-                status: row["status"] ?? "pending",
-                validFrom: (row["valid_from"] as String?).flatMap(CivilDate.init),
-                validUntil: (row["valid_until"] as String?).flatMap(CivilDate.init)
+                status: row[FieldName.status] ?? "pending",
+                validFrom: (row[FieldName.validFrom] as String?).flatMap(CivilDate.init),
+                validUntil: (row[FieldName.validUntil] as String?).flatMap(CivilDate.init)
             )
             return ConsentSummary(
                 id: id,
                 pupil: pupil,
                 scopes: scopes,
                 status: state.effectiveStatus(on: today),
-                validFrom: row["valid_from"],
-                validUntil: row["valid_until"],
-                givenBy: Self.list(row["given_by"]),
-                method: row["method"]
+                validFrom: row[FieldName.validFrom],
+                validUntil: row[FieldName.validUntil],
+                givenBy: Self.list(row[FieldName.givenBy]),
+                method: row[FieldName.method]
             )
         }
     }
@@ -237,7 +244,8 @@ extension Store {
             db,
             sql: "SELECT id, has_custody FROM guardian WHERE pupil_id = ? AND NOT _deleted AND NOT _purged",
             arguments: [pupil.rawValue]
-        ).compactMap { row in RecordID(row["id"]).map { GuardianInfo(id: $0, hasCustody: row["has_custody"] ?? false) }
+        ).compactMap { row in
+            RecordID(row["id"]).map { GuardianInfo(id: $0, hasCustody: row[FieldName.hasCustody] ?? false) }
         }
         let personnummer = try String.fetchOne(
             db,
@@ -262,17 +270,17 @@ extension Store {
         _ db: Database
     ) throws -> (pupil: RecordID, status: String?, answers: ConsentAnswers) {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM consent WHERE id = ?", arguments: [id.rawValue]),
-            let pupil = (row["pupil_id"] as String?).flatMap(RecordID.init)
+            let pupil = (row[FieldName.pupilID] as String?).flatMap(RecordID.init)
         else {
             throw StoreError(.notFound, "there is no consent \(id) on this node", remedy: "See `sst consent list`.")
         }
         let answers = ConsentAnswers(
-            givenBy: Self.list(row["given_by"]).compactMap(RecordID.init),
-            refusedBy: Self.list(row["refused_by"]).compactMap(RecordID.init),
-            pupilView: row["pupil_view"],
-            pupilConsent: row["pupil_consent"]
+            givenBy: Self.list(row[FieldName.givenBy]).compactMap(RecordID.init),
+            refusedBy: Self.list(row[FieldName.refusedBy]).compactMap(RecordID.init),
+            pupilView: row[FieldName.pupilView],
+            pupilConsent: row[FieldName.pupilConsent]
         )
-        return (pupil, row["status"], answers)
+        return (pupil, row[FieldName.status], answers)
     }
 
     /// Refuses a consent id this node already holds a consent under (withdrawn, purged or not).

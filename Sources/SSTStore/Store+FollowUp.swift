@@ -117,11 +117,11 @@ private struct FollowUpTally {
                 + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
         ) { row in
             let stadsdel: String = row["stadsdel"]
-            pupilsWithCase[stadsdel, default: []].insert(row["pupil_id"])
-            if let text = row["phase"] as String?, let phase = Phase(text: text) {
+            pupilsWithCase[stadsdel, default: []].insert(row[FieldName.pupilID])
+            if let text = row[FieldName.phase] as String?, let phase = Phase(text: text) {
                 phases[stadsdel, default: [:]][phase.step, default: 0] += 1
             }
-            if let category = row["category"] as String? {
+            if let category = row[FieldName.category] as String? {
                 categories[stadsdel, default: [:]][category, default: 0] += 1
             }
         }
@@ -132,7 +132,7 @@ private struct FollowUpTally {
             WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
             """
         ) { row in
-            interventions[row["stadsdel"], default: [:]][row["kind"] as String, default: 0] += 1
+            interventions[row["stadsdel"], default: [:]][row[FieldName.kind] as String, default: 0] += 1
         }
         try each(
             "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.investigation_opened FROM concern_report r "
@@ -141,7 +141,7 @@ private struct FollowUpTally {
             let stadsdel: String = row["stadsdel"]
             var counts = reports[stadsdel] ?? (0, 0)
             counts.received += 1
-            if row["investigation_opened"] as Bool? == true { counts.opened += 1 }
+            if row[FieldName.investigationOpened] as Bool? == true { counts.opened += 1 }
             reports[stadsdel] = counts
         }
     }

@@ -90,7 +90,7 @@ extension Store {
     public func reopen(
         entity entityName: String,
         record: RecordID,
-        field fieldName: String = "phase"
+        field fieldName: String = FieldName.phase
     ) throws -> FieldChange {
         let entity = try entitySchema(entityName)
         let field = try fieldSchema(entity, fieldName)

@@ -121,7 +121,9 @@ extension Store {
         var previous: [RecordID: Set<String>] = [:]
         for change in recovered {
             let pupil = try context.pupil(entity: change.entity, record: change.record)
-            let home = try pupil.flatMap { try Self.homeSchool(entity: "pupil", record: $0, context: context) }
+            let home = try pupil.flatMap {
+                try Self.homeSchool(entity: SchemaRoles.sst.pupil, record: $0, context: context)
+            }
             guard let pupil, home == peer.school else {
                 throw ChangeSetError(
                     .notAuthorized,

@@ -7,7 +7,13 @@ extension Store {
     /// (`concern_report.pupil_id` never crosses to a school). The record comes back through the school's
     /// mailbox once the node holds the school key, or is entered again under its id with its pupil.
     static func unknownRecordRemedy(_ change: FieldChange) -> String {
-        let link = StorePrivacyContext.caseEntities.contains(change.entity) ? "case_id=CASE-ID" : "pupil_id=PUPIL-ID"
+        let roles = SchemaRoles.sst
+        let link =
+            if case .throughCase(let field) = roles.pupilPath(of: change.entity) {
+                "\(field)=CASE-ID"
+            } else {
+                "\(roles.pupilField(of: change.entity) ?? FieldName.pupilID)=PUPIL-ID"
+            }
         return "This node was restored from a backup: \(change.entity) \(change.record) was likely written after "
             + "it, and the pupil it concerns is not named by anything the hub sends. Put the school key back "
             + "(`sst school-key recover --data DIR FILE`) and sync: the \(change.entity) comes back through the "

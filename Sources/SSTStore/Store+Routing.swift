@@ -9,7 +9,7 @@ extension Store {
     static func homeSchool(entity: String, record: RecordID, context: StorePrivacyContext) throws -> String? {
         if let school = try home(entity: entity, record: record, context.db) { return school }
         guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
-        return try home(entity: "pupil", record: pupil, context.db)
+        return try home(entity: SchemaRoles.sst.pupil, record: pupil, context.db)
     }
 
     private static func home(entity: String, record: RecordID, _ db: Database) throws -> String? {
@@ -40,6 +40,7 @@ extension Store {
             sql: "INSERT OR IGNORE INTO sst_record_home (entity, record_id, school, stadsdel) VALUES (?, ?, ?, ?)"
         )
         let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+        let roles = SchemaRoles.sst
         func home(_ entity: String, _ record: RecordID) throws -> String? {
             defer { lookUp.reset() }
             lookUp.bind(1, entity)
@@ -49,8 +50,10 @@ extension Store {
         /// The school a record stored here belongs to, or nil for a record the hub knows nothing of.
         func owner(_ entity: String, _ record: RecordID) throws -> String? {
             if let school = try home(entity, record) { return school }
-            guard entity != "pupil", let pupil = try context.pupil(entity: entity, record: record) else { return nil }
-            return try home("pupil", pupil)
+            guard entity != roles.pupil, let pupil = try context.pupil(entity: entity, record: record) else {
+                return nil
+            }
+            return try home(roles.pupil, pupil)
         }
         func remember(_ entity: String, _ record: RecordID) throws {
             insert.bind(1, entity)
@@ -84,7 +87,7 @@ extension Store {
                     try remember(change.entity, change.record)
                 }
             }
-            if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
+            if change.entity == roles.pupil, change.field == roles.school, case .string(let named) = change.value,
                 named != school
             {
                 throw refuse(
@@ -92,7 +95,7 @@ extension Store {
                         + "\(school ?? "no school")"
                 )
             }
-            if change.entity == "pupil", change.field == "stadsdel", let stadsdel,
+            if change.entity == roles.pupil, change.field == roles.stadsdel, let stadsdel,
                 case .string(let named) = change.value, named != stadsdel
             {
                 throw refuse(
@@ -126,10 +129,11 @@ extension Store {
     /// at such a record. Runs before the merge, in its transaction.
     static func checkOwnSchool(_ changeSet: ChangeSet, school: String, schema: Schema, _ db: Database) throws {
         let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+        let roles = SchemaRoles.sst
         func schoolOf(_ entity: String, _ record: RecordID) throws -> String? {
             guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
             return try String.fetchOne(
-                db.cachedStatement(sql: "SELECT school FROM pupil WHERE id = ?"),
+                db.cachedStatement(sql: Store.pupilSchoolSQL),
                 arguments: [pupil.rawValue]
             )
         }
@@ -144,7 +148,7 @@ extension Store {
         var checked: Set<RecordKey> = []
         // Unknown entities and fields are left to the validation in the merge, which refuses them.
         for change in changeSet.changes where schema.entity(named: change.entity) != nil {
-            if change.entity == "pupil", change.field == "school", case .string(let named) = change.value,
+            if change.entity == roles.pupil, change.field == roles.school, case .string(let named) = change.value,
                 named != school
             {
                 throw refuse("pupil \(change.record) is registered at \(named), not at \(school)")
@@ -163,6 +167,13 @@ extension Store {
             }
         }
     }
+}
+
+extension Store {
+    /// The school a pupil is registered at (the pupil entity's field with role ``FieldRole/school``).
+    static let pupilSchoolSQL =
+        "SELECT \(ColumnCoding.quoted(SchemaRoles.sst.school)) FROM \(ColumnCoding.quoted(SchemaRoles.sst.pupil)) "
+        + "WHERE id = ?"
 }
 
 /// One record of one entity, as a set member.

@@ -76,7 +76,7 @@ extension Store {
     ) throws -> StaffMember {
         let member = try requireStaff(presenting: token, db)
         try authorize(member, .write, entity.name, entity, scopeOf: nil, db)
-        guard entity.name != "consent" else {
+        guard entity.role != .consent else {
             throw StoreError(
                 .notOwner,
                 "a consent is not written field by field: it is recorded, answered and withdrawn by the consent "
@@ -98,7 +98,9 @@ extension Store {
         guard identity.role == .school else { return }
         let school = identity.school
         for (name, value) in values.sorted(by: { $0.key < $1.key }) {
-            if entity.name == "pupil", name == "school", let school, case .string(let named) = value, named != school {
+            if entity.role == .pupil, entity.field(named: name)?.role == .school, let school,
+                case .string(let named) = value, named != school
+            {
                 throw StoreError(
                     .notPermitted,
                     "this node serves \(school); a pupil cannot be registered at \(named) here",
@@ -123,7 +125,7 @@ extension Store {
                 guard let school else { continue }
                 let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
                 let other = try context.pupil(entity: target, record: record).flatMap { pupil in
-                    try String.fetchOne(db, sql: "SELECT school FROM pupil WHERE id = ?", arguments: [pupil.rawValue])
+                    try String.fetchOne(db, sql: pupilSchoolSQL, arguments: [pupil.rawValue])
                 }
                 if let other, other != school {
                     throw StoreError(
@@ -207,7 +209,7 @@ extension Store {
     /// hub receives them).
     static func requireConsentStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
         let member = try requireStaff(presenting: token, db)
-        try authorize(member, .write, "consent", nil, scopeOf: nil, db)
+        try authorize(member, .write, EntityName.consent, nil, scopeOf: nil, db)
         guard try identity(db).side == .school else {
             throw StoreError(
                 .notOwner,
@@ -227,7 +229,8 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            try Self.authorize(member, .read, "pupil", schema.entity(named: "pupil"), scopeOf: ("pupil", pupil), db)
+            let pupilEntity = schema.entity(withRole: .pupil)
+            try Self.authorize(member, .read, pupilEntity.name, pupilEntity, scopeOf: (pupilEntity.name, pupil), db)
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: physical))
             var records: [RecordRead] = []
             var withheld = 0
@@ -267,14 +270,18 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            try Self.authorize(member, .read, "consent", schema.entity(named: "consent"), scopeOf: ("pupil", pupil), db)
+            let consent = schema.entity(withRole: .consent)
+            try Self.authorize(member, .read, consent.name, consent, scopeOf: (EntityName.pupil, pupil), db)
             let summaries = try consentSummaries(pupil: pupil, today: CivilDate(millisecondsSinceEpoch: physical), db)
-            let shown = ["pupil_id", "scopes", "status", "valid_from", "valid_until", "given_by", "method"]
+            let shown = [
+                FieldName.pupilID, FieldName.scopes, FieldName.status, FieldName.validFrom, FieldName.validUntil,
+                FieldName.givenBy, FieldName.method,
+            ]
             try Self.appendAudit(
                 member.readEntry(
                     at: physical,
                     pupil: pupil,
-                    fields: summaries.isEmpty ? [] : shown.map { "consent.\($0)" },
+                    fields: summaries.isEmpty ? [] : shown.map { "\(consent.name).\($0)" },
                     detail: "consents of \(pupil): \(summaries.count)"
                 ),
                 db
@@ -291,7 +298,7 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            try Self.authorize(member, .read, StaffAccessRules.disclosures, nil, scopeOf: ("pupil", pupil), db)
+            try Self.authorize(member, .read, StaffAccessRules.disclosures, nil, scopeOf: (EntityName.pupil, pupil), db)
             let rows = try String.fetchAll(db, sql: "SELECT entry FROM sst_audit WHERE kind = 'sent' ORDER BY seq")
             let sent = try rows.compactMap { text -> AuditEntry? in
                 let json = try JSONDecoder().decode(CanonicalJSON.self, from: Data(text.utf8))

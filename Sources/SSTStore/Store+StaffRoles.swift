@@ -34,7 +34,7 @@ public enum RecordScope: String, CaseIterable, Hashable, Sendable {
 /// records, for the staff API and the page alike. The store asks it for every staff read and write.
 public enum StaffAccessRules {
     /// What a mentor reads: the pupil's identity and absence.
-    public static let mentorEntities: Set<String> = ["pupil", "absence"]
+    public static let mentorEntities: Set<String> = [EntityName.pupil, EntityName.absence]
     /// The pseudo-entity of the disclosure log (what has been shared about a pupil).
     public static let disclosures = "disclosures"
 
@@ -123,7 +123,8 @@ extension Store {
             guard let pupil = try context.pupil(entity: entity, record: record),
                 let className = try String.fetchOne(
                     db,
-                    sql: "SELECT class_name FROM pupil WHERE id = ?",
+                    sql: "SELECT \(ColumnCoding.quoted(FieldName.className)) "
+                        + "FROM \(ColumnCoding.quoted(EntityName.pupil)) WHERE id = ?",
                     arguments: [pupil.rawValue]
                 )
             else { return .other }
@@ -141,8 +142,13 @@ extension Store {
         let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
         if let own = try String.fetchOne(db, sql: sql, arguments: [entity, record.rawValue]) { return own }
         guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
-        if let home = try String.fetchOne(db, sql: sql, arguments: ["pupil", pupil.rawValue]) { return home }
-        return try String.fetchOne(db, sql: "SELECT stadsdel FROM pupil WHERE id = ?", arguments: [pupil.rawValue])
+        let roles = SchemaRoles.sst
+        if let home = try String.fetchOne(db, sql: sql, arguments: [roles.pupil, pupil.rawValue]) { return home }
+        return try String.fetchOne(
+            db,
+            sql: "SELECT \(ColumnCoding.quoted(roles.stadsdel)) FROM \(ColumnCoding.quoted(roles.pupil)) WHERE id = ?",
+            arguments: [pupil.rawValue]
+        )
     }
 
     /// The role an account is given when `sst staff add` names none: elevhälsa with `--health-records`, else SST at
@@ -190,8 +196,8 @@ extension Store {
         let physical = physicalClock.milliseconds()
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
-            let entity = schema.entity(named: "concern_report")
-            try Self.authorize(member, .read, "concern_report", entity, scopeOf: nil, db)
+            let entity = schema.entity(named: EntityName.concernReport)
+            try Self.authorize(member, .read, EntityName.concernReport, entity, scopeOf: nil, db)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -204,19 +210,22 @@ extension Store {
             var reports: [ConcernReportRead] = []
             for row in rows {
                 guard let id = RecordID(row["id"]) else { continue }
-                let scope = try Self.recordScope(of: member, entity: "concern_report", record: id, db)
-                guard member.permits(.read, entity: entity, named: "concern_report", scope: scope) else { continue }
-                let name = [row["given_name"] as String?, row["family_name"] as String?].compactMap { $0 }
+                let scope = try Self.recordScope(of: member, entity: EntityName.concernReport, record: id, db)
+                guard member.permits(.read, entity: entity, named: EntityName.concernReport, scope: scope) else {
+                    continue
+                }
+                let name = [row[FieldName.givenName] as String?, row[FieldName.familyName] as String?]
+                    .compactMap { $0 }
                 reports.append(
                     ConcernReportRead(
                         id: id,
-                        pupil: (row["pupil_id"] as String?).flatMap(RecordID.init),
+                        pupil: (row[FieldName.pupilID] as String?).flatMap(RecordID.init),
                         pupilName: name.isEmpty ? nil : name.joined(separator: " "),
-                        concern: row["concern"],
-                        reportedBy: row["reported_by"],
-                        reportedAt: row["reported_at"],
-                        receivedAt: row["received_at"],
-                        investigationOpened: row["investigation_opened"]
+                        concern: row[FieldName.concern],
+                        reportedBy: row[FieldName.reportedBy],
+                        reportedAt: row[FieldName.reportedAt],
+                        receivedAt: row[FieldName.receivedAt],
+                        investigationOpened: row[FieldName.investigationOpened]
                     )
                 )
             }
@@ -225,7 +234,9 @@ extension Store {
                     member.readEntry(
                         at: physical,
                         pupil: report.pupil,
-                        fields: ["concern_report.concern", "concern_report.investigation_opened"],
+                        fields: [FieldName.concern, FieldName.investigationOpened].map {
+                            "\(EntityName.concernReport).\($0)"
+                        },
                         detail: "concern report \(report.id)"
                     )
                 },

@@ -18,11 +18,13 @@ public struct PupilMatch: Hashable, Sendable {
     /// The `pupil.…` fields the match shows: those with a value, and whether the identity is protected.
     var shownFields: [String] {
         let present: [(String, Bool)] = [
-            ("given_name", givenName != nil), ("family_name", familyName != nil),
-            ("personnummer", personnummer != nil), ("grade", grade != nil), ("class_name", className != nil),
-            ("school", school != nil),
+            (FieldName.givenName, givenName != nil), (FieldName.familyName, familyName != nil),
+            (FieldName.personnummer, personnummer != nil), (FieldName.grade, grade != nil),
+            (FieldName.className, className != nil), (FieldName.school, school != nil),
         ]
-        return present.compactMap { $0.1 ? "pupil.\($0.0)" : nil } + ["pupil.protected_identity"]
+        return (present.compactMap { $0.1 ? $0.0 : nil } + [FieldName.protectedIdentity]).map {
+            "\(EntityName.pupil).\($0)"
+        }
     }
 }
 
@@ -72,11 +74,11 @@ extension Store {
         return try writer.write { db in
             let member = try Self.requireStaff(presenting: token, db)
             let rows = try Row.fetchAll(db, sql: Self.pupilSearchSQL)
-            let pupilSchema = schema.entity(named: "pupil")
+            let pupilSchema = schema.entity(named: EntityName.pupil)
             // Only the pupils the member may read: a mentor's classes, a bound social worker's stadsdel.
             let all = try rows.compactMap(Self.pupilMatch).filter { Self.pupil($0, matches: words) }.filter { match in
-                let scope = try Self.recordScope(of: member, entity: "pupil", record: match.pupil, db)
-                return member.permits(.read, entity: pupilSchema, named: "pupil", scope: scope)
+                let scope = try Self.recordScope(of: member, entity: EntityName.pupil, record: match.pupil, db)
+                return member.permits(.read, entity: pupilSchema, named: EntityName.pupil, scope: scope)
             }.sorted {
                 ($0.familyName ?? "", $0.givenName ?? "", $0.pupil) < (
                     $1.familyName ?? "", $1.givenName ?? "", $1.pupil
@@ -95,22 +97,26 @@ extension Store {
         }
     }
 
-    private static let pupilSearchSQL = """
-        SELECT id, given_name, family_name, personnummer, grade, class_name, school, protected_identity
-        FROM pupil WHERE NOT _deleted AND NOT _purged
-        """
+    private static let pupilSearchSQL: String = {
+        let columns = [
+            FieldName.givenName, FieldName.familyName, FieldName.personnummer, FieldName.grade, FieldName.className,
+            FieldName.school, FieldName.protectedIdentity,
+        ]
+        return "SELECT id, \(columns.map(ColumnCoding.quoted).joined(separator: ", ")) "
+            + "FROM \(ColumnCoding.quoted(EntityName.pupil)) WHERE NOT _deleted AND NOT _purged"
+    }()
 
     private static func pupilMatch(_ row: Row) -> PupilMatch? {
         guard let id = RecordID(row["id"]) else { return nil }
         return PupilMatch(
             pupil: id,
-            givenName: row["given_name"],
-            familyName: row["family_name"],
-            personnummer: row["personnummer"],
-            grade: row["grade"],
-            className: row["class_name"],
-            school: row["school"],
-            protectedIdentity: row["protected_identity"] ?? false
+            givenName: row[FieldName.givenName],
+            familyName: row[FieldName.familyName],
+            personnummer: row[FieldName.personnummer],
+            grade: row[FieldName.grade],
+            className: row[FieldName.className],
+            school: row[FieldName.school],
+            protectedIdentity: row[FieldName.protectedIdentity] ?? false
         )
     }
 

@@ -164,7 +164,7 @@ extension Store {
     private func isIdentity(_ value: ReceivedValue) -> Bool {
         guard let field = schema.entity(named: value.entity)?.field(named: value.field) else { return false }
         return (field.privacy == .identity || field.privacy == .guardianContact)
-            && !(value.entity == "pupil" && value.field == "protected_identity")
+            && !(value.entity == SchemaRoles.sst.pupil && field.role == .protectionFlag)
     }
 
     private static func names(_ values: [ReceivedValue]) -> [String] {
@@ -258,15 +258,15 @@ extension Store {
         node: NodeID,
         _ session: inout MergeSession
     ) throws {
-        let entity = schema.entity(named: "purge_receipt")!
+        let entity = schema.entity(withRole: .purgeReceipt)
         let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: node)
         let record = RecordID.random()
         let values: [String: Value] = [
-            "consent_id": consent.map { .string($0.rawValue) } ?? .null,
-            "pupil_id": pupil.map { .string($0.rawValue) } ?? .null,
-            "purged_at": .string(InstantText.iso8601(millisecondsSinceEpoch: physical)),
-            "fields": .list(fields.sorted()),
-            "reason": .string(reason),
+            FieldName.consentID: consent.map { .string($0.rawValue) } ?? .null,
+            SchemaRoles.sst.purgeReceiptPupil: pupil.map { .string($0.rawValue) } ?? .null,
+            FieldName.purgedAt: .string(InstantText.iso8601(millisecondsSinceEpoch: physical)),
+            FieldName.fields: .list(fields.sorted()),
+            FieldName.reason: .string(reason),
         ]
         for name in values.keys.sorted() {
             let change = FieldChange(
@@ -305,8 +305,9 @@ extension Store {
     /// change are found before the merge, by ``pupilsWhoseProtectionMayChange(_:_:)``.
     static func pupilsWithConsentChanges(_ changeSet: ChangeSet, context: some PrivacyContext) throws -> Set<RecordID> {
         var pupils: Set<RecordID> = []
-        for change in changeSet.changes where change.entity == "consent" {
-            if let pupil = try context.pupil(entity: "consent", record: change.record) { pupils.insert(pupil) }
+        let consent = SchemaRoles.sst.consent
+        for change in changeSet.changes where change.entity == consent {
+            if let pupil = try context.pupil(entity: consent, record: change.record) { pupils.insert(pupil) }
         }
         return pupils
     }
@@ -319,7 +320,8 @@ extension Store {
         // protection lookup is used, so the day it judges consents on does not matter.
         let before = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
         var pupils: Set<RecordID> = []
-        for change in changeSet.changes where change.entity == "pupil" && change.field == "protected_identity" {
+        let (pupil, flag) = (SchemaRoles.sst.pupil, SchemaRoles.sst.protectionFlag)
+        for change in changeSet.changes where change.entity == pupil && change.field == flag {
             if try change.value == .boolean(true) || before.hasProtectedIdentity(pupil: change.record) {
                 pupils.insert(change.record)
             }
@@ -339,20 +341,21 @@ extension Store {
 
         init(before changes: [FieldChange], _ db: Database) throws {
             let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
+            let roles = SchemaRoles.sst
             var flagged: Set<RecordID> = []
             var named: Set<RecordID> = []
-            var reports: Set<RecordID> = []
+            var reports: Set<RecordKey> = []
             for change in changes {
-                if change.entity == "pupil", change.field == "protected_identity" { flagged.insert(change.record) }
-                guard change.entity == "concern_report" else { continue }
-                if change.field == "pupil_id", case .string(let text) = change.value, let pupil = RecordID(text) {
+                if change.entity == roles.pupil, change.field == roles.protectionFlag { flagged.insert(change.record) }
+                guard let duty = roles.legalDuty.first(where: { $0.entity == change.entity }) else { continue }
+                if change.field == duty.pupilField, case .string(let text) = change.value, let pupil = RecordID(text) {
                     named.insert(pupil)
                 }
-                if reports.insert(change.record).inserted,
+                if reports.insert(RecordKey(entity: duty.entity, record: change.record)).inserted,
                     let stored = try context.reference(
-                        entity: "concern_report",
+                        entity: duty.entity,
                         record: change.record,
-                        column: "pupil_id"
+                        column: duty.pupilField
                     )
                 {
                     named.insert(stored)
@@ -374,11 +377,12 @@ extension Store {
     /// The purge receipts in a set that this node has not seen before.
     static func newReceipts(_ changeSet: ChangeSet, _ db: Database) throws -> Set<RecordID> {
         var receipts: Set<RecordID> = []
-        for change in changeSet.changes where change.entity == "purge_receipt" && !receipts.contains(change.record) {
+        let entity = SchemaRoles.sst.purgeReceipt
+        for change in changeSet.changes where change.entity == entity && !receipts.contains(change.record) {
             let known =
                 try Bool.fetchOne(
                     db,
-                    sql: "SELECT EXISTS (SELECT 1 FROM purge_receipt WHERE id = ?)",
+                    sql: "SELECT EXISTS (SELECT 1 FROM \(ColumnCoding.quoted(entity)) WHERE id = ?)",
                     arguments: [change.record.rawValue]
                 ) ?? false
             if !known { receipts.insert(change.record) }
@@ -392,20 +396,20 @@ extension Store {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT * FROM purge_receipt WHERE id = ?",
+                    sql: "SELECT * FROM \(ColumnCoding.quoted(SchemaRoles.sst.purgeReceipt)) WHERE id = ?",
                     arguments: [receipt.rawValue]
                 )
             else { continue }
-            let fields = ColumnCoding.value(row["fields"], type: .stringList)
+            let fields = ColumnCoding.value(row[FieldName.fields], type: .stringList)
             try appendAudit(
                 AuditEntry(
                     kind: .purgeAcknowledged,
                     atMilliseconds: at,
                     peer: peer,
-                    pupil: (row["pupil_id"] as String?).flatMap(RecordID.init),
+                    pupil: (row[SchemaRoles.sst.purgeReceiptPupil] as String?).flatMap(RecordID.init),
                     fields: { if case .list(let items) = fields { items } else { [] } }(),
-                    basis: (row["consent_id"] as String?).map { "consent \($0)" },
-                    detail: "purged at \(row["purged_at"] as String? ?? "?") (receipt \(receipt))"
+                    basis: (row[FieldName.consentID] as String?).map { "consent \($0)" },
+                    detail: "purged at \(row[FieldName.purgedAt] as String? ?? "?") (receipt \(receipt))"
                 ),
                 db
             )

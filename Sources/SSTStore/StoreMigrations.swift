@@ -212,7 +212,8 @@ enum StoreMigrations {
     /// Indexes on the columns that find a pupil's or a case's records (the privacy context, backfill and
     /// routing look records up by them). Idempotent.
     private static func createLookupIndexes(_ entity: EntitySchema, _ db: Database) throws {
-        for field in ["pupil_id", "case_id"] where entity.field(named: field) != nil {
+        let references = entity.fields.filter { $0.role == .pupilReference || $0.role == .caseReference }
+        for field in references.map(\.name) {
             let table = ColumnCoding.quoted(entity.name)
             let index = ColumnCoding.quoted("\(entity.name)_\(field)")
             let exists = try db.columns(in: entity.name).contains { $0.name == field }

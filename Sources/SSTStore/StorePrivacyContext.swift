@@ -4,21 +4,25 @@ import SSTPrivacy
 
 /// The rule by which the privacy contexts find the pupil a record concerns, from its reference columns.
 protocol PupilReferences: PrivacyContext {
-    /// The record that `column` of a record refers to (`pupil_id`, `case_id`).
+    /// The record that `column` of a record refers to (its pupil or its case reference).
     func reference(entity: String, record: RecordID, column: String) throws -> RecordID?
 }
 
 extension PupilReferences {
-    /// Itself for a pupil, the case's pupil for interventions and meetings, `pupil_id` for the rest.
+    /// By the entity's ``PupilPath``: itself for the pupil, the case's pupil for the entities of a case
+    /// (interventions, meetings), the pupil its pupil reference names for the rest; nil for a record that
+    /// concerns no pupil.
     func resolvePupil(entity: String, record: RecordID) throws -> RecordID? {
-        switch entity {
-        case "pupil":
+        switch SchemaRoles.sst.pupilPath(of: entity) {
+        case .itself:
             record
-        case _ where StorePrivacyContext.caseEntities.contains(entity):
-            try reference(entity: entity, record: record, column: "case_id")
-                .flatMap { try pupil(entity: "case", record: $0) }
-        default:
-            try reference(entity: entity, record: record, column: "pupil_id")
+        case .throughCase(let field):
+            try reference(entity: entity, record: record, column: field)
+                .flatMap { try pupil(entity: SchemaRoles.sst.sstCase, record: $0) }
+        case .reference(let field):
+            try reference(entity: entity, record: record, column: field)
+        case .none:
+            nil
         }
     }
 }
@@ -36,9 +40,6 @@ final class StorePrivacyContext: PupilReferences {
     /// fields together and a pupil's records together, so most questions repeat the one before.
     private var lastPupil: (key: RecordKey, pupil: RecordID?)?
     private var lastConsents: (pupil: RecordID, consents: [ConsentState])?
-
-    /// The entities that reach their pupil through `case_id`.
-    static let caseEntities = ["intervention", "meeting"]
 
     init(db: Database, today: CivilDate) {
         self.db = db
@@ -62,39 +63,53 @@ final class StorePrivacyContext: PupilReferences {
     }
 
     /// Every record that ``pupil(entity:record:)`` maps to one of `pupils`: the pupils themselves, the records
-    /// naming them by `pupil_id`, and the interventions and meetings of their cases.
+    /// naming them by their pupil reference, and the records of their cases (interventions, meetings).
     func records(of pupils: Set<RecordID>, schema: Schema) throws -> [RecordKey] {
         var keys: [RecordKey] = []
         var cases: [RecordID] = []
         for pupil in pupils.sorted() {
-            keys.append(RecordKey(entity: "pupil", record: pupil))
-            for entity in schema.entities where entity.name != "pupil" && entity.field(named: "pupil_id") != nil {
-                guard !Self.caseEntities.contains(entity.name) else { continue }
+            keys.append(RecordKey(entity: SchemaRoles.sst.pupil, record: pupil))
+            for entity in schema.entities {
+                guard case .reference(let field) = schema.pupilPath(of: entity.name) else { continue }
                 let ids = try String.fetchAll(
-                    db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity.name)) WHERE pupil_id = ?"),
+                    db.cachedStatement(sql: Self.recordsNaming(entity.name, in: field)),
                     arguments: [pupil.rawValue]
                 ).compactMap(RecordID.init)
                 keys += ids.map { RecordKey(entity: entity.name, record: $0) }
-                if entity.name == "case" { cases += ids }
+                if entity.role == .case { cases += ids }
             }
         }
-        for entity in Self.caseEntities {
+        for entity in schema.entities {
+            guard case .throughCase(let field) = schema.pupilPath(of: entity.name) else { continue }
             for caseID in cases {
                 let ids = try String.fetchAll(
-                    db.cachedStatement(sql: "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE case_id = ?"),
+                    db.cachedStatement(sql: Self.recordsNaming(entity.name, in: field)),
                     arguments: [caseID.rawValue]
                 ).compactMap(RecordID.init)
-                keys += ids.map { RecordKey(entity: entity, record: $0) }
+                keys += ids.map { RecordKey(entity: entity.name, record: $0) }
             }
         }
         return keys
     }
 
+    /// The ids of the records of `entity` whose `field` names a record (given as the statement's argument).
+    static func recordsNaming(_ entity: String, in field: String) -> String {
+        "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE \(ColumnCoding.quoted(field)) = ?"
+    }
+
+    /// The pupil's protection flag (the pupil entity's field with role ``FieldRole/protectionFlag``).
+    private static let protectionSQL: String = {
+        let (flag, pupil) = (
+            ColumnCoding.quoted(SchemaRoles.sst.protectionFlag), ColumnCoding.quoted(SchemaRoles.sst.pupil)
+        )
+        return "SELECT \(flag) FROM \(pupil) WHERE id = ?"
+    }()
+
     func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
         let value =
             try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT protected_identity FROM pupil WHERE id = ?"),
+                db.cachedStatement(sql: Self.protectionSQL),
                 arguments: [pupil.rawValue]
             ) ?? false
         protected[pupil] = value
@@ -108,67 +123,91 @@ final class StorePrivacyContext: PupilReferences {
         return consents
     }
 
+    /// The fields of a consent the filter judges it by (the consent entity's fields with the roles
+    /// ``FieldRole/consentScopes``, ``FieldRole/consentStatus``, ``FieldRole/consentValidFrom`` and
+    /// ``FieldRole/consentValidUntil``).
+    static let consentColumns = [
+        SchemaRoles.sst.consentScopes, SchemaRoles.sst.consentStatus, SchemaRoles.sst.consentValidFrom,
+        SchemaRoles.sst.consentValidUntil,
+    ]
+
+    /// A pupil's consents that are not purged, with the columns the filter reads.
+    private static let consentsSQL =
+        "SELECT id, \(consentColumns.map(ColumnCoding.quoted).joined(separator: ", ")) "
+        + "FROM \(ColumnCoding.quoted(SchemaRoles.sst.consent)) "
+        + "WHERE \(ColumnCoding.quoted(SchemaRoles.sst.consentPupil)) = ? AND NOT _purged"
+
     private func lookUpConsents(_ pupil: RecordID) throws -> [ConsentState] {
         if let cached = consentCache[pupil] { return cached }
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT id, scopes, status, valid_from, valid_until FROM consent "
-                    + "WHERE pupil_id = ? AND NOT _purged"
-            ),
-            arguments: [pupil.rawValue]
-        )
+        let rows = try Row.fetchAll(db.cachedStatement(sql: Self.consentsSQL), arguments: [pupil.rawValue])
         let states = rows.compactMap { row -> ConsentState? in
             guard let id = RecordID(row["id"]) else { return nil }
-            let columns = ["scopes", "status", "valid_from", "valid_until"].map { ($0, row[$0] as DatabaseValue) }
+            let columns = Self.consentColumns.map { ($0, row[$0] as DatabaseValue) }
             return Self.consentState(id: id, pupil: pupil, Dictionary(uniqueKeysWithValues: columns))
         }
         consentCache[pupil] = states
         return states
     }
 
-    /// A consent as the filter judges it, from its `scopes`, `status`, `valid_from` and `valid_until` columns;
-    /// nil when it has no scopes.
+    /// A consent as the filter judges it, from its scopes, status and validity columns
+    /// (``consentColumns``); nil when it has no scopes.
     static func consentState(id: RecordID, pupil: RecordID, _ columns: [String: DatabaseValue]) -> ConsentState? {
-        let scopes = ColumnCoding.value(columns["scopes"] ?? .null, type: .stringList)
+        let roles = SchemaRoles.sst
+        let scopes = ColumnCoding.value(columns[roles.consentScopes] ?? .null, type: .stringList)
         guard case .list(let items) = scopes else { return nil }
         func text(_ column: String) -> String? { columns[column].flatMap { String.fromDatabaseValue($0) } }
         return ConsentState(
             id: id,
             pupil: pupil,
             scopes: Set(items),
-            status: text("status") ?? "pending",
-            validFrom: text("valid_from").flatMap(CivilDate.init),
-            validUntil: text("valid_until").flatMap(CivilDate.init)
+            status: text(roles.consentStatus) ?? "pending",
+            validFrom: text(roles.consentValidFrom).flatMap(CivilDate.init),
+            validUntil: text(roles.consentValidUntil).flatMap(CivilDate.init)
         )
     }
 
-    /// The reports of concern that give the legal-duty basis: those naming the pupil, not deleted, not purged.
-    private static let liveReports = "FROM concern_report WHERE pupil_id = ? AND NOT _deleted AND NOT _purged"
+    /// The records that give the legal-duty basis (of the entities with role ``EntityRole/legalDuty``: the
+    /// reports of concern): those naming the pupil, not deleted, not purged. Per entity, the SQL after `SELECT`.
+    private static let liveReports = SchemaRoles.sst.legalDuty.map { duty in
+        (
+            entity: duty.entity,
+            from: "FROM \(ColumnCoding.quoted(duty.entity)) WHERE \(ColumnCoding.quoted(duty.pupilField)) = ? "
+                + "AND NOT _deleted AND NOT _purged"
+        )
+    }
 
     func hasConcernReport(pupil: RecordID) throws -> Bool {
         if let cached = reported[pupil] { return cached }
-        let value =
-            try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(Self.liveReports))"),
-                arguments: [pupil.rawValue]
-            ) ?? false
+        var value = false
+        for reports in Self.liveReports where !value {
+            value =
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(reports.from))"),
+                    arguments: [pupil.rawValue]
+                ) ?? false
+        }
         reported[pupil] = value
         return value
     }
 
-    /// One report of concern that gives the pupil the legal-duty basis (the first by id), if any.
-    func concernReport(pupil: RecordID) throws -> RecordID? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT id \(Self.liveReports) ORDER BY id LIMIT 1"),
-            arguments: [pupil.rawValue]
-        ).flatMap(RecordID.init)
+    /// One record that gives the pupil the legal-duty basis (a report of concern, the first by id), if any.
+    func concernReport(pupil: RecordID) throws -> RecordKey? {
+        for reports in Self.liveReports {
+            if let id = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT id \(reports.from) ORDER BY id LIMIT 1"),
+                arguments: [pupil.rawValue]
+            ).flatMap(RecordID.init) {
+                return RecordKey(entity: reports.entity, record: id)
+            }
+        }
+        return nil
     }
 
     func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
         try Store.crossedRecord(entity: entity, record: record, db)
     }
 
-    /// The record that `column` of a record refers to (`pupil_id`, `case_id`).
+    /// The record that `column` of a record refers to (its pupil or its case reference).
     func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
         let text = try String.fetchOne(
             db.cachedStatement(
