@@ -4,7 +4,7 @@ import SSTCore
 
 /// Reads and validates a policy file against the schema: every field of every entity must be named, with
 /// a rule per direction; unknown entities, fields, scopes and bases are errors. No field is shareable by
-/// omission.
+/// omission, and no field of an entity that never crosses (``EntityRole/neverCrosses``) is shareable at all.
 public enum PolicyLoader {
     public static let formatName = "sst-policy"
     private static let topLevelKeys: Set = ["format", "version", "name", "settings", "scopes", "entities"]
@@ -127,7 +127,7 @@ public enum PolicyLoader {
                 if let unknown = Set(rule.keys).subtracting(["school_to_social", "social_to_school"]).sorted().first {
                     throw PolicyError("\(label): unknown direction \"\(unknown)\"")
                 }
-                entityRules[field.name] = Policy.FieldRule(
+                let fieldRule = Policy.FieldRule(
                     toSocial: try parseBases(
                         rule["school_to_social"],
                         label: "\(label).school_to_social",
@@ -139,10 +139,29 @@ public enum PolicyLoader {
                         scopes: scopes
                     )
                 )
+                if entity.role == .neverCrosses { try refuseCrossing(fieldRule, of: entity, label: label) }
+                entityRules[field.name] = fieldRule
             }
             rules[entity.name] = entityRules
         }
         return rules
+    }
+
+    /// Refuses a rule that lets a field of an entity that never crosses (health notes, child-welfare
+    /// investigations: ``EntityRole/neverCrosses`` in the schema) cross in either direction.
+    private static func refuseCrossing(
+        _ rule: Policy.FieldRule,
+        of entity: EntitySchema,
+        label: String
+    ) throws(PolicyError) {
+        for (direction, bases) in [("school_to_social", rule.toSocial), ("social_to_school", rule.toSchool)]
+        where !bases.isEmpty {
+            throw PolicyError(
+                "\(label).\(direction) lets the field cross (\(bases.map(\.description).joined(separator: ", "))), "
+                    + "but no field of \"\(entity.name)\" may ever cross the boundary, on any basis; "
+                    + "give \"never\" in both directions for every field of \"\(entity.name)\""
+            )
+        }
     }
 
     private static func parseBases(
