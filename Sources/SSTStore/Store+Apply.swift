@@ -5,11 +5,15 @@ import SSTCore
 public struct ApplyReport: Hashable, Sendable {
     public let origin: NodeID
     /// Changes in the set.
-    public let received: Int
+    public internal(set) var received: Int
     /// Changes that altered this store; the rest were already known or lost their merge.
-    public let applied: Int
+    public internal(set) var applied: Int
     /// The origin's sequence number this node now has everything up to, when the set followed on from it.
     public let cursor: Int64
+    /// For a set from the other side: whether the receiver's privacy decisions were worked out alongside the
+    /// merge, on the state before it with the set laid over it (``ReceiverOverlay``), rather than after it.
+    /// The decisions are the same either way; this says only which way was taken.
+    public internal(set) var decidedBeforeMerge = false
 }
 
 extension Store {

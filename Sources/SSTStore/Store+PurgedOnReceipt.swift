@@ -2,15 +2,6 @@ import GRDB
 import SSTCore
 import SSTPrivacy
 
-/// A privacy context that reads a node's database: after a set's merge (``StorePrivacyContext``), or before it
-/// with the set laid over it (``OverlayPrivacyContext``).
-protocol DatabaseReadingContext: PrivacyContext {
-    var db: Database { get }
-}
-
-extension StorePrivacyContext: DatabaseReadingContext {}
-extension OverlayPrivacyContext: DatabaseReadingContext {}
-
 /// What the receiver of a set from the other side takes without the filter's judgement, so that a purge
 /// (*gallring*) or a deletion is never refused and a purged record never comes back (issue 23, item 2):
 ///
@@ -29,7 +20,7 @@ extension Store {
         _ result: FilterResult,
         of changeSet: ChangeSet,
         schema: Schema,
-        context: some DatabaseReadingContext
+        context: StorePrivacyContext
     ) throws -> FilterResult {
         let purgedBySet = Set(
             changeSet.changes.lazy.filter { $0.field == Schema.purgedField }

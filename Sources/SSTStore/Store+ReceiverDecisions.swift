@@ -32,30 +32,12 @@ final class Alongside<Value: Sendable>: Sendable {
     }
 }
 
-/// A count shared by copies of a store.
-final class Tally: Sendable {
-    private let count = Mutex(0)
-
-    func add() { count.withLock { $0 += 1 } }
-
-    var value: Int { count.withLock { $0 } }
-}
-
-/// Work a test puts at a point of the store's own work, shared by copies of a store; nothing by default.
-final class TestHook: Sendable {
-    private let action = Mutex<(@Sendable () throws -> Void)?>(nil)
-
-    func set(_ work: (@Sendable () throws -> Void)?) { action.withLock { $0 = work } }
-
-    func run() throws { try action.withLock { $0 }?() }
-}
-
 extension Store {
     /// The receiver's decisions about `changeSet`, read through `context`: the state after the set's merge.
     static func receiverDecisions(
         for changeSet: ChangeSet,
         filter: PrivacyFilter,
-        context: some DatabaseReadingContext,
+        context: StorePrivacyContext,
         direction: Direction,
         sender: String,
         at physical: UInt64
@@ -97,7 +79,7 @@ extension Store {
         return { db in
             let overlay = ReceiverOverlay(changeSet.changes)
             guard overlay.isUsable else { return nil }
-            let context = OverlayPrivacyContext(
+            let context = StorePrivacyContext(
                 db: db,
                 today: CivilDate(millisecondsSinceEpoch: physical),
                 overlay: overlay

@@ -24,11 +24,6 @@ public struct Store: Sendable {
     let physicalClock: any PhysicalClock
     /// When the store last found no consent waiting to come into force, shared by copies of the store.
     let consentsChecked = ConsentsChecked()
-    /// How many sets from the other side were decided on the overlay, alongside their merge (for tests).
-    let decisionsOnOverlay = Tally()
-    /// Runs between the reader's snapshot and the write transaction of ``withSession(sourceSide:alongside:_:afterwards:)``
-    /// (for tests: another process's commit landing there).
-    let afterSnapshot = TestHook()
 
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
@@ -196,16 +191,19 @@ public struct Store: Sendable {
     /// As ``withSession(sourceSide:_:afterwards:)``, with `alongside` run meanwhile on a reader connection
     /// that sees the database as the last commit left it, before the transaction (SQLite's snapshot isolation
     /// in WAL mode; an in-memory store runs it first, on the writer's connection). The body may wait for it.
+    ///
+    /// `betweenSnapshotAndMerge` runs after the reader took its snapshot, before the transaction begins.
     func withSession<T, A: Sendable>(
         sourceSide: Side? = nil,
         alongside work: @escaping @Sendable (Database) throws -> A,
+        betweenSnapshotAndMerge: (() throws -> Void)? = nil,
         _ body: (inout MergeSession, Alongside<A>) throws -> T,
         afterwards: ((inout MergeSession, T) throws -> Void)? = nil
     ) throws -> T {
         try writer.writeWithoutTransaction { db in
             let alongside = Alongside<A>()
             writer.spawnConcurrentRead { reader in alongside.finish(Result { try work(reader.get()) }) }
-            try afterSnapshot.run()
+            try betweenSnapshotAndMerge?()
             var result: T?
             try db.inTransaction {
                 result = try session(db, sourceSide: sourceSide, { try body(&$0, alongside) }, afterwards: afterwards)

@@ -2,36 +2,15 @@ import GRDB
 import SSTCore
 import SSTPrivacy
 
-/// The rule by which the privacy contexts find the pupil a record concerns, from its reference columns.
-protocol PupilReferences: PrivacyContext {
-    /// The record that `column` of a record refers to (its pupil or its case reference).
-    func reference(entity: String, record: RecordID, column: String) throws -> RecordID?
-}
-
-extension PupilReferences {
-    /// By the entity's ``PupilPath``: itself for the pupil, the case's pupil for the entities of a case
-    /// (interventions, meetings), the pupil its pupil reference names for the rest; nil for a record that
-    /// concerns no pupil.
-    func resolvePupil(entity: String, record: RecordID) throws -> RecordID? {
-        switch SchemaRoles.sst.pupilPath(of: entity) {
-        case .itself:
-            record
-        case .throughCase(let field):
-            try reference(entity: entity, record: record, column: field)
-                .flatMap { try pupil(entity: SchemaRoles.sst.sstCase, record: $0) }
-        case .reference(let field):
-            try reference(entity: entity, record: record, column: field)
-        case .none:
-            nil
-        }
-    }
-}
-
 /// The privacy filter's view of a node's tables, inside one database access, with lookups cached for
-/// the length of one filter run.
-final class StorePrivacyContext: PupilReferences {
+/// the length of one filter run. It reads its rows from a ``PrivacyRows`` source: the stored rows (the state
+/// after a merge, or a node's own state when it sends), or the stored rows with a change set laid over them
+/// (the state the set's merge will leave, read before it: ``ReceiverOverlay``). Every rule — which record
+/// names which pupil, protection, consents, the legal-duty basis — is written once, here, over the rows.
+final class StorePrivacyContext: PrivacyContext {
     let db: Database
     let today: CivilDate
+    private let rows: PrivacyRows
     private var pupils: [RecordKey: RecordID?] = [:]
     private var consentCache: [RecordID: [ConsentState]] = [:]
     private var protected: [RecordID: Bool] = [:]
@@ -41,9 +20,11 @@ final class StorePrivacyContext: PupilReferences {
     private var lastPupil: (key: RecordKey, pupil: RecordID?)?
     private var lastConsents: (pupil: RecordID, consents: [ConsentState])?
 
-    init(db: Database, today: CivilDate) {
+    /// A context over the stored rows, or, with `overlay`, over the stored rows as the overlay's set leaves them.
+    init(db: Database, today: CivilDate, overlay: ReceiverOverlay? = nil) {
         self.db = db
         self.today = today
+        self.rows = PrivacyRows(db: db, overlay: overlay)
     }
 
     func pupil(entity: String, record: RecordID) throws -> RecordID? {
@@ -62,8 +43,26 @@ final class StorePrivacyContext: PupilReferences {
         return pupil
     }
 
+    /// By the entity's ``PupilPath``: itself for the pupil, the case's pupil for the entities of a case
+    /// (interventions, meetings), the pupil its pupil reference names for the rest; nil for a record that
+    /// concerns no pupil.
+    private func resolvePupil(entity: String, record: RecordID) throws -> RecordID? {
+        switch SchemaRoles.sst.pupilPath(of: entity) {
+        case .itself:
+            record
+        case .throughCase(let field):
+            try reference(entity: entity, record: record, column: field)
+                .flatMap { try pupil(entity: SchemaRoles.sst.sstCase, record: $0) }
+        case .reference(let field):
+            try reference(entity: entity, record: record, column: field)
+        case .none:
+            nil
+        }
+    }
+
     /// Every record that ``pupil(entity:record:)`` maps to one of `pupils`: the pupils themselves, the records
-    /// naming them by their pupil reference, and the records of their cases (interventions, meetings).
+    /// naming them by their pupil reference, and the records of their cases (interventions, meetings); read
+    /// from the stored rows (the sweep asks it, never the receiver's overlay).
     func records(of pupils: Set<RecordID>, schema: Schema) throws -> [RecordKey] {
         var keys: [RecordKey] = []
         var cases: [RecordID] = []
@@ -97,21 +96,11 @@ final class StorePrivacyContext: PupilReferences {
         "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE \(ColumnCoding.quoted(field)) = ?"
     }
 
-    /// The pupil's protection flag (the pupil entity's field with role ``FieldRole/protectionFlag``).
-    private static let protectionSQL: String = {
-        let (flag, pupil) = (
-            ColumnCoding.quoted(SchemaRoles.sst.protectionFlag), ColumnCoding.quoted(SchemaRoles.sst.pupil)
-        )
-        return "SELECT \(flag) FROM \(pupil) WHERE id = ?"
-    }()
-
     func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
+        let (entity, flag) = (SchemaRoles.sst.pupil, SchemaRoles.sst.protectionFlag)
         let value =
-            try Bool.fetchOne(
-                db.cachedStatement(sql: Self.protectionSQL),
-                arguments: [pupil.rawValue]
-            ) ?? false
+            try rows.columns([flag], entity: entity, record: pupil)[flag].flatMap(Bool.fromDatabaseValue) ?? false
         protected[pupil] = value
         return value
     }
@@ -131,19 +120,18 @@ final class StorePrivacyContext: PupilReferences {
         SchemaRoles.sst.consentValidUntil,
     ]
 
-    /// A pupil's consents that are not purged, with the columns the filter reads.
-    private static let consentsSQL =
-        "SELECT id, \(consentColumns.map(ColumnCoding.quoted).joined(separator: ", ")) "
-        + "FROM \(ColumnCoding.quoted(SchemaRoles.sst.consent)) "
-        + "WHERE \(ColumnCoding.quoted(SchemaRoles.sst.consentPupil)) = ? AND NOT _purged"
-
     private func lookUpConsents(_ pupil: RecordID) throws -> [ConsentState] {
         if let cached = consentCache[pupil] { return cached }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: Self.consentsSQL), arguments: [pupil.rawValue])
-        let states = rows.compactMap { row -> ConsentState? in
-            guard let id = RecordID(row["id"]) else { return nil }
-            let columns = Self.consentColumns.map { ($0, row[$0] as DatabaseValue) }
-            return Self.consentState(id: id, pupil: pupil, Dictionary(uniqueKeysWithValues: columns))
+        let (entity, pupilField) = (SchemaRoles.sst.consent, SchemaRoles.sst.consentPupil)
+        let states = try rows.records(
+            of: entity,
+            namingPupil: pupil,
+            in: pupilField,
+            columns: Self.consentColumns + [Schema.purgedField]
+        )
+        .compactMap { id, columns -> ConsentState? in
+            guard Self.flag(columns[Schema.purgedField]) == false else { return nil }
+            return Self.consentState(id: id, pupil: pupil, columns)
         }
         consentCache[pupil] = states
         return states
@@ -166,55 +154,98 @@ final class StorePrivacyContext: PupilReferences {
         )
     }
 
-    /// The records that give the legal-duty basis (of the entities with role ``EntityRole/legalDuty``: the
-    /// reports of concern): those naming the pupil, not deleted, not purged. Per entity, the SQL after `SELECT`.
-    private static let liveReports = SchemaRoles.sst.legalDuty.map { duty in
-        (
-            entity: duty.entity,
-            from: "FROM \(ColumnCoding.quoted(duty.entity)) WHERE \(ColumnCoding.quoted(duty.pupilField)) = ? "
-                + "AND NOT _deleted AND NOT _purged"
-        )
-    }
-
     func hasConcernReport(pupil: RecordID) throws -> Bool {
         if let cached = reported[pupil] { return cached }
-        var value = false
-        for reports in Self.liveReports where !value {
-            value =
-                try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 \(reports.from))"),
-                    arguments: [pupil.rawValue]
-                ) ?? false
-        }
+        let value = try concernReport(pupil: pupil) != nil
         reported[pupil] = value
         return value
     }
 
-    /// One record that gives the pupil the legal-duty basis (a report of concern, the first by id), if any.
+    /// One record that gives the pupil the legal-duty basis, if any: of the entities with role
+    /// ``EntityRole/legalDuty`` (the reports of concern), one naming the pupil, not deleted, not purged (the
+    /// first by id).
     func concernReport(pupil: RecordID) throws -> RecordKey? {
-        for reports in Self.liveReports {
-            if let id = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT id \(reports.from) ORDER BY id LIMIT 1"),
-                arguments: [pupil.rawValue]
-            ).flatMap(RecordID.init) {
-                return RecordKey(entity: reports.entity, record: id)
+        for duty in SchemaRoles.sst.legalDuty {
+            let live = try rows.records(
+                of: duty.entity,
+                namingPupil: pupil,
+                in: duty.pupilField,
+                columns: [Schema.deletedField, Schema.purgedField]
+            )
+            .filter {
+                Self.flag($0.columns[Schema.deletedField]) == false
+                    && Self.flag($0.columns[Schema.purgedField]) == false
             }
+            if let first = live.map(\.id).min() { return RecordKey(entity: duty.entity, record: first) }
         }
         return nil
     }
 
+    /// The history is written after the receiver's decisions, so it reads the same before and after a merge.
     func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
         try Store.crossedRecord(entity: entity, record: record, db)
     }
 
     /// The record that `column` of a record refers to (its pupil or its case reference).
     func reference(entity: String, record: RecordID, column: String) throws -> RecordID? {
-        let text = try String.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT \(ColumnCoding.quoted(column)) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"
-            ),
+        try rows.columns([column], entity: entity, record: record)[column]
+            .flatMap { String.fromDatabaseValue($0) }.flatMap(RecordID.init)
+    }
+
+    /// A marker column (`_deleted`, `_purged`): nil when the record has no row.
+    private static func flag(_ value: DatabaseValue?) -> Bool? {
+        value.flatMap { Bool.fromDatabaseValue($0) }
+    }
+}
+
+/// Where ``StorePrivacyContext`` reads a record's columns: the stored rows, or — with a ``ReceiverOverlay`` —
+/// the stored rows as a change set's merge will leave them.
+struct PrivacyRows {
+    let db: Database
+    let overlay: ReceiverOverlay?
+
+    /// Columns of a record; all null for a record that has no row.
+    func columns(_ names: [String], entity: String, record: RecordID) throws -> [String: DatabaseValue] {
+        if let decided = overlay?.columnsDecidedBySet(names, entity: entity, record: record) { return decided }
+        let list = names.map(ColumnCoding.quoted).joined(separator: ", ")
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(list) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"),
             arguments: [record.rawValue]
         )
-        return text.flatMap(RecordID.init)
+        var stored: [String: DatabaseValue] = [:]
+        for name in names { stored[name] = row?[name] ?? DatabaseValue.null }
+        return overlay?.patch(stored, entity: entity, record: record) ?? stored
+    }
+
+    /// The records of `entity` whose `pupilField` names `pupil`, with the given columns.
+    func records(
+        of entity: String,
+        namingPupil pupil: RecordID,
+        in pupilField: String,
+        columns names: [String]
+    ) throws -> [(id: RecordID, columns: [String: DatabaseValue])] {
+        guard let overlay else {
+            let list = (["id"] + names).map(ColumnCoding.quoted).joined(separator: ", ")
+            let sql =
+                "SELECT \(list) FROM \(ColumnCoding.quoted(entity)) WHERE \(ColumnCoding.quoted(pupilField)) = ?"
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [pupil.rawValue]).compactMap { row in
+                guard let id = RecordID(row["id"]) else { return nil }
+                return (id, Dictionary(uniqueKeysWithValues: names.map { ($0, row[$0] as DatabaseValue) }))
+            }
+        }
+        // Those naming the pupil before the set, and those the set makes name it, as the set leaves them;
+        // sorted, so that every run asks in the same order.
+        let before = try String.fetchAll(
+            db.cachedStatement(sql: StorePrivacyContext.recordsNaming(entity, in: pupilField)),
+            arguments: [pupil.rawValue]
+        )
+        .compactMap(RecordID.init)
+        let candidates = Set(before).union(overlay.records(of: entity, namingPupil: pupil)).sorted()
+        return try candidates.compactMap { id in
+            var row = try columns([pupilField] + names, entity: entity, record: id)
+            guard row.removeValue(forKey: pupilField).flatMap({ String.fromDatabaseValue($0) }) == pupil.rawValue
+            else { return nil }
+            return (id, row)
+        }
     }
 }

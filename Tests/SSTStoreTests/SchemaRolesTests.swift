@@ -140,7 +140,7 @@ import Testing
         try pair.school.writer.read { db in
             let today = CivilDate(millisecondsSinceEpoch: PrivacyNodes.start)
             let context = StorePrivacyContext(db: db, today: today)
-            let overlay = OverlayPrivacyContext(db: db, today: today, overlay: ReceiverOverlay([]))
+            let overlay = StorePrivacyContext(db: db, today: today, overlay: ReceiverOverlay([]))
             for record in records {
                 let expected = try #require(expectedPupil(record.entity, record.record), "\(record.entity)")
                 #expect(try context.pupil(entity: record.entity, record: record.record) == expected, "\(record.entity)")
@@ -171,7 +171,7 @@ import Testing
         func protection() throws -> [Bool] {
             try pair.school.writer.read { db in
                 let today = CivilDate(millisecondsSinceEpoch: 0)
-                let overlay = OverlayPrivacyContext(db: db, today: today, overlay: ReceiverOverlay([]))
+                let overlay = StorePrivacyContext(db: db, today: today, overlay: ReceiverOverlay([]))
                 return [
                     try StorePrivacyContext(db: db, today: today).hasProtectedIdentity(pupil: pupil.id),
                     try overlay.hasProtectedIdentity(pupil: pupil.id),

@@ -1,4 +1,5 @@
 import Dispatch
+import GRDB
 import SSTCore
 import Synchronization
 import Testing
@@ -69,8 +70,8 @@ struct PushGateTests {
         #expect(admitted)
     }
 
-    /// Over HTTPS: with one permit, while the hub's writer is held by the first push (a test hook stops its
-    /// apply), the other schools' pushes wait at the gate, as `/metrics` shows; once it goes on, all are applied.
+    /// Over HTTPS: with one permit, while the push that got it waits for the hub's writer (held by the test),
+    /// the other schools' pushes wait at the gate, as `/metrics` shows; once it goes on, all are applied.
     @Test func theHubsPushesWaitAtTheGate() async throws {
         let district = try TestDistrict()
         let hub = try TestNode("hub-1", role: .hub, stadsdel: "Södermalm", district: district)
@@ -85,24 +86,27 @@ struct PushGateTests {
             _ = try pupil.openCase(at: school)
             return school
         }
-        let entered = DispatchSemaphore(value: 0)
+        // The hub's writer is held (as a long write of its own would hold it) before the schools sync: the push
+        // that gets the permit waits for the writer, the others at the gate.
+        let held = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
-        hub.store.afterSnapshot.set {
-            hub.store.afterSnapshot.set(nil)
-            entered.signal()
-            release.wait()
-        }
+        let writer = hub.store.writer
         try await withHub(hub, concurrentPushes: 1) { port in
-            defer { release.signal() }  // never leave the hub's writer stopped, whatever fails
-            try await withThrowingTaskGroup(of: SyncReport.self) { group in
-                group.addTask { try await schools[0].sync(port: port) }
-                await withCheckedContinuation { continuation in
-                    DispatchQueue.global().async {
-                        entered.wait()
-                        continuation.resume()
-                    }
+            DispatchQueue.global().async {
+                try? writer.write { _ in
+                    held.signal()
+                    release.wait()
                 }
-                for school in schools.dropFirst() {
+            }
+            defer { release.signal() }  // never leave the hub's writer held, whatever fails
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    held.wait()
+                    continuation.resume()
+                }
+            }
+            try await withThrowingTaskGroup(of: SyncReport.self) { group in
+                for school in schools {
                     group.addTask { try await school.sync(port: port) }
                 }
                 var waiting = 0.0
