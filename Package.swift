@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SSTCore", targets: ["SSTCore"]),
         .library(name: "SSTPrivacy", targets: ["SSTPrivacy"]),
         .library(name: "SSTStore", targets: ["SSTStore"]),
+        .library(name: "SSTServices", targets: ["SSTServices"]),
         .library(name: "SSTPKI", targets: ["SSTPKI"]),
         .library(name: "SSTSync", targets: ["SSTSync"]),
         .library(name: "SSTSealing", targets: ["SSTSealing"]),
@@ -44,10 +45,16 @@ let package = Package(
             dependencies: ["SSTCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
-        // Durable local store on GRDB: tables from the schema, change log, apply and export, audit trail.
+        // The replica on GRDB: tables from the schema, change log, apply and export, cursors, audit trail, backup.
         .target(
             name: "SSTStore",
             dependencies: ["SSTCore", "SSTPrivacy", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // Features over a store: staff accounts and access, pupil search, consents, the follow-up report, absences.
+        .target(
+            name: "SSTServices",
+            dependencies: ["SSTCore", "SSTPrivacy", "SSTStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // District PKI: CA and node certificates (ECDSA P-256), identities read from certificates, revocation.
@@ -76,7 +83,7 @@ let package = Package(
         .target(
             name: "SSTSync",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSealing", "CZlib",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTServices", "SSTPKI", "SSTSealing", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -94,7 +101,7 @@ let package = Package(
         .target(
             name: "SSTWeb",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTSync",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTServices", "SSTSync",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
@@ -105,7 +112,7 @@ let package = Package(
         .target(
             name: "SSTDemo",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTServices", "SSTPKI", "SSTSync",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "sst",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTWeb",
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTServices", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo",
+                "SSTWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -151,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "SSTStoreTests",
             dependencies: [
-                "SSTCore", "SSTPrivacy", "SSTStore", "SSTTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "SSTCore", "SSTPrivacy", "SSTStore", "SSTServices", "SSTTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -164,7 +173,8 @@ let package = Package(
         .testTarget(
             name: "SSTSyncTests",
             dependencies: [
-                "SSTCore", "SSTStore", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTTestSupport", "SSTWeb",
+                "SSTCore", "SSTStore", "SSTServices", "SSTPKI", "SSTSync", "SSTSealing", "SSTDemo", "SSTTestSupport",
+                "SSTWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -4,8 +4,8 @@ import SSTCore
 
 /// How a field's values are kept in its SQL column, so the tables read naturally with plain SQL:
 /// text as TEXT, integers as INTEGER, booleans as 0/1, lists as JSON arrays, phases as `"1:planning"`.
-enum ColumnCoding {
-    static func quoted(_ identifier: String) -> String {
+package enum ColumnCoding {
+    package static func quoted(_ identifier: String) -> String {
         guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
         return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -40,7 +40,7 @@ enum ColumnCoding {
         }
     }
 
-    static func value(_ databaseValue: DatabaseValue, type: FieldType) -> Value {
+    package static func value(_ databaseValue: DatabaseValue, type: FieldType) -> Value {
         switch (type, databaseValue.storage) {
         case (_, .null): .null
         case (.boolean, .int64(let number)): .boolean(number != 0)

@@ -8,8 +8,8 @@ import SSTCore
 /// only when a merge needs them, and kept while the session works on that record (``MergeCache``): a
 /// change set writes a record's fields one after the other, so most changes read nothing. Statements
 /// are prepared once per session and run through the SQLite C API (``RawStatement``).
-struct MergeSession {
-    let db: Database
+package struct MergeSession {
+    package let db: Database
     let schema: Schema
     var state: ClockState
     /// The side the merged changes were received from, or nil for this node's own writes (and same-side

@@ -13,7 +13,7 @@ import SSTPrivacy
 /// overlay is exact when the state it lies over is the one the merge starts from and every filter input of the
 /// set ends as the stored value: the set wrote each once (``isUsable``), and none lost its merge (checked as
 /// the merge goes, ``FilterInputCheck``).
-struct ReceiverOverlay {
+package struct ReceiverOverlay {
     /// Record → column → the value the set writes there.
     private var columns: [RecordKey: [String: DatabaseValue]] = [:]
     /// Records the set purges: every column null, the marker set.

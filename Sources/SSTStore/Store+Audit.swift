@@ -71,13 +71,13 @@ extension Store {
     }
 
     /// Appends an entry to the hash-chained trail, in the caller's transaction.
-    static func appendAudit(_ entry: AuditEntry, _ db: Database) throws {
+    package static func appendAudit(_ entry: AuditEntry, _ db: Database) throws {
         try appendAudit([entry], db)
     }
 
     /// Appends entries, in order, to the hash-chained trail, in the caller's transaction: the chain's head is
     /// read once and each entry links to the one before it.
-    static func appendAudit(_ entries: [AuditEntry], _ db: Database) throws {
+    package static func appendAudit(_ entries: [AuditEntry], _ db: Database) throws {
         try appendAudit(rendered: entries.map(RenderedAuditEntry.init), db)
     }
 

@@ -17,7 +17,7 @@ extension Store {
     }
 
     /// The body of ``set(entity:record:values:)`` inside a caller's transaction.
-    func set(
+    package func set(
         entity entityName: String,
         record: RecordID,
         values: [String: Value],
@@ -187,7 +187,7 @@ extension Store {
         }
     }
 
-    func entitySchema(_ name: String) throws -> EntitySchema {
+    package func entitySchema(_ name: String) throws -> EntitySchema {
         guard let entity = schema.entity(named: name) else {
             throw StoreError(
                 .unknownEntity,

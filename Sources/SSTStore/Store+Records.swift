@@ -21,7 +21,7 @@ extension Store {
     }
 
     /// The body of ``record(entity:record:)`` in a caller's database access.
-    func recordFields(entity: EntitySchema, record: RecordID, _ db: Database) throws -> [String: FieldState]? {
+    package func recordFields(entity: EntitySchema, record: RecordID, _ db: Database) throws -> [String: FieldState]? {
         let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
         let names = try String.fetchAll(
             db,
@@ -43,7 +43,7 @@ extension Store {
     }
 
     /// The body of ``conflicts()`` in a caller's database access.
-    func conflicts(_ db: Database) throws -> [Conflict] {
+    package func conflicts(_ db: Database) throws -> [Conflict] {
         let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
         let rows = try Row.fetchAll(
             db,

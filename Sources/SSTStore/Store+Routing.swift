@@ -171,13 +171,13 @@ extension Store {
 
 extension Store {
     /// The school a pupil is registered at (the pupil entity's field with role ``FieldRole/school``).
-    static let pupilSchoolSQL =
+    package static let pupilSchoolSQL =
         "SELECT \(ColumnCoding.quoted(SchemaRoles.sst.school)) FROM \(ColumnCoding.quoted(SchemaRoles.sst.pupil)) "
         + "WHERE id = ?"
 }
 
 /// One record of one entity, as a set member.
-struct RecordKey: Hashable {
-    let entity: String
-    let record: RecordID
+package struct RecordKey: Hashable {
+    package let entity: String
+    package let record: RecordID
 }

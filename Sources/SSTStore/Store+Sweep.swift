@@ -281,7 +281,7 @@ extension Store {
 
     /// Gives every field of the pupil's records a new sequence number, so that the next export sends them
     /// again with their original stamps: the backfill when a consent comes into force.
-    static func resend(pupil: RecordID, _ session: inout MergeSession) throws {
+    package static func resend(pupil: RecordID, _ session: inout MergeSession) throws {
         // The context's day does not matter: only its record lookups are used.
         let records = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
             .records(of: [pupil], schema: session.schema)

@@ -20,8 +20,8 @@ public struct Store: Sendable {
     public let policy: Policy
     /// The policy's filter, worked out once for the store's schema.
     let privacyFilter: PrivacyFilter
-    let writer: any DatabaseWriter
-    let physicalClock: any PhysicalClock
+    package let writer: any DatabaseWriter
+    package let physicalClock: any PhysicalClock
     /// When the store last found no consent waiting to come into force, shared by copies of the store.
     let consentsChecked = ConsentsChecked()
 
@@ -142,7 +142,7 @@ public struct Store: Sendable {
         try writer.read { db in try Self.identity(db) }
     }
 
-    static func identity(_ db: Database) throws -> NodeIdentity {
+    package static func identity(_ db: Database) throws -> NodeIdentity {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sst_node"),
             let node = NodeID(row["node_id"]), let role = NodeIdentity.Role(rawValue: row["role"])
         else {
@@ -180,7 +180,7 @@ public struct Store: Sendable {
     ///
     /// `afterwards` runs in the same transaction, after the body (giving a pupil's fields new sequence
     /// numbers so they are sent again, which keeps each value's source).
-    func withSession<T>(
+    package func withSession<T>(
         sourceSide: Side? = nil,
         _ body: (inout MergeSession) throws -> T,
         afterwards: ((inout MergeSession, T) throws -> Void)? = nil

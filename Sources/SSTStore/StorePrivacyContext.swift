@@ -7,9 +7,9 @@ import SSTPrivacy
 /// after a merge, or a node's own state when it sends), or the stored rows with a change set laid over them
 /// (the state the set's merge will leave, read before it: ``ReceiverOverlay``). Every rule — which record
 /// names which pupil, protection, consents, the legal-duty basis — is written once, here, over the rows.
-final class StorePrivacyContext: PrivacyContext {
+package final class StorePrivacyContext: PrivacyContext {
     let db: Database
-    let today: CivilDate
+    package let today: CivilDate
     private let rows: PrivacyRows
     private var pupils: [RecordKey: RecordID?] = [:]
     private var consentCache: [RecordID: [ConsentState]] = [:]
@@ -21,13 +21,13 @@ final class StorePrivacyContext: PrivacyContext {
     private var lastConsents: (pupil: RecordID, consents: [ConsentState])?
 
     /// A context over the stored rows, or, with `overlay`, over the stored rows as the overlay's set leaves them.
-    init(db: Database, today: CivilDate, overlay: ReceiverOverlay? = nil) {
+    package init(db: Database, today: CivilDate, overlay: ReceiverOverlay? = nil) {
         self.db = db
         self.today = today
         self.rows = PrivacyRows(db: db, overlay: overlay)
     }
 
-    func pupil(entity: String, record: RecordID) throws -> RecordID? {
+    package func pupil(entity: String, record: RecordID) throws -> RecordID? {
         let key = RecordKey(entity: entity, record: record)
         if let last = lastPupil, last.key == key { return last.pupil }
         let pupil = try lookUpPupil(key)
@@ -63,7 +63,7 @@ final class StorePrivacyContext: PrivacyContext {
     /// Every record that ``pupil(entity:record:)`` maps to one of `pupils`: the pupils themselves, the records
     /// naming them by their pupil reference, and the records of their cases (interventions, meetings); read
     /// from the stored rows (the sweep asks it, never the receiver's overlay).
-    func records(of pupils: Set<RecordID>, schema: Schema) throws -> [RecordKey] {
+    package func records(of pupils: Set<RecordID>, schema: Schema) throws -> [RecordKey] {
         var keys: [RecordKey] = []
         var cases: [RecordID] = []
         for pupil in pupils.sorted() {
@@ -96,7 +96,7 @@ final class StorePrivacyContext: PrivacyContext {
         "SELECT id FROM \(ColumnCoding.quoted(entity)) WHERE \(ColumnCoding.quoted(field)) = ?"
     }
 
-    func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
+    package func hasProtectedIdentity(pupil: RecordID) throws -> Bool {
         if let cached = protected[pupil] { return cached }
         let (entity, flag) = (SchemaRoles.sst.pupil, SchemaRoles.sst.protectionFlag)
         let value =
@@ -105,7 +105,7 @@ final class StorePrivacyContext: PrivacyContext {
         return value
     }
 
-    func consents(pupil: RecordID) throws -> [ConsentState] {
+    package func consents(pupil: RecordID) throws -> [ConsentState] {
         if let last = lastConsents, last.pupil == pupil { return last.consents }
         let consents = try lookUpConsents(pupil)
         lastConsents = (pupil, consents)
@@ -154,7 +154,7 @@ final class StorePrivacyContext: PrivacyContext {
         )
     }
 
-    func hasConcernReport(pupil: RecordID) throws -> Bool {
+    package func hasConcernReport(pupil: RecordID) throws -> Bool {
         if let cached = reported[pupil] { return cached }
         let value = try concernReport(pupil: pupil) != nil
         reported[pupil] = value
@@ -182,7 +182,7 @@ final class StorePrivacyContext: PrivacyContext {
     }
 
     /// The history is written after the receiver's decisions, so it reads the same before and after a merge.
-    func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
+    package func crossedRecord(entity: String, record: RecordID) throws -> CrossedRecord? {
         try Store.crossedRecord(entity: entity, record: record, db)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 

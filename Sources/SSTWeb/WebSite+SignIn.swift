@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SSTCore
+import SSTServices
 import SSTStore
 import SSTWeb
 

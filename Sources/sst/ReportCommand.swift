@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import Testing
 
 @testable import SSTStore

@@ -1,5 +1,6 @@
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import Testing
 

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOSSL
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 import Testing

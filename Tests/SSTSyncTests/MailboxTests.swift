@@ -4,6 +4,7 @@ import SSTCore
 import SSTPKI
 import SSTPrivacy
 import SSTSealing
+import SSTServices
 import SSTStore
 import SSTSync
 import ServiceLifecycle

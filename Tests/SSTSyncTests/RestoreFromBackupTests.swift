@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 import Testing

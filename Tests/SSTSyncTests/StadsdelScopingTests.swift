@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 import SSTWeb

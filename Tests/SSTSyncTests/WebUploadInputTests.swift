@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 import SSTSync
 import SSTWeb

@@ -1,4 +1,5 @@
 import SSTCore
+import SSTServices
 import SSTStore
 
 extension StaffAPI {

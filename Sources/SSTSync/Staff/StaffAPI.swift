@@ -1,4 +1,5 @@
 import SSTCore
+import SSTServices
 import SSTStore
 
 /// The bodies of the node's staff API (`Protocol/staff-api.md`): what school staff (at a school node) and
@@ -48,7 +49,7 @@ public enum StaffAPI {
         public let matches: [PupilMatch]
         public let truncated: Bool
 
-        public init(_ search: SSTStore.PupilSearch) {
+        public init(_ search: SSTServices.PupilSearch) {
             matches = search.matches.map(PupilMatch.init)
             truncated = search.truncated
         }
@@ -65,7 +66,7 @@ public enum StaffAPI {
         public let school: String?
         public let protectedIdentity: Bool
 
-        public init(_ match: SSTStore.PupilMatch) {
+        public init(_ match: SSTServices.PupilMatch) {
             id = match.pupil.rawValue
             givenName = match.givenName
             familyName = match.familyName

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 /// The staff API's consent routes (`Protocol/staff-api.md`): a pupil's consents with today's status (a logged

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 /// The staff API's routes (`Protocol/staff-api.md`), on a school node's or the hub's HTTPS listener, behind

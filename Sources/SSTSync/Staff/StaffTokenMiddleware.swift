@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 /// Lets a staff API request through only with `Authorization: Bearer <token>` naming a staff member whose

@@ -1,6 +1,7 @@
 import Foundation
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 /// A random history between one or two nodes of a school and their hub, all in real database files on one

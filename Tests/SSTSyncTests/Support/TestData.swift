@@ -1,5 +1,6 @@
 import SSTCore
 import SSTPrivacy
+import SSTServices
 import SSTStore
 
 /// A pupil written at a school node, with a guardian with custody and, optionally, an active consent.

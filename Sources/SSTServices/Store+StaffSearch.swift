@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// A pupil found by a staff member's search: enough to tell pupils apart and open the right file.
 public struct PupilMatch: Hashable, Sendable {

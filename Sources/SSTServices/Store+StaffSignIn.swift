@@ -1,6 +1,7 @@
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// Signing in to the staff web page and out of it, in the audit trail (``AuditEntry/Kind/staffSession``): who
 /// signed in or out and when, and each refused sign-in with a token of the right form. The token's text is never

@@ -1,6 +1,7 @@
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// A consent to record: the pupil, the scopes, the purpose, the answers, how and for how long.
 public struct ConsentRequest: Sendable {

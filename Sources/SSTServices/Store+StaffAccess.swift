@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// The staff API's reads and writes, each logged in the audit trail in the transaction that performs it: no
 /// read is answered and no write is kept without its entry.
@@ -65,30 +66,6 @@ extension Store {
         }
     }
 
-    /// The staff member of a valid `token` who may write `fieldNames` of an `entity` record: not an elevhälsa
-    /// record without elevhälsa access, never a consent's fields (only the consent functions write those, by the
-    /// consent rules), and only fields this node's side owns (``refuseIfNotOwned(_:_:by:)``).
-    static func checkStaffWrite(
-        _ entity: EntitySchema,
-        _ fieldNames: [String],
-        presenting token: StaffToken,
-        _ db: Database
-    ) throws -> StaffMember {
-        let member = try requireStaff(presenting: token, db)
-        try authorize(member, .write, entity.name, entity, scopeOf: nil, db)
-        guard entity.role != .consent else {
-            throw StoreError(
-                .notOwner,
-                "a consent is not written field by field: it is recorded, answered and withdrawn by the consent "
-                    + "rules, which check who gave it and the pupil's age",
-                remedy: "Record, answer or withdraw consents through /api/v1/consents (or `sst consent grant`, "
-                    + "`answer`, `withdraw`)."
-            )
-        }
-        try refuseIfNotOwned(entity, fieldNames, by: try identity(db).side)
-        return member
-    }
-
     /// At a school node, refuses a staff write that points a reference (`pupil_id`, `case_id`, `given_by` …) at a
     /// record the node does not hold or at a record of a pupil registered at another school, or that registers a
     /// pupil at another school than the node's. (At the hub a social worker may name a pupil known only by the id
@@ -139,21 +116,6 @@ extension Store {
         }
     }
 
-    /// Refuses, with `notOwner`, a write by staff of a field that `side` does not own: the other side would
-    /// refuse the change, and every sync after it.
-    static func refuseIfNotOwned(_ entity: EntitySchema, _ fieldNames: [String], by side: Side) throws {
-        for name in fieldNames {
-            guard let field = entity.field(named: name), !field.owner.allowsWrites(from: side) else { continue }
-            throw StoreError(
-                .notOwner,
-                "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
-                    + "this \(side == .school ? "school node" : "hub") may not write it",
-                remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node by sync "
-                    + "as far as the policy allows."
-            )
-        }
-    }
-
     /// Every conflict at this node, for a staff member (those in elevhälsa records only for elevhälsa staff): each
     /// is logged as a `staff_read` of its record's pupil, in the same transaction.
     public func staffConflicts(presenting token: StaffToken) throws -> [Conflict] {
@@ -177,32 +139,6 @@ extension Store {
             try Self.appendAudit(entries, db)
             return found
         }
-    }
-
-    /// Appends the `staff_write` entry of `changes` (one record's, one stamp) in the writer's transaction, with
-    /// the record's pupil.
-    static func logStaffWrite(_ changes: [FieldChange], by member: StaffMember, physical: UInt64, _ db: Database) throws
-    {
-        guard let first = changes.first else { return }
-        try appendAudit(
-            AuditEntry(
-                kind: .staffWrite,
-                atMilliseconds: physical,
-                peer: member.auditName,
-                pupil: try pupil(of: first.entity, first.record, db),
-                fields: changes.map { "\($0.entity).\($0.field)" },
-                detail: "\(first.entity) \(first.record) at \(first.stamp)"
-            ),
-            db
-        )
-    }
-
-    /// The pupil a record concerns, as the privacy filter finds it (for the audit trail).
-    static func pupil(of entity: String, _ record: RecordID, _ db: Database) throws -> RecordID? {
-        try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0)).pupil(
-            entity: entity,
-            record: record
-        )
     }
 
     /// The staff member of a valid `token`, at a school node: consents are recorded at the pupil's school (the
@@ -312,31 +248,6 @@ extension Store {
             return sent
         }
     }
-
-    /// The staff member of a valid `token` who may delete the record: one this node holds, that the member may
-    /// write (``checkStaffWrite(_:_:presenting:_:)``; a consent is withdrawn, not deleted).
-    func checkStaffDeletion(
-        _ entity: EntitySchema,
-        _ record: RecordID,
-        presenting token: StaffToken,
-        _ db: Database
-    ) throws -> StaffMember {
-        let member = try Self.checkStaffWrite(entity, [Schema.deletedField], presenting: token, db)
-        try Self.authorize(member, .write, entity.name, entity, scopeOf: (entity.name, record), db)
-        guard try recordFields(entity: entity, record: record, db) != nil else {
-            throw StoreError(
-                .notFound,
-                "there is no \(entity.name) \(record) on this node",
-                remedy: "Check the entity and the id."
-            )
-        }
-        return member
-    }
-}
-
-extension EntitySchema {
-    /// Whether the entity's records are *elevhälsa* records (privacy class `health`).
-    var holdsHealthRecords: Bool { fields.contains { $0.privacy == .health } }
 }
 
 extension StaffMember {

@@ -2,6 +2,35 @@ import GRDB
 import SSTCore
 import SSTPrivacy
 
+// The checks a write made with a staff token passes, wherever it is made (the replica's own `delete` and
+// `resolveConflict` take an optional token; the staff reads and writes of SSTServices always take one): who the
+// token names, what the member's role allows, which side owns a field, and the `staff_write` entry in the same
+// transaction. Staff accounts are added, revoked and listed in SSTServices.
+
+/// A person who may use the node's staff API: a school's staff at a school node, social workers at the hub.
+public struct StaffMember: Hashable, Sendable {
+    public let name: String
+    /// What the member does at the node, which decides what the member may read and write
+    /// (``StaffAccessRules``).
+    public let role: StaffRole
+    /// A mentor's classes (`8B`, `9A`): the pupils whose identity and absence the mentor reads.
+    public let classes: [String]
+    /// At the hub, the stadsdel whose records the account is bound to; nil: every record the hub holds.
+    public let stadsdel: String?
+    public let addedAtMilliseconds: UInt64
+    /// When the member's token was revoked; nil while it is valid.
+    public let revokedAtMilliseconds: UInt64?
+
+    public var isActive: Bool { revokedAtMilliseconds == nil }
+
+    /// Whether the member works in *elevhälsa* (school nurse, psychologist, kurator) and may read and write its
+    /// records (`health_note`); no one else may, through the staff API.
+    public var healthRecords: Bool { role == .elevhalsa }
+
+    /// How the audit trail names the member (its `peer`).
+    public var auditName: String { "staff:\(name)" }
+}
+
 /// What a staff member does at the node (`sst staff add --role`): the one thing, with the classes or stadsdel on
 /// the account, that decides what the member may read and write through the staff API and the page.
 public enum StaffRole: String, CaseIterable, Hashable, Sendable {
@@ -73,7 +102,7 @@ extension Store {
     /// Refuses, with `notPermitted`, what the member's role does not allow (``StaffAccessRules``): a record of
     /// `name` (an entity, or ``StaffAccessRules/disclosures``), judged by the account's classes or stadsdel on
     /// `scopeOf` (the record itself, or the pupil it is about); with no `scopeOf`, by the role and the entity alone.
-    static func authorize(
+    package static func authorize(
         _ member: StaffMember,
         _ action: StaffAction,
         _ name: String,
@@ -107,7 +136,7 @@ extension Store {
 
     /// Whether a record is within the account's bounds: its pupil in a mentor's classes, its stadsdel the social
     /// worker's; everything at the node for the school's elevhälsa and SST staff and for unbound hub staff.
-    static func recordScope(
+    package static func recordScope(
         of member: StaffMember,
         entity: String,
         record: RecordID,
@@ -151,11 +180,138 @@ extension Store {
         )
     }
 
-    /// The role an account is given when `sst staff add` names none: elevhälsa with `--health-records`, else SST at
-    /// a school node and social services at the hub.
-    static func defaultRole(healthRecords: Bool, side: Side) -> StaffRole {
-        healthRecords ? .elevhalsa : side == .school ? .sst : .social
+    package static func requireStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
+        guard let member = try activeStaffMember(presenting: token, db) else {
+            throw StoreError(
+                .unauthorized,
+                "the staff token is not valid on this node (unknown or revoked)",
+                remedy: "Ask the node's administrator for a token (`sst staff add`)."
+            )
+        }
+        return member
     }
+
+    package static func activeStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT * FROM sst_staff WHERE token_sha256 = ? AND revoked_at_ms IS NULL",
+            arguments: [token.digest]
+        ).map(staffMember(_:))
+    }
+
+    /// The staff member this token was given to, valid or revoked, or nil for a token this node never gave.
+    package static func anyStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
+        try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE token_sha256 = ?", arguments: [token.digest])
+            .map(staffMember(_:))
+    }
+
+    package static func staffMember(_ row: Row) -> StaffMember {
+        let healthRecords: Bool = row["health_records"]
+        let classes: String = row["classes"] ?? ""
+        return StaffMember(
+            name: row["name"],
+            // Accounts made before roles: elevhälsa with health records, else the team's (the same access).
+            role: (row["role"] as String?).flatMap(StaffRole.init(rawValue:)) ?? (healthRecords ? .elevhalsa : .sst),
+            classes: classes.split(separator: ",").map(String.init),
+            stadsdel: row["stadsdel"],
+            addedAtMilliseconds: UInt64(row["added_at_ms"] as Int64),
+            revokedAtMilliseconds: (row["revoked_at_ms"] as Int64?).map(UInt64.init)
+        )
+    }
+
+    /// The staff member of a valid `token` who may write `fieldNames` of an `entity` record: not an elevhälsa
+    /// record without elevhälsa access, never a consent's fields (only the consent functions write those, by the
+    /// consent rules), and only fields this node's side owns (``refuseIfNotOwned(_:_:by:)``).
+    package static func checkStaffWrite(
+        _ entity: EntitySchema,
+        _ fieldNames: [String],
+        presenting token: StaffToken,
+        _ db: Database
+    ) throws -> StaffMember {
+        let member = try requireStaff(presenting: token, db)
+        try authorize(member, .write, entity.name, entity, scopeOf: nil, db)
+        guard entity.role != .consent else {
+            throw StoreError(
+                .notOwner,
+                "a consent is not written field by field: it is recorded, answered and withdrawn by the consent "
+                    + "rules, which check who gave it and the pupil's age",
+                remedy: "Record, answer or withdraw consents through /api/v1/consents (or `sst consent grant`, "
+                    + "`answer`, `withdraw`)."
+            )
+        }
+        try refuseIfNotOwned(entity, fieldNames, by: try identity(db).side)
+        return member
+    }
+
+    /// Refuses, with `notOwner`, a write by staff of a field that `side` does not own: the other side would
+    /// refuse the change, and every sync after it.
+    static func refuseIfNotOwned(_ entity: EntitySchema, _ fieldNames: [String], by side: Side) throws {
+        for name in fieldNames {
+            guard let field = entity.field(named: name), !field.owner.allowsWrites(from: side) else { continue }
+            throw StoreError(
+                .notOwner,
+                "\(entity.name).\(name) is written by \(field.owner == .school ? "the school" : "social services"); "
+                    + "this \(side == .school ? "school node" : "hub") may not write it",
+                remedy: "Leave the field out; the side that owns it writes it, and its value reaches this node by sync "
+                    + "as far as the policy allows."
+            )
+        }
+    }
+
+    /// Appends the `staff_write` entry of `changes` (one record's, one stamp) in the writer's transaction, with
+    /// the record's pupil.
+    package static func logStaffWrite(
+        _ changes: [FieldChange],
+        by member: StaffMember,
+        physical: UInt64,
+        _ db: Database
+    ) throws {
+        guard let first = changes.first else { return }
+        try appendAudit(
+            AuditEntry(
+                kind: .staffWrite,
+                atMilliseconds: physical,
+                peer: member.auditName,
+                pupil: try pupil(of: first.entity, first.record, db),
+                fields: changes.map { "\($0.entity).\($0.field)" },
+                detail: "\(first.entity) \(first.record) at \(first.stamp)"
+            ),
+            db
+        )
+    }
+
+    /// The pupil a record concerns, as the privacy filter finds it (for the audit trail).
+    package static func pupil(of entity: String, _ record: RecordID, _ db: Database) throws -> RecordID? {
+        try StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0)).pupil(
+            entity: entity,
+            record: record
+        )
+    }
+
+    /// The staff member of a valid `token` who may delete the record: one this node holds, that the member may
+    /// write (``checkStaffWrite(_:_:presenting:_:)``; a consent is withdrawn, not deleted).
+    func checkStaffDeletion(
+        _ entity: EntitySchema,
+        _ record: RecordID,
+        presenting token: StaffToken,
+        _ db: Database
+    ) throws -> StaffMember {
+        let member = try Self.checkStaffWrite(entity, [Schema.deletedField], presenting: token, db)
+        try Self.authorize(member, .write, entity.name, entity, scopeOf: (entity.name, record), db)
+        guard try recordFields(entity: entity, record: record, db) != nil else {
+            throw StoreError(
+                .notFound,
+                "there is no \(entity.name) \(record) on this node",
+                remedy: "Check the entity and the id."
+            )
+        }
+        return member
+    }
+}
+
+extension EntitySchema {
+    /// Whether the entity's records are *elevhälsa* records (privacy class `health`).
+    package var holdsHealthRecords: Bool { fields.contains { $0.privacy == .health } }
 }
 
 extension StoreMigrations {
@@ -171,78 +327,6 @@ extension StoreMigrations {
                     ALTER TABLE sst_staff ADD COLUMN stadsdel TEXT;
                     """
             )
-        }
-    }
-}
-
-/// A report of concern (*orosanmälan*) as staff read it, with social services' feedback to the reporter.
-public struct ConcernReportRead: Hashable, Sendable {
-    public let id: RecordID
-    public let pupil: RecordID?
-    public let pupilName: String?
-    public let concern: String?
-    public let reportedBy: String?
-    public let reportedAt: String?
-    /// Set by social services when the report was received.
-    public let receivedAt: String?
-    /// Social services' feedback: whether an investigation was opened.
-    public let investigationOpened: Bool?
-}
-
-extension Store {
-    /// The reports of concern at this node that the member may read (a bound hub account: its stadsdel's), newest
-    /// first; each is logged as a `staff_read` of its pupil in the same transaction (`concern report <id>`).
-    public func readConcernReports(presenting token: StaffToken) throws -> [ConcernReportRead] {
-        let physical = physicalClock.milliseconds()
-        return try writer.write { db in
-            let member = try Self.requireStaff(presenting: token, db)
-            let entity = schema.entity(named: EntityName.concernReport)
-            try Self.authorize(member, .read, EntityName.concernReport, entity, scopeOf: nil, db)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.id, r.pupil_id, r.concern, r.reported_by, r.reported_at, r.received_at,
-                        r.investigation_opened, p.given_name, p.family_name
-                    FROM concern_report r LEFT JOIN pupil p ON p.id = r.pupil_id
-                    WHERE NOT r._deleted AND NOT r._purged ORDER BY r.reported_at DESC, r.id
-                    """
-            )
-            var reports: [ConcernReportRead] = []
-            for row in rows {
-                guard let id = RecordID(row["id"]) else { continue }
-                let scope = try Self.recordScope(of: member, entity: EntityName.concernReport, record: id, db)
-                guard member.permits(.read, entity: entity, named: EntityName.concernReport, scope: scope) else {
-                    continue
-                }
-                let name = [row[FieldName.givenName] as String?, row[FieldName.familyName] as String?]
-                    .compactMap { $0 }
-                reports.append(
-                    ConcernReportRead(
-                        id: id,
-                        pupil: (row[FieldName.pupilID] as String?).flatMap(RecordID.init),
-                        pupilName: name.isEmpty ? nil : name.joined(separator: " "),
-                        concern: row[FieldName.concern],
-                        reportedBy: row[FieldName.reportedBy],
-                        reportedAt: row[FieldName.reportedAt],
-                        receivedAt: row[FieldName.receivedAt],
-                        investigationOpened: row[FieldName.investigationOpened]
-                    )
-                )
-            }
-            try Self.appendAudit(
-                reports.map { report in
-                    member.readEntry(
-                        at: physical,
-                        pupil: report.pupil,
-                        fields: [FieldName.concern, FieldName.investigationOpened].map {
-                            "\(EntityName.concernReport).\($0)"
-                        },
-                        detail: "concern report \(report.id)"
-                    )
-                },
-                db
-            )
-            return reports
         }
     }
 }

@@ -1,6 +1,7 @@
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// The district's group-level follow-up at a hub (`sst report`): per stadsdel, counts only, small counts
 /// suppressed (``SmallCountSuppression``), never an identity.

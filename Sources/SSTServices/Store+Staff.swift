@@ -2,30 +2,7 @@ import Foundation
 import GRDB
 import SSTCore
 import SSTPrivacy
-
-/// A person who may use the node's staff API: a school's staff at a school node, social workers at the hub.
-public struct StaffMember: Hashable, Sendable {
-    public let name: String
-    /// What the member does at the node, which decides what the member may read and write
-    /// (``StaffAccessRules``).
-    public let role: StaffRole
-    /// A mentor's classes (`8B`, `9A`): the pupils whose identity and absence the mentor reads.
-    public let classes: [String]
-    /// At the hub, the stadsdel whose records the account is bound to; nil: every record the hub holds.
-    public let stadsdel: String?
-    public let addedAtMilliseconds: UInt64
-    /// When the member's token was revoked; nil while it is valid.
-    public let revokedAtMilliseconds: UInt64?
-
-    public var isActive: Bool { revokedAtMilliseconds == nil }
-
-    /// Whether the member works in *elevhälsa* (school nurse, psychologist, kurator) and may read and write its
-    /// records (`health_note`); no one else may, through the staff API.
-    public var healthRecords: Bool { role == .elevhalsa }
-
-    /// How the audit trail names the member (its `peer`).
-    public var auditName: String { "staff:\(name)" }
-}
+import SSTStore
 
 /// The staff API's accounts: who may use it, by a token the node knows only by its digest.
 extension Store {
@@ -139,47 +116,8 @@ extension Store {
         try writer.read { db in try Self.activeStaffMember(presenting: token, db) }
     }
 
-    static func requireStaff(presenting token: StaffToken, _ db: Database) throws -> StaffMember {
-        guard let member = try activeStaffMember(presenting: token, db) else {
-            throw StoreError(
-                .unauthorized,
-                "the staff token is not valid on this node (unknown or revoked)",
-                remedy: "Ask the node's administrator for a token (`sst staff add`)."
-            )
-        }
-        return member
-    }
-
-    private static func activeStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
-        try Row.fetchOne(
-            db,
-            sql: "SELECT * FROM sst_staff WHERE token_sha256 = ? AND revoked_at_ms IS NULL",
-            arguments: [token.digest]
-        ).map(staffMember(_:))
-    }
-
-    /// The staff member this token was given to, valid or revoked, or nil for a token this node never gave.
-    static func anyStaffMember(presenting token: StaffToken, _ db: Database) throws -> StaffMember? {
-        try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE token_sha256 = ?", arguments: [token.digest])
-            .map(staffMember(_:))
-    }
-
     private static func staffMember(named name: String, _ db: Database) throws -> StaffMember? {
         try Row.fetchOne(db, sql: "SELECT * FROM sst_staff WHERE name = ?", arguments: [name]).map(staffMember(_:))
-    }
-
-    private static func staffMember(_ row: Row) -> StaffMember {
-        let healthRecords: Bool = row["health_records"]
-        let classes: String = row["classes"] ?? ""
-        return StaffMember(
-            name: row["name"],
-            // Accounts made before roles: elevhälsa with health records, else the team's (the same access).
-            role: (row["role"] as String?).flatMap(StaffRole.init(rawValue:)) ?? (healthRecords ? .elevhalsa : .sst),
-            classes: classes.split(separator: ",").map(String.init),
-            stadsdel: row["stadsdel"],
-            addedAtMilliseconds: UInt64(row["added_at_ms"] as Int64),
-            revokedAtMilliseconds: (row["revoked_at_ms"] as Int64?).map(UInt64.init)
-        )
     }
 
     /// The role to give: the one asked for, checked against the node's side, the classes and the stadsdel.

@@ -1,6 +1,7 @@
 import GRDB
 import SSTCore
 import SSTPrivacy
+import SSTStore
 
 /// One row of an attendance system's absence export, parsed: whose, which period, and the minutes.
 public struct AbsenceImportRow: Hashable, Sendable {
