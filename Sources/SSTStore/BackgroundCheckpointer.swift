@@ -130,6 +130,15 @@ extension Store {
         try await withBackgroundCheckpointer { _ in try await body() }
     }
 
+    /// ``withBackgroundCheckpoints(isolation:_:)`` for a body that does not suspend (the benchmark's hub).
+    public func withBackgroundCheckpoints<T>(_ body: () throws -> T) throws -> T {
+        guard let pool = writer as? DatabasePool else { return try body() }
+        let checkpointer = try BackgroundCheckpointer(path: pool.path)
+        BackgroundCheckpointer.install(checkpointer, on: pool)
+        defer { BackgroundCheckpointer.uninstall(checkpointer, from: pool) }
+        return try body()
+    }
+
     /// ``withBackgroundCheckpoints(isolation:_:)`` that shows `body` the checkpointer (nil in memory).
     func withBackgroundCheckpointer<T>(
         isolation: isolated (any Actor)? = #isolation,
