@@ -164,7 +164,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "SSTPKITests", dependencies: ["SSTPKI", "SSTCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SSTPKITests",
+            dependencies: ["SSTPKI", "SSTCore", "SSTTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SSTSealingTests",
             dependencies: ["SSTSealing", "SSTPKI", "SSTCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -183,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "SSTCommandLineTests",
             dependencies: [
-                "sst", "SSTCore",
+                "sst", "SSTCore", "SSTTestSupport",
                 // Only to talk to `sst node serve`'s staff API as a staff member's program would.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

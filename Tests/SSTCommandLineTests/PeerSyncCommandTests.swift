@@ -5,40 +5,10 @@ import Testing
 /// `sst node serve`, and `sst node serve --peer` syncing in the background.
 @Suite(.timeLimit(.minutes(10)))
 struct PeerSyncCommandTests {
-    /// Runs `sst` to its end without blocking a thread of Swift's cooperative pool (the termination handler resumes
+    /// Runs `sst` to its end without blocking a thread of Swift's cooperative pool (the reaping thread resumes
     /// the test); output goes to temporary files.
     static func run(_ arguments: [String]) async throws -> SSTResult {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sst-peer-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out")
-        let errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let process = Process()
-        process.executableURL = try SST.binary()
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return SSTResult(
-            arguments: arguments,
-            status: process.terminationStatus,
-            killedBySignal: process.terminationReason == .uncaughtSignal,
-            stdout: (try? Data(contentsOf: outURL)) ?? Data(),
-            stderr: (try? Data(contentsOf: errURL)) ?? Data()
-        )
+        try await SSTRun(arguments).ended()
     }
 
     @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import SSTTestSupport
 import Testing
 
 /// One finished run of the real `sst` binary.
@@ -43,8 +44,7 @@ enum SSTProcessError: Error, CustomStringConvertible {
 /// A started `sst` process whose output goes to temporary files (no pipe can fill up and block it).
 final class SSTRun {
     let arguments: [String]
-    private let process = Process()
-    private let finished = DispatchSemaphore(value: 0)
+    private let process: SpawnedProcess
     private let outURL: URL
     private let errURL: URL
 
@@ -53,37 +53,33 @@ final class SSTRun {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("sst-run-\(UUID().uuidString)")
         outURL = base.appendingPathExtension("out")
         errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = try SST.binary()
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        let finished = finished
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
+        process = try SpawnedProcess(
+            try SST.binary().path,
+            arguments,
+            outputPath: outURL.path,
+            errorPath: errURL.path
+        )
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
         try? FileManager.default.removeItem(at: outURL)
         try? FileManager.default.removeItem(at: errURL)
     }
 
-    var processIdentifier: Int32 { process.processIdentifier }
+    var processIdentifier: Int32 { process.pid }
 
     /// True once the process has ended.
-    var hasEnded: Bool { !process.isRunning }
+    var hasEnded: Bool { process.hasEnded }
 
     /// Sends SIGKILL to the process (a no-op once it has ended).
     func killNow() {
-        _ = kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
     }
 
     /// Sends SIGTERM: a server shuts down gracefully.
     func terminate() {
-        _ = kill(process.processIdentifier, SIGTERM)
+        process.send(SIGTERM)
     }
 
     /// What the process has written so far: standard output, then standard error (where logs go).
@@ -94,15 +90,25 @@ final class SSTRun {
 
     /// Waits for the process to end; kills it and throws after `timeout` seconds.
     func wait(timeout: Double = 120) throws -> SSTResult {
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
+        if !process.waitForEnd(seconds: timeout) {
             killNow()
-            _ = finished.wait(timeout: .now() + 10)
+            _ = process.waitForEnd(seconds: 10)
             throw SSTProcessError.timedOut(arguments: arguments, seconds: timeout)
         }
-        return SSTResult(
+        return result()
+    }
+
+    /// Waits for the process to end without holding a thread of Swift's pool.
+    func ended() async -> SSTResult {
+        await process.ended()
+        return result()
+    }
+
+    private func result() -> SSTResult {
+        SSTResult(
             arguments: arguments,
-            status: process.terminationStatus,
-            killedBySignal: process.terminationReason == .uncaughtSignal,
+            status: process.status ?? -1,
+            killedBySignal: process.killedBySignal,
             stdout: (try? Data(contentsOf: outURL)) ?? Data(),
             stderr: (try? Data(contentsOf: errURL)) ?? Data()
         )

@@ -2,40 +2,9 @@ import Foundation
 import Testing
 
 /// Runs the real `sst` to its end without blocking a thread of Swift's cooperative pool: the process's
-/// termination handler resumes the awaiting test. Output goes to temporary files, so no pipe can fill up.
+/// reaping thread resumes the awaiting test. Output goes to temporary files, so no pipe can fill up.
 func sstAwaiting(_ arguments: [String]) async throws -> SSTResult {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("sst-key-\(UUID().uuidString)")
-    let outURL = base.appendingPathExtension("out")
-    let errURL = base.appendingPathExtension("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    let process = Process()
-    process.executableURL = try SST.binary()
-    process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    let ended: Void = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { _ in continuation.resume() }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    _ = ended
-    return SSTResult(
-        arguments: arguments,
-        status: process.terminationStatus,
-        killedBySignal: process.terminationReason == .uncaughtSignal,
-        stdout: (try? Data(contentsOf: outURL)) ?? Data(),
-        stderr: (try? Data(contentsOf: errURL)) ?? Data()
-    )
+    try await SSTRun(arguments).ended()
 }
 
 /// `sst` that must succeed.

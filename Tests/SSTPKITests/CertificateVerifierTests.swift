@@ -1,6 +1,7 @@
 import Foundation
 import SSTCore
 import SSTPKI
+import SSTTestSupport
 import Testing
 
 @Suite struct CertificateVerifierTests {
@@ -96,15 +97,14 @@ import Testing
     }
 
     private func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = try SpawnedProcess(path, arguments, outputPath: output.path, errorPath: output.path + ".err")
+        defer { try? FileManager.default.removeItem(atPath: output.path + ".err") }
+        _ = process.waitForEnd(seconds: 60)
+        let text = [output.path, output.path + ".err"].map {
+            String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self)
+        }
+        return (process.status ?? -1, text.joined())
     }
 }

@@ -3,6 +3,7 @@ import SSTCore
 import SSTPrivacy
 import SSTStore
 import SSTSync
+import SSTTestSupport
 import Testing
 
 /// A school node left a day ahead by one write, after its wall clock is put right: `sst status` warns,
@@ -127,33 +128,18 @@ struct SSTProcessResult: CustomStringConvertible {
 /// Runs the built `sst` (`SST_BINARY`, else `sst` beside the test bundle or in a `debug` directory above it) to
 /// the end, with its output in temporary files. Throws when it cannot be started.
 func runSST(_ arguments: [String]) async throws -> SSTProcessResult {
-    let process = Process()
-    process.executableURL = try sstBinary()
-    process.arguments = arguments
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("sst-sync-run-\(UUID().uuidString)")
     let outURL = base.appendingPathExtension("out")
     let errURL = base.appendingPathExtension("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: outURL)
         try? FileManager.default.removeItem(at: errURL)
     }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
+    let process = try SpawnedProcess(try sstBinary().path, arguments, outputPath: outURL.path, errorPath: errURL.path)
     // Waited for without holding a thread of Swift's pool: the hub this test runs serves on that pool.
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        process.terminationHandler = { _ in continuation.resume() }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
+    await process.ended()
     return SSTProcessResult(
-        status: process.terminationStatus,
+        status: process.killedBySignal ? -1 : process.status ?? -1,
         out: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
         err: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
     )
