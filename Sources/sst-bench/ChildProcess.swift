@@ -151,18 +151,21 @@ enum ChildProcess {
         }
     }
 
-    /// Starts `executable` with `arguments` and returns at once; standard output goes to `outputPath` and
-    /// standard error to `errorPath` (each /dev/null when not given).
+    /// Starts `executable` with `arguments` and returns at once; standard input comes from `inputPath`,
+    /// standard output goes to `outputPath` and standard error to `errorPath` (each /dev/null when not given).
+    /// Not Foundation's `Process`, whose `run()` on Linux crashes now and then (swift-corelibs-foundation
+    /// pull request 5472, not in Swift 6.3.1).
     static func start(
         _ executable: String,
         _ arguments: [String],
+        inputPath: String? = nil,
         outputPath: String? = nil,
         errorPath: String? = nil
     ) throws -> Started {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]

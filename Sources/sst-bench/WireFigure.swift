@@ -129,22 +129,23 @@ struct WireFigure {
         let output = scratch.root.appendingPathComponent("b5-pycrdt.json")
         try JSONEncoder().encode(request).write(to: input)
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
+        let ended: ChildProcess.Result
         do {
-            try process.run()
+            ended = try ChildProcess.start(
+                "/usr/bin/env",
+                [python, script],
+                inputPath: input.path,
+                outputPath: output.path
+            )
+            .wait()
         } catch {
             throw BenchError("pycrdt unavailable: cannot run \(python) \(script): \(error)")
         }
-        process.waitUntilExit()
         let printed = try Data(contentsOf: output)
-        guard process.terminationStatus == 0 else {
+        guard ended.succeeded else {
             let message = (try? JSONDecoder().decode([String: String].self, from: printed))?["error"]
-            throw BenchError(message ?? "pycrdt unavailable: \(python) \(script) exited \(process.terminationStatus)")
+            let exit = (ended.status >> 8) & 0xff
+            throw BenchError(message ?? "pycrdt unavailable: \(python) \(script) exited with status \(exit)")
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
