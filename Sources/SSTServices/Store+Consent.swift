@@ -286,12 +286,7 @@ extension Store {
 
     /// Refuses a consent id this node already holds a consent under (withdrawn, purged or not).
     private static func refuseHeldConsentID(_ id: RecordID, _ db: Database) throws {
-        let held =
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM sst_field WHERE entity = 'consent' AND record_id = ?)",
-                arguments: [id.rawValue]
-            ) ?? false
+        let held = try StampLayout.isStamped(entity: EntityName.consent, record: id.rawValue, db)
         guard !held else {
             throw StoreError(
                 .invalidValue,

@@ -12,15 +12,16 @@ import SSTCore
 final class MergeCache {
     /// The statements the session runs, each prepared once per session from GRDB's statement cache.
     enum Query: Hashable {
-        case stamps
+        case stamps(entity: String)
         case conflicts
-        case stampUpsert
+        case stampUpdate(entity: String)
+        case logInsert
+        case logDelete
         case fieldConflictsDelete
         case conflictInsert
-        case recordStampsDelete
         case recordConflictsDelete
         case row(entity: String)
-        case columnUpsert(entity: String, field: String)
+        case valueUpsert(entity: String, field: String)
         case erase(entity: String)
     }
 

@@ -34,14 +34,7 @@ package struct MergeSession {
         {
             return false
         }
-        try writeColumn(entity: entity, record: change.record, field: field, value: change.value)
-        try writeStamp(
-            entity: entity.name,
-            record: change.record,
-            field: field.name,
-            state: change.state,
-            side: sourceSide?.rawValue
-        )
+        try write(change.value, state: change.state, entity: entity, record: change.record, field: field.name)
         return true
     }
 
@@ -96,16 +89,16 @@ package struct MergeSession {
         return snapshot
     }
 
-    /// Every field's stamp of the record, read with one query.
-    private func stamps(entity: String, record: RecordID) throws -> [String: RecordSnapshot.StoredStamp] {
+    /// Every field's stamp of the record, read with one query of its row's stamps (see ``StampLayout``).
+    func stamps(entity: String, record: RecordID) throws -> [String: RecordSnapshot.StoredStamp] {
         let snapshot = try snapshot(entity: entity, record: record)
         if let stamps = snapshot.stamps { return stamps }
-        let statement = try cache.statement(.stamps, db) {
-            "SELECT field, hlc, node, context, source_side FROM sst_field WHERE entity = ? AND record_id = ?"
+        let statement = try cache.statement(.stamps(entity: entity), db) {
+            "SELECT field, hlc, node, context, source_side, seq FROM (\(StampLayout.rows(of: entity))) "
+                + "WHERE record_id = ?"
         }
         defer { statement.reset() }
-        statement.bind(1, entity)
-        statement.bind(2, record.rawValue)
+        statement.bind(1, record.rawValue)
         var stamps: [String: RecordSnapshot.StoredStamp] = [:]
         var lastNode: NodeID?
         while try statement.step() {
@@ -117,7 +110,8 @@ package struct MergeSession {
             stamps[field] = .init(
                 stamp: Stamp(timestamp: timestamp, node: node),
                 contextText: statement.text(3),
-                sourceSide: statement.text(4)
+                sourceSide: statement.text(4),
+                sequence: statement.int64(5)
             )
         }
         snapshot.stamps = stamps
@@ -187,8 +181,7 @@ package struct MergeSession {
             if let known = sides[state.stamp] { return known }
             return sourceSide?.rawValue
         }
-        try writeColumn(entity: entity, record: record, field: field, value: winner.value)
-        try writeStamp(entity: entity.name, record: record, field: field.name, state: winner, side: side(winner))
+        try write(winner.value, state: winner, entity: entity, record: record, field: field.name, side: side(winner))
         let delete = try cache.statement(.fieldConflictsDelete, db) {
             "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ? AND field = ?"
         }
@@ -233,102 +226,119 @@ package struct MergeSession {
     private mutating func mergePurge(_ change: FieldChange, entity: EntitySchema) throws -> Bool {
         if let existing = try purgeStamp(entity: entity.name, record: change.record) {
             guard change.stamp > existing else { return false }
-            try writeStamp(
-                entity: entity.name,
-                record: change.record,
-                field: Schema.purgedField,
-                state: change.state,
-                side: sourceSide?.rawValue
-            )
+            try write(nil, state: change.state, entity: entity, record: change.record, field: Schema.purgedField)
             return true
         }
         let snapshot = try snapshot(entity: entity.name, record: change.record)
+        let held = try stamps(entity: entity.name, record: change.record)
         let erase = try cache.statement(.erase(entity: entity.name), db) {
             let columns =
-                (entity.fields.map { "\(ColumnCoding.quoted($0.name)) = NULL" } + ["_deleted = 0", "_purged = 1"])
+                (entity.fields.map { "\(ColumnCoding.quoted($0.name)) = NULL" } + [
+                    "_deleted = 0", "_purged = 1", "\(StampLayout.column) = NULL",
+                ])
                 .joined(separator: ", ")
             return "INSERT INTO \(ColumnCoding.quoted(entity.name)) (id, _purged) VALUES (?, 1) "
                 + "ON CONFLICT (id) DO UPDATE SET \(columns)"
         }
         erase.bind(1, change.record.rawValue)
         try erase.execute()
-        for query in [MergeCache.Query.recordStampsDelete, .recordConflictsDelete] {
-            let statement = try cache.statement(query, db) {
-                let table = query == .recordStampsDelete ? "sst_field" : "sst_conflict"
-                return "DELETE FROM \(table) WHERE entity = ? AND record_id = ?"
-            }
-            statement.bind(1, entity.name)
-            statement.bind(2, change.record.rawValue)
-            try statement.execute()
+        let unlog = try cache.statement(.logDelete, db) { "DELETE FROM sst_log WHERE seq = ?" }
+        for stored in held.values {
+            unlog.bind(1, stored.sequence)
+            try unlog.execute()
         }
+        let conflicts = try cache.statement(.recordConflictsDelete, db) {
+            "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ?"
+        }
+        conflicts.bind(1, entity.name)
+        conflicts.bind(2, change.record.rawValue)
+        try conflicts.execute()
         snapshot.stamps = [:]
         snapshot.row = nil
         snapshot.conflicts = [:]
         snapshot.conflictSides = [:]
         cache.confirm(db)
-        try writeStamp(
-            entity: entity.name,
-            record: change.record,
-            field: Schema.purgedField,
-            state: change.state,
-            side: sourceSide?.rawValue
-        )
+        try write(nil, state: change.state, entity: entity, record: change.record, field: Schema.purgedField)
         return true
     }
 
     // MARK: Writing
 
-    private func writeColumn(entity: EntitySchema, record: RecordID, field: FieldSchema, value: Value) throws {
-        let snapshot = try snapshot(entity: entity.name, record: record)
-        let statement = try cache.statement(.columnUpsert(entity: entity.name, field: field.name), db) {
-            let column = ColumnCoding.quoted(field.name)
-            return "INSERT INTO \(ColumnCoding.quoted(entity.name)) (id, \(column)) VALUES (?, ?) "
-                + "ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column)"
-        }
-        var databaseValue = ColumnCoding.databaseValue(value)
-        if field.name == Schema.deletedField && databaseValue.isNull {
-            databaseValue = 0.databaseValue
-        }
-        statement.bind(1, record.rawValue)
-        statement.bind(2, databaseValue)
-        try statement.execute()
-        if snapshot.row?.isEmpty == false {
-            snapshot.row?[field.name] = databaseValue
-        } else {
-            snapshot.row = nil  // A new row: its other columns have their defaults; read them when needed.
-        }
-        cache.confirm(db)
-    }
-
-    /// Writes a field's stamp with a new sequence number and the side its value came from.
-    private mutating func writeStamp(
-        entity: String,
+    /// Writes a field's stamp with a new sequence number, and its value when one is given (else the column is
+    /// left as it is): one statement on the record's row, then the field's log row moves to the new number.
+    /// The stamp keeps `side`, the side the value came from (by default the session's).
+    private mutating func write(
+        _ value: Value?,
+        state: FieldState,
+        entity: EntitySchema,
         record: RecordID,
         field: String,
-        state: FieldState,
-        side: String?
+        side: String?? = nil
     ) throws {
-        let snapshot = try snapshot(entity: entity, record: record)
-        let statement = try cache.statement(.stampUpsert, db) {
-            """
-            INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq, source_side)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (entity, record_id, field) DO UPDATE SET
-                hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq,
-                source_side = excluded.source_side
-            """
-        }
+        let snapshot = try snapshot(entity: entity.name, record: record)
+        let previous = try stamps(entity: entity.name, record: record)[field]
+        let side = side ?? sourceSide?.rawValue
         let contextText = ColumnCoding.contextText(state.context)
-        statement.bind(1, entity)
-        statement.bind(2, record.rawValue)
-        statement.bind(3, field)
-        statement.bind(4, Int64(bitPattern: state.stamp.timestamp.rawValue))
-        statement.bind(5, state.stamp.node.rawValue)
-        statement.bind(6, contextText)
-        statement.bind(7, self.state.nextSequence())
-        statement.bind(8, side)
+        let sequence = self.state.nextSequence()
+        let hlc = Int64(bitPattern: state.stamp.timestamp.rawValue)
+        let node = state.stamp.node.rawValue
+        let stamp = "json_object(?2, json_array(?3, ?4, ?5, ?6, ?7))"
+        let statement: RawStatement
+        var databaseValue = DatabaseValue.null
+        if let value {
+            statement = try cache.statement(.valueUpsert(entity: entity.name, field: field), db) {
+                let (table, column) = (ColumnCoding.quoted(entity.name), ColumnCoding.quoted(field))
+                return "INSERT INTO \(table) (id, _stamps, \(column)) VALUES (?1, \(stamp), ?8) "
+                    + "ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column), "
+                    + "_stamps = json_patch(coalesce(_stamps, '{}'), excluded._stamps)"
+            }
+            databaseValue = ColumnCoding.databaseValue(value)
+            if field == Schema.deletedField && databaseValue.isNull {
+                databaseValue = 0.databaseValue
+            }
+            statement.bind(8, databaseValue)
+        } else {
+            statement = try cache.statement(.stampUpdate(entity: entity.name), db) {
+                "UPDATE \(ColumnCoding.quoted(entity.name)) SET _stamps = json_patch(coalesce(_stamps, '{}'), "
+                    + "\(stamp)) WHERE id = ?1"
+            }
+        }
+        statement.bind(1, record.rawValue)
+        statement.bind(2, field)
+        statement.bind(3, hlc)
+        statement.bind(4, node)
+        statement.bind(5, sequence)
+        statement.bind(6, side)
+        statement.bind(7, contextText)
         try statement.execute()
-        snapshot.stamps?[field] = .init(stamp: state.stamp, contextText: contextText, sourceSide: side)
+        if let previous {
+            let unlog = try cache.statement(.logDelete, db) { "DELETE FROM sst_log WHERE seq = ?" }
+            unlog.bind(1, previous.sequence)
+            try unlog.execute()
+        }
+        let log = try cache.statement(.logInsert, db) {
+            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
+        }
+        log.bind(1, sequence)
+        log.bind(2, entity.name)
+        log.bind(3, record.rawValue)
+        log.bind(4, field)
+        log.bind(5, hlc)
+        log.bind(6, node)
+        try log.execute()
+        if value != nil {
+            if snapshot.row?.isEmpty == false {
+                snapshot.row?[field] = databaseValue
+            } else {
+                snapshot.row = nil  // A new row: its other columns have their defaults; read them when needed.
+            }
+        }
+        snapshot.stamps?[field] = .init(
+            stamp: state.stamp,
+            contextText: contextText,
+            sourceSide: side,
+            sequence: sequence
+        )
         cache.confirm(db)
     }
 }

@@ -7,8 +7,10 @@ final class RecordSnapshot {
     struct StoredStamp {
         let stamp: Stamp
         let contextText: String?
-        /// The side the value was received from (`sst_field.source_side`), nil for this side's own.
+        /// The side the value was received from, nil for this side's own.
         let sourceSide: String?
+        /// The field's local sequence number: where it stands in the log.
+        let sequence: Int64
     }
 
     let entity: String

@@ -60,16 +60,13 @@ extension Store {
         guard !basis.isEmpty else { return [] }
 
         let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-        let fields = try db.cachedStatement(
-            sql: "SELECT field, hlc, node, context FROM sst_field WHERE entity = ? AND record_id = ? AND seq > ? "
-                + "ORDER BY seq"
-        )
         var changes: [FieldChange] = []
         for key in basis {
             guard let entity = schema.entity(named: key.entity) else { continue }
-            let rows = try Row.fetchCursor(fields, arguments: [key.entity, key.record.rawValue, upTo])
-            while let row = try rows.next() {
-                guard let field = entity.field(named: row["field"]) else { continue }
+            let stamps = try session.stamps(entity: key.entity, record: key.record)
+            let changed = stamps.filter { $0.value.sequence > upTo }.sorted { $0.value.sequence < $1.value.sequence }
+            for (name, _) in changed {
+                guard let field = entity.field(named: name) else { continue }
                 if field.merge == .text {
                     let register = try session.textRegister(entity: entity, record: key.record, field: field)
                     changes += register.values.map {
@@ -77,12 +74,9 @@ extension Store {
                     }
                     continue
                 }
-                guard let node = NodeID(row["node"] as String) else { continue }
-                let state = FieldState(
-                    value: try session.columnValue(entity: entity, record: key.record, field: field),
-                    stamp: Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"] as Int64)), node: node),
-                    context: ColumnCoding.context(text: row["context"])
-                )
+                guard let state = try session.currentState(entity: entity, record: key.record, field: field) else {
+                    continue
+                }
                 changes.append(FieldChange(entity: entity.name, record: key.record, field: field.name, state: state))
             }
         }

@@ -202,7 +202,8 @@ extension Store {
             var blocking: [AheadValue] = []
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT entity, record_id, field, hlc, node, context, seq FROM sst_field WHERE hlc > ?",
+                sql: "WITH \(StampLayout.all(schema)) "
+                    + "SELECT entity, record_id, field, hlc, node, context, seq FROM sst_stamps WHERE hlc > ?",
                 arguments: [aheadRaw]
             ) {
                 let value = AheadValue(row)
@@ -243,7 +244,11 @@ extension Store {
             // with a stamp up to the offset ahead (every receiver accepted it by that rule); the write must still
             // win over it there, as it did here. The hub accepts a stamp the offset ahead of its clock.
             let staying = try [
-                Int64.fetchOne(db, sql: "SELECT max(hlc) FROM sst_field WHERE hlc <= ?", arguments: [aheadRaw]),
+                Int64.fetchOne(
+                    db,
+                    sql: "WITH \(StampLayout.all(schema)) SELECT max(hlc) FROM sst_stamps WHERE hlc <= ?",
+                    arguments: [aheadRaw]
+                ),
                 Int64.fetchOne(db, sql: "SELECT max(hlc) FROM sst_conflict WHERE hlc <= ?", arguments: [aheadRaw]),
             ].compactMap { $0 }.map { Timestamp(rawValue: UInt64(bitPattern: $0)) }.max()
             let base = max(staying ?? .zero, exportClock, Timestamp(milliseconds: now + maxOffset, counter: 0))
@@ -271,15 +276,14 @@ extension Store {
 
             // Re-stamp, in the order of the old stamps, each value under a new sequence number.
             for value in fields.sorted(by: { ($0.hlc, $0.key) < ($1.hlc, $1.key) }) {
-                try db.execute(
-                    sql: """
-                        UPDATE sst_field SET hlc = ?, context = ?, seq = ?
-                        WHERE entity = ? AND record_id = ? AND field = ?
-                        """,
-                    arguments: [
-                        Int64(bitPattern: mapping[value.hlc]!.rawValue), context(value.context),
-                        state.nextSequence(), value.key.entity, value.key.record, value.key.field,
-                    ]
+                try StampLayout.restamp(
+                    entity: value.key.entity,
+                    record: value.key.record,
+                    field: value.key.field,
+                    hlc: Int64(bitPattern: mapping[value.hlc]!.rawValue),
+                    context: context(value.context),
+                    seq: state.nextSequence(),
+                    db
                 )
             }
             for value in conflicts {

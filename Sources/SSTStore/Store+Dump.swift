@@ -19,10 +19,10 @@ extension Store {
                 let entity = schema.entity(named: name)!
                 let rows = try RawStatement(
                     db,
-                    sql: "SELECT record_id, field, hlc, node FROM sst_field WHERE entity = ? ORDER BY record_id, field"
+                    sql: "SELECT record_id, field, hlc, node FROM (\(StampLayout.rows(of: name))) "
+                        + "ORDER BY record_id, field"
                 )
                 defer { rows.reset() }
-                rows.bind(1, name)
                 var currentRecord: String?
                 var members: [String: CanonicalJSON] = [:]
                 var firstRecord = true

@@ -8,8 +8,8 @@ extension Store {
     /// conflict brings every concurrent value. With a `limit`, the set stops after that many fields and
     /// `upTo` says where the next one starts.
     ///
-    /// One scan of `sst_field` in sequence order gives each field's stamp; values come from the record's
-    /// row, read once for the fields of a record that follow one another (as a change set leaves them).
+    /// One scan of the log (`sst_log`) in sequence order names the fields; stamps and values come from the
+    /// record's row, read once for the fields of a record that follow one another (as a change set leaves them).
     public func exportChanges(since: Int64, limit: Int? = nil) throws -> ChangeSet {
         try writer.read { db in try exportChanges(since: since, limit: limit, db) }
     }
@@ -20,8 +20,7 @@ extension Store {
             let identity = try Self.identity(db)
             let lastSequence = try ClockState.load(db).lastSequence
             let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-            var sql =
-                "SELECT entity, record_id, field, seq, hlc, node, context FROM sst_field WHERE seq > ? ORDER BY seq"
+            var sql = "SELECT entity, record_id, field, seq FROM sst_log WHERE seq > ? ORDER BY seq"
             if let limit { sql += " LIMIT \(max(1, limit))" }
             let rows = try RawStatement(db, sql: sql)
             defer { rows.reset() }
@@ -29,7 +28,6 @@ extension Store {
             var changes: [FieldChange] = []
             var upTo = since
             var lastRecord: RecordID?
-            var lastNode: NodeID?
             while try rows.step() {
                 upTo = rows.int64(3)
                 guard let entityName = rows.text(0), let entity = schema.entity(named: entityName),
@@ -47,17 +45,11 @@ extension Store {
                     }
                     continue
                 }
-                // The field's current state: this row's stamp (the one a point query would read) and the
-                // value in the record's row.
-                guard let nodeText = rows.text(5),
-                    let node = lastNode?.rawValue == nodeText ? lastNode : NodeID(nodeText)
-                else { continue }
-                lastNode = node
-                let state = FieldState(
-                    value: try session.columnValue(entity: entity, record: record, field: field),
-                    stamp: Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: rows.int64(4))), node: node),
-                    context: ColumnCoding.context(text: rows.text(6))
-                )
+                // The field's current state: its stamp and the value in the record's row, read once for the
+                // fields of a record that follow one another.
+                guard let state = try session.currentState(entity: entity, record: record, field: field) else {
+                    continue
+                }
                 changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
             }
             if limit == nil || changes.isEmpty { upTo = max(upTo, lastSequence) }

@@ -76,17 +76,15 @@ extension Store {
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let rows = try Row.fetchAll(
             session.db,
-            sql: "SELECT entity, record_id, field FROM sst_field WHERE node IN (\(marks)) ORDER BY seq",
+            sql: "SELECT entity, record_id, field FROM sst_log WHERE node IN (\(marks)) ORDER BY seq",
             arguments: StatementArguments(ids)
-        )
-        let renumber = try session.db.cachedStatement(
-            sql: "UPDATE sst_field SET seq = ? WHERE entity = ? AND record_id = ? AND field = ?"
         )
         var queued = 0
         for row in rows {
             let (entity, record, field): (String, String, String) = (row["entity"], row["record_id"], row["field"])
             guard isRecoverable(entity, field) else { continue }
-            try renumber.execute(arguments: [session.state.nextSequence(), entity, record, field])
+            let sequence = session.state.nextSequence()
+            try StampLayout.resequence(entity: entity, record: record, field: field, to: sequence, session.db)
             queued += 1
         }
         return queued

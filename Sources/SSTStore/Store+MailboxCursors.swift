@@ -63,7 +63,7 @@ extension Store {
         return try writer.read { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT entity, record_id, field, hlc, node FROM sst_field WHERE seq > ?",
+                sql: "SELECT entity, record_id, field, hlc, node FROM sst_log WHERE seq > ?",
                 arguments: [before]
             )
             return rows.allSatisfy { row in

@@ -9,7 +9,7 @@ extension Store {
         try writer.read { db in
             try Int64.fetchOne(
                 db,
-                sql: "SELECT COUNT(*) FROM sst_field WHERE seq > ? AND node IS NOT ?",
+                sql: "SELECT COUNT(*) FROM sst_log WHERE seq > ? AND node IS NOT ?",
                 arguments: [sequence, hub?.rawValue]
             ) ?? 0
         }

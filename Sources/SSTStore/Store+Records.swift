@@ -23,11 +23,7 @@ extension Store {
     /// The body of ``record(entity:record:)`` in a caller's database access.
     package func recordFields(entity: EntitySchema, record: RecordID, _ db: Database) throws -> [String: FieldState]? {
         let session = try MergeSession(db: db, schema: schema, state: ClockState.load(db))
-        let names = try String.fetchAll(
-            db,
-            sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ?",
-            arguments: [entity.name, record.rawValue]
-        )
+        let names = try session.stamps(entity: entity.name, record: record).keys
         guard !names.isEmpty else { return nil }
         var fields: [String: FieldState] = [:]
         for name in names {

@@ -44,7 +44,7 @@ extension Store {
                 try Bool.fetchOne(
                     db,
                     sql: """
-                        SELECT EXISTS (SELECT 1 FROM sst_field WHERE node = ?1)
+                        SELECT EXISTS (SELECT 1 FROM sst_log WHERE node = ?1)
                             OR EXISTS (SELECT 1 FROM sst_conflict WHERE node = ?1)
                         """,
                     arguments: [node.rawValue]
@@ -112,12 +112,7 @@ extension Store {
                 remedy: "The sender must filter by the same policy and consent state; nothing was applied."
             )
         }
-        let known =
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM sst_field WHERE entity = 'pupil' AND record_id = ?)",
-                arguments: [pupil.rawValue]
-            ) ?? false
+        let known = try StampLayout.isStamped(entity: EntityName.pupil, record: pupil.rawValue, db)
         let remedy =
             known
             ? "This node was restored from a backup: the pupil's consent was likely recorded after it. Put the "

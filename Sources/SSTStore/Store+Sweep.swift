@@ -130,17 +130,17 @@ extension Store {
     /// ``sweepConsents(pupils:)`` returns them (fields by primary key, so a sweep for a few pupils costs what
     /// their records hold, not what the store holds).
     private static func receivedValues(of records: [RecordKey], from side: Side, _ db: Database) throws -> [Row] {
-        let fields = try db.cachedStatement(
-            sql: """
-                SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                    WHERE entity = ?1 AND record_id = ?2 AND source_side = ?3 AND field NOT LIKE '\\_%' ESCAPE '\\'
-                UNION ALL
-                SELECT entity, record_id, field, hlc, node FROM sst_conflict
-                    WHERE entity = ?1 AND record_id = ?2 AND source_side = ?3
-                """
-        )
         var rows: [Row] = []
         for key in records {
+            let fields = try db.cachedStatement(
+                sql: """
+                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM (\(StampLayout.rows(of: key.entity)))
+                        WHERE record_id = ?2 AND source_side = ?3 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                    UNION ALL
+                    SELECT entity, record_id, field, hlc, node FROM sst_conflict
+                        WHERE entity = ?1 AND record_id = ?2 AND source_side = ?3
+                    """
+            )
             rows += try Row.fetchAll(fields, arguments: [key.entity, key.record.rawValue, side.rawValue])
         }
         return rows
@@ -225,7 +225,7 @@ extension Store {
                 "UPDATE \(ColumnCoding.quoted(value.entity)) SET \(ColumnCoding.quoted(value.field)) = NULL WHERE id = ?",
             arguments: [value.record.rawValue]
         )
-        try db.execute(sql: "DELETE FROM sst_field WHERE entity = ? AND record_id = ? AND field = ?", arguments: key)
+        try StampLayout.remove(entity: value.entity, record: value.record.rawValue, field: value.field, db)
         try db.execute(sql: conflicts, arguments: key)
     }
 
@@ -241,9 +241,11 @@ extension Store {
                 arguments: key + [conflict.hlc, conflict.node]
             )
         } else {
-            try db.execute(
-                sql: "UPDATE sst_field SET source_side = NULL WHERE entity = ? AND record_id = ? AND field = ?",
-                arguments: key
+            try StampLayout.clearSourceSide(
+                entity: value.entity,
+                record: value.record.rawValue,
+                field: value.field,
+                db
             )
         }
     }
@@ -325,17 +327,17 @@ extension Store {
                 try consider(row)
             }
         } else {
-            // The side as a literal, so that a school node's query can use its partial index of values
-            // from the social side (a hub has none: it reads the whole table, which it received).
-            let source = identity.side.other.rawValue
+            // Every record's stamps are read (a hub received nearly all it holds; a school holds little).
             let rows = try Row.fetchCursor(
                 context.db,
                 sql: """
-                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_field
-                        WHERE source_side = '\(source)' AND field NOT LIKE '\\_%' ESCAPE '\\'
+                    WITH \(StampLayout.all(schema))
+                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_stamps
+                        WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
                     UNION ALL
-                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = '\(source)'
-                    """
+                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
+                    """,
+                arguments: [identity.side.other.rawValue]
             )
             while let row = try rows.next() { try consider(row) }
         }

@@ -12,17 +12,16 @@ extension Store {
         // The context's day does not matter: only its record lookups are used.
         let records = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
             .records(of: [pupil], schema: session.schema)
-        // Cached statements: a hub receiving many pupils' consents in one set resends each of them.
-        let fieldsOfRecord = try session.db.cachedStatement(
-            sql: "SELECT field FROM sst_field WHERE entity = ? AND record_id = ? ORDER BY field"
-        )
-        let renumber = try session.db.cachedStatement(
-            sql: "UPDATE sst_field SET seq = ? WHERE entity = ? AND record_id = ? AND field = ?"
-        )
         for key in records {
             let (entity, record) = (key.entity, key.record.rawValue)
-            for field in try String.fetchAll(fieldsOfRecord, arguments: [entity, record]) {
-                try renumber.execute(arguments: [session.state.nextSequence(), entity, record, field])
+            for field in try StampLayout.fields(entity: entity, record: record, session.db) {
+                try StampLayout.resequence(
+                    entity: entity,
+                    record: record,
+                    field: field,
+                    to: session.state.nextSequence(),
+                    session.db
+                )
             }
         }
     }

@@ -206,6 +206,7 @@ enum StoreMigrations {
         registerRecoveryWindow(&migrator)
         registerLogFingerprints(&migrator)
         registerAuditWitness(&migrator)
+        registerRecordStamps(&migrator, schema: schema)
         return migrator
     }
 
@@ -227,11 +228,13 @@ enum StoreMigrations {
             let table = ColumnCoding.quoted(entity.name)
             if entity.addedIn == version {
                 let columns = entity.fields.filter { $0.addedIn <= version }.map(ColumnCoding.columnDefinition)
+                // An entity added after record-stamps-1 has its stamps column from the start.
+                let stamps = try db.tableExists("sst_log") ? ["\(StampLayout.column) TEXT"] : []
                 let definitions =
                     ["id TEXT PRIMARY KEY NOT NULL"] + columns + [
                         "_deleted INTEGER NOT NULL DEFAULT 0 CHECK (_deleted IN (0, 1))",
                         "_purged INTEGER NOT NULL DEFAULT 0 CHECK (_purged IN (0, 1))",
-                    ]
+                    ] + stamps
                 try db.execute(sql: "CREATE TABLE \(table) (\(definitions.joined(separator: ", ")))")
             } else if entity.addedIn < version {
                 for field in entity.fields where field.addedIn == version {

@@ -177,13 +177,16 @@ enum CatchUp {
 
 /// Counts in a hub's database, read on a connection of its own.
 enum HubCount {
-    /// The field values the hub received from the school side (rows of `sst_field`).
+    /// The field values the hub received from the school side (stamps marked with the school side).
     static func schoolFields(database: String) throws -> Int {
         var configuration = GRDB.Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: database, configuration: configuration)
         return try queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_field WHERE source_side = 'school'") ?? 0
+            try Int.fetchOne(
+                db,
+                sql: "WITH \(StampLayout.all(.sst)) SELECT count(*) FROM sst_stamps WHERE source_side = 'school'"
+            ) ?? 0
         }
     }
 }

@@ -4,13 +4,14 @@ import SSTCore
 /// The baseline of B1 and B6: the rows the store ends up holding, written with raw SQLite prepared
 /// upserts in one transaction, with the store's schema and settings.
 ///
-/// For every field change, one upsert of the value into its column of the entity's row and one upsert
-/// of its stamp row (hlc, node, text context, local sequence number) into `sst_field`, then the sequence
-/// counter — the writes the store must make, without reading anything, merging or checking.
+/// For every field change, one upsert of the value into its column of the entity's row together with its
+/// stamp (hlc, node, local sequence number, text context) into the row's `_stamps`, and one row of the log
+/// (`sst_log`), then the sequence counter — the writes the store must make, without reading anything,
+/// merging or checking.
 final class RawBaseline {
     let schema: Schema
     private let database: RawSQLite
-    private let stampUpsert: OpaquePointer
+    private let logInsert: OpaquePointer
     private let sequenceUpdate: OpaquePointer
     private let stampRead: OpaquePointer
     private var columnUpserts: [String: [String: OpaquePointer]] = [:]
@@ -21,16 +22,12 @@ final class RawBaseline {
     init(path: String, schema: Schema) throws {
         self.schema = schema
         database = try RawSQLite(path: path)
-        stampUpsert = try database.prepare(
-            """
-            INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (entity, record_id, field) DO UPDATE SET
-                hlc = excluded.hlc, node = excluded.node, context = excluded.context, seq = excluded.seq
-            """
+        logInsert = try database.prepare(
+            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
         )
         sequenceUpdate = try database.prepare("UPDATE sst_state SET last_hlc = ?, last_seq = ?")
         stampRead = try database.prepare(
-            "SELECT entity, record_id, field, hlc, node, context, seq FROM sst_field WHERE seq > ? ORDER BY seq"
+            "SELECT entity, record_id, field, hlc, node, seq FROM sst_log WHERE seq > ? ORDER BY seq"
         )
         for entity in schema.entities {
             let table = Self.quoted(entity.name)
@@ -38,8 +35,10 @@ final class RawBaseline {
                 let column = Self.quoted(field.name)
                 columnUpserts[entity.name, default: [:]][field.name] = try database.prepare(
                     """
-                    INSERT INTO \(table) (id, \(column)) VALUES (?, ?)
-                    ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column)
+                    INSERT INTO \(table) (id, \(column), _stamps)
+                    VALUES (?1, ?2, json_object(?3, json_array(?4, ?5, ?6, NULL, ?7)))
+                    ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column),
+                        _stamps = json_patch(coalesce(_stamps, '{}'), excluded._stamps)
                     """
                 )
                 columnReads[entity.name, default: [:]][field.name] = try database.prepare(
@@ -63,20 +62,24 @@ final class RawBaseline {
             guard let entity = schema.entity(named: change.entity), let field = entity.field(named: change.field),
                 let columnUpsert = columnUpserts[entity.name]?[field.name]
             else { continue }
-            RawSQLite.bind(columnUpsert, 1, change.record.rawValue)
-            Self.bind(change.value, to: columnUpsert, at: 2)
-            try database.run(columnUpsert)
-
             sequence += 1
             newest = max(newest, change.stamp.timestamp.rawValue)
-            RawSQLite.bind(stampUpsert, 1, change.entity)
-            RawSQLite.bind(stampUpsert, 2, change.record.rawValue)
-            RawSQLite.bind(stampUpsert, 3, change.field)
-            RawSQLite.bind(stampUpsert, 4, Int64(bitPattern: change.stamp.timestamp.rawValue))
-            RawSQLite.bind(stampUpsert, 5, change.stamp.node.rawValue)
-            RawSQLite.bind(stampUpsert, 6, field.merge == .text ? Self.contextText(change.state.textContext) : nil)
-            RawSQLite.bind(stampUpsert, 7, sequence)
-            try database.run(stampUpsert)
+            RawSQLite.bind(columnUpsert, 1, change.record.rawValue)
+            Self.bind(change.value, to: columnUpsert, at: 2)
+            RawSQLite.bind(columnUpsert, 3, change.field)
+            RawSQLite.bind(columnUpsert, 4, Int64(bitPattern: change.stamp.timestamp.rawValue))
+            RawSQLite.bind(columnUpsert, 5, change.stamp.node.rawValue)
+            RawSQLite.bind(columnUpsert, 6, sequence)
+            RawSQLite.bind(columnUpsert, 7, field.merge == .text ? Self.contextText(change.state.textContext) : nil)
+            try database.run(columnUpsert)
+
+            RawSQLite.bind(logInsert, 1, sequence)
+            RawSQLite.bind(logInsert, 2, change.entity)
+            RawSQLite.bind(logInsert, 3, change.record.rawValue)
+            RawSQLite.bind(logInsert, 4, change.field)
+            RawSQLite.bind(logInsert, 5, Int64(bitPattern: change.stamp.timestamp.rawValue))
+            RawSQLite.bind(logInsert, 6, change.stamp.node.rawValue)
+            try database.run(logInsert)
         }
         RawSQLite.bind(sequenceUpdate, 1, Int64(bitPattern: newest))
         RawSQLite.bind(sequenceUpdate, 2, sequence)
@@ -84,8 +87,8 @@ final class RawBaseline {
         try database.execute("COMMIT")
     }
 
-    /// Reads, in sequence order, every stamp row after `since` and the value of its column: the reads
-    /// an export must make, without building changes.
+    /// Reads, in sequence order, every log row after `since` and the value of its column: the reads
+    /// an export must make, without building changes or reading contexts.
     func read(since: Int64) throws -> Int {
         let stamps = stampRead
         try database.execute("BEGIN")
@@ -95,7 +98,7 @@ final class RawBaseline {
             guard let entity = RawSQLite.text(stamps, 0), let record = RawSQLite.text(stamps, 1),
                 let field = RawSQLite.text(stamps, 2), let read = columnReads[entity]?[field]
             else { continue }
-            _ = (RawSQLite.int64(stamps, 3), RawSQLite.text(stamps, 4), RawSQLite.text(stamps, 5))
+            _ = (RawSQLite.int64(stamps, 3), RawSQLite.text(stamps, 4), RawSQLite.int64(stamps, 5))
             RawSQLite.bind(read, 1, record)
             if RawSQLite.step(read) { count += RawSQLite.text(read, 0) == nil ? 0 : 1 }
             RawSQLite.reset(read)

@@ -43,7 +43,7 @@ import Testing
             #expect(try session.currentState(entity: pupil, record: record, field: grade)?.value == .integer(7))
             try db.execute(sql: "UPDATE pupil SET grade = 8 WHERE id = ?", arguments: [record.rawValue])
             #expect(try session.currentState(entity: pupil, record: record, field: grade)?.value == .integer(8))
-            try db.execute(sql: "DELETE FROM sst_field WHERE record_id = ?", arguments: [record.rawValue])
+            try db.execute(sql: "UPDATE pupil SET _stamps = NULL WHERE id = ?", arguments: [record.rawValue])
             #expect(try session.currentState(entity: pupil, record: record, field: grade) == nil)
             #expect(
                 try session.merge(
