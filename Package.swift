@@ -191,7 +191,10 @@ let package = Package(
                 // Only to talk to `sst node serve`'s staff API as a staff member's program would.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Only to look into databases of an earlier layout (Fixtures/), never to write the store.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
     ]

@@ -28,7 +28,7 @@ sst=$(realpath "$1")
 [[ -x $sst ]] || { echo "not an executable: $1" >&2; exit 2; }
 mkdir -p "$2"
 out=$(realpath "$2")
-for file in school.sqlite hub.sqlite school.dump hub.dump status-school.txt; do
+for file in school.sqlite hub.sqlite school.dump hub.dump status-school.txt school.changes.json hub.changes.json; do
     [[ ! -e $out/$file ]] || { echo "$out/$file exists; the script writes only a new fixture" >&2; exit 1; }
 done
 
@@ -206,5 +206,13 @@ hub_pid=""
 cp ./backup-school/sst.sqlite "$out/school.sqlite"
 cp ./backup-hub/sst.sqlite "$out/hub.sqlite"
 cp ./school.dump ./hub.dump ./status-school.txt "$out/"
+# Every change of each node since 0, exported from a copy of its backup (the export marks the copy, not the
+# fixture), for the node's own side: nothing filtered, every stamp, context and sequence order as stored.
+mkdir -p ./export-school ./export-hub
+cp "$out/school.sqlite" ./export-school/sst.sqlite
+cp "$out/hub.sqlite" ./export-hub/sst.sqlite
+"$sst" changes export --data ./export-school --out "$out/school.changes.json" --for school >/dev/null
+"$sst" changes export --data ./export-hub --out "$out/hub.changes.json" --for social >/dev/null
+chmod 644 "$out/school.changes.json" "$out/hub.changes.json"
 echo "Wrote the fixture to $out:"
 ls -l "$out"

@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Databases made by an earlier release open with today's `sst` and migrate to stamps per record
+/// (`record-stamps-1`), keeping every value, stamp, conflict and cursor. The fixture (`Fixtures/layout-1`) is
+/// a school and its hub as commit e46bd5e's `sst` left them after a sync, with one `sst_field` row per field.
+@Suite struct LayoutMigrationTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/layout-1", isDirectory: true)
+
+    /// A data directory in `scratch/name` holding a copy of the fixture's `name.sqlite`.
+    static func fixtureNode(_ name: String, id: String, in scratch: URL) throws -> Node {
+        let node = Node(id: id, directory: scratch.appendingPathComponent(name, isDirectory: true))
+        try FileManager.default.createDirectory(at: node.directory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: fixture.appendingPathComponent("\(name).sqlite"),
+            to: node.directory.appendingPathComponent("sst.sqlite")
+        )
+        return node
+    }
+
+    /// `sst dump` as the fixture's dumps were taken (text, without `--json`).
+    static func dump(_ node: Node) throws -> Data {
+        try sst(["dump", "--data", node.data]).stdout
+    }
+
+    /// Reads a node's database directly (only to look at its layout; the node is not running).
+    static func inspect<T>(_ node: Node, _ read: (Database) throws -> T) throws -> T {
+        let queue = try DatabaseQueue(path: node.directory.appendingPathComponent("sst.sqlite").path)
+        return try queue.read(read)
+    }
+
+    /// The number of stamps in the layout the database is in, and whether it is the earlier one.
+    static func stamps(_ node: Node) throws -> (count: Int, earlierLayout: Bool) {
+        try inspect(node) { db in
+            if try db.tableExists("sst_field") {
+                return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_field") ?? -1, true)
+            }
+            return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_log") ?? -1, false)
+        }
+    }
+
+    /// The values a node holds as received from the school side, in either layout.
+    static func receivedFromSchool(_ node: Node) throws -> Int {
+        try inspect(node) { db in
+            if try db.tableExists("sst_field") {
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_field WHERE source_side = 'school'") ?? -1
+            }
+            let counts = try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM sst_log").map {
+                "SELECT count(*) AS n FROM \"\($0)\" r, json_each(r._stamps) s WHERE s.value ->> 3 = 'school'"
+            }
+            return try Int.fetchOne(db, sql: "SELECT sum(n) FROM (\(counts.joined(separator: " UNION ALL ")))") ?? -1
+        }
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func aSchoolAndAHubOfTheEarlierLayoutMigrateDumpTheSameBackUpAndSync() throws {
+        try withScratchDirectory { scratch in
+            let school = try Self.fixtureNode("school", id: "ekbacken-1", in: scratch)
+            let hub = try Self.fixtureNode("hub", id: "hub-1", in: scratch)
+            let stampsBefore = [try Self.stamps(school), try Self.stamps(hub)]
+            #expect(stampsBefore.allSatisfy { $0.earlierLayout })
+            let receivedBefore = try Self.receivedFromSchool(hub)
+            #expect(receivedBefore > 100)
+
+            // Opening migrates; the state is the same, byte for byte, and every stamp has its log row.
+            for (node, name, before) in [(school, "school", stampsBefore[0]), (hub, "hub", stampsBefore[1])] {
+                let expected = try Data(contentsOf: Self.fixture.appendingPathComponent("\(name).dump"))
+                let dumped = try Self.dump(node)
+                #expect(dumped == expected, "the \(name)'s dump changed in the migration")
+                let after = try Self.stamps(node)
+                #expect(!after.earlierLayout && after.count == before.count, "\(name): \(before) → \(after)")
+            }
+            // Every change since 0, exported for the node's own side: the same stamps, contexts and log order.
+            for (node, name, side) in [(school, "school", "school"), (hub, "hub", "social")] {
+                let file = scratch.appendingPathComponent("\(name).changes.json")
+                try node.sst(["changes", "export", "--data", node.data, "--out", file.path, "--for", side])
+                let expected = try Data(contentsOf: Self.fixture.appendingPathComponent("\(name).changes.json"))
+                #expect(try Data(contentsOf: file) == expected, "the \(name)'s log changed in the migration")
+            }
+            // The hub still knows which values it received from the school side (the consent sweep needs it).
+            #expect(try Self.receivedFromSchool(hub) == receivedBefore)
+
+            // The clock, the sequence and the cursors are kept, as the fixture's status-school.txt shows them.
+            let status = try school.status()
+            #expect(status.sequence == 365 && status.conflicts == 1)
+            #expect(status.peers == ["ekbacken-2": 176, "hub-1": 216])
+
+            // A backup taken after the migration is a data directory of the new layout with the same state.
+            let backup = Node(id: school.id, directory: scratch.appendingPathComponent("school-backup"))
+            try sst(["backup", "--data", school.data, "--out", backup.data])
+            #expect(try Self.dump(backup) == (try Self.dump(school)))
+
+            // The migrated nodes sync: a report of concern for a new pupil crosses to the hub (legal duty).
+            let district = try LoopbackDistrict.issue(hub: hub, school: school, in: scratch)
+            let (server, port) = try district.serve(hub)
+            defer { server.terminate() }
+            let (pupil, absence) = (newRecordID(), newRecordID())
+            try school.set("pupil", pupil, ["given_name=Nya", "family_name=Testsson", "grade=8"])
+            try school.set("absence", absence, ["pupil_id=\(pupil)", "unexcused_minutes=600"])
+            try school.set("concern_report", newRecordID(), ["pupil_id=\(pupil)", "concern=Frånvaro sedan oktober."])
+            let synced = try school.sst(district.syncArguments(school, port: port))
+            #expect(synced.out.contains("Pushed"), "\(synced)")
+            server.terminate()
+            _ = try server.wait()
+            #expect(try hub.get("pupil", pupil)["given_name"]?.value == .string("Nya"))
+            #expect(try hub.get("pupil", pupil)["grade"]?.value == .integer(8))
+            // The absence needs a consent the pupil has none of: it stays at the school.
+            let absent = try SST.run(["record", "get", "--data", hub.data, "--entity", "absence", "--id", absence])
+            expectRefusal(absent, mentions: ["no absence"])
+        }
+    }
+
+    /// A school database of the earlier layout made `copies` times bigger with SQL in that layout: every
+    /// record and its `sst_field` rows again under new ids (the first eight hex digits replaced) and new
+    /// sequence numbers, so that the migration takes long enough to be killed in the middle.
+    static func grownFixture(in scratch: URL, copies: Int) throws -> Node {
+        let node = try fixtureNode("school", id: "ekbacken-1", in: scratch)
+        let queue = try DatabaseQueue(path: node.directory.appendingPathComponent("sst.sqlite").path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TEMP TABLE copy (n INTEGER PRIMARY KEY);
+                    WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?)
+                    INSERT INTO copy SELECT n FROM k;
+                    """,
+                arguments: [copies]
+            )
+            let newID = "printf('%08x', copy.n) || substr(%@, 9)"
+            let entities = try String.fetchAll(db, sql: "SELECT DISTINCT entity FROM sst_field")
+            for entity in entities {
+                let columns = try db.columns(in: entity).map(\.name).filter { $0 != "id" }
+                let quoted = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                try db.execute(
+                    sql: "INSERT INTO \"\(entity)\" (id, \(quoted)) SELECT "
+                        + newID.replacingOccurrences(of: "%@", with: "id") + ", \(quoted) FROM \"\(entity)\", copy"
+                )
+            }
+            let top = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM sst_field") ?? 0
+            try db.execute(
+                sql: """
+                    INSERT INTO sst_field (entity, record_id, field, hlc, node, context, seq, source_side)
+                    SELECT entity, \(newID.replacingOccurrences(of: "%@", with: "record_id")), field, hlc, node, context,
+                        seq + copy.n * ?, source_side FROM sst_field, copy
+                    """,
+                arguments: [top]
+            )
+            try db.execute(sql: "UPDATE sst_state SET last_seq = (SELECT max(seq) FROM sst_field)")
+        }
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        return node
+    }
+
+    func walSize(_ node: Node) -> Int {
+        let wal = node.directory.appendingPathComponent("sst.sqlite-wal").path
+        return (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func aKillDuringTheMigrationLeavesTheEarlierLayoutUsable() throws {
+        try withScratchDirectory { scratch in
+            let pristine = try Self.grownFixture(in: scratch.appendingPathComponent("pristine"), copies: 800)
+            let stampsBefore = try Self.stamps(pristine)
+            #expect(stampsBefore.earlierLayout && stampsBefore.count > 100_000)
+
+            // A complete migration, and how long opening takes with it.
+            let complete = try pristine.copy(to: scratch, as: "complete")
+            let started = Date()
+            try complete.sst(["status", "--data", complete.data])
+            let duration = Date().timeIntervalSince(started)
+            let after = try Self.dump(complete)
+            #expect(try Self.stamps(complete) == (stampsBefore.count, false))
+
+            let delays = [0.02] + [0.2, 0.35, 0.5, 0.65, 0.8, 0.95].map { $0 * duration }
+            var outcomes: [String] = []
+            var killedMidMigration = 0
+            for (number, delay) in delays.enumerated() {
+                let victim = try pristine.copy(to: scratch, as: "victim-\(number)")
+                let run = try SSTRun(["status", "--data", victim.data])
+                usleep(UInt32(delay * 1_000_000))
+                run.killNow()
+                let result = try run.wait()
+                let walGrowth = walSize(victim)
+                let state = try Self.stamps(victim)
+                if state.earlierLayout {
+                    // The earlier layout, whole: every stamp, and a database SQLite finds sound.
+                    #expect(state.count == stampsBefore.count, "a kill after \(delay) s lost stamps")
+                    let check = try Self.inspect(victim) { db in try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                    }
+                    #expect(check == ["ok"], "a kill after \(delay) s: \(check)")
+                    if result.killedBySignal && walGrowth > 0 { killedMidMigration += 1 }
+                } else {
+                    #expect(state.count == stampsBefore.count)
+                }
+                let ending = result.killedBySignal ? "killed" : "finished"
+                let layout = state.earlierLayout ? "earlier layout" : "migrated"
+                outcomes.append("\(Int(delay * 1000)) ms: \(ending) → \(layout) (WAL \(walGrowth) bytes)")
+                // The next open migrates to the same state as an uninterrupted one.
+                #expect(try Self.dump(victim) == after, "after a kill at \(delay) s the migration did not complete")
+            }
+            print(
+                "aKillDuringTheMigrationLeavesTheEarlierLayoutUsable: \(stampsBefore.count) stamps, a full open "
+                    + "\(Int(duration * 1000)) ms; " + outcomes.joined(separator: "; ")
+            )
+            #expect(killedMidMigration >= 1, "no kill landed while the migration was writing: \(outcomes)")
+        }
+    }
+}
