@@ -22,6 +22,7 @@ final class MergeCache {
         case recordConflictsDelete
         case row(entity: String)
         case valueUpsert(entity: String, field: String)
+        case recordUpsert(entity: String, columns: [String])
         case erase(entity: String)
     }
 
@@ -44,6 +45,9 @@ final class MergeCache {
         else { return nil }
         return snapshot
     }
+
+    /// The snapshot held, whether or not the database has changed since.
+    var held: RecordSnapshot? { snapshot }
 
     /// Holds `snapshot` as matching the database as it is now.
     func hold(_ snapshot: RecordSnapshot, _ db: Database) {

@@ -25,6 +25,13 @@ final class RecordSnapshot {
     /// read with `conflicts`.
     var conflictSides: [String: [Stamp: String]]?
 
+    /// While a session batches (``MergeSession/batchesRecordWrites``): the columns written and not yet stored,
+    /// the fields whose new stamps (in `stamps`) are not yet stored, and the sequence numbers whose log rows
+    /// those writes leave. ``MergeSession/flushHeldWrites()`` stores them in one statement on the row.
+    var heldColumns: [String: DatabaseValue] = [:]
+    var heldFields: Set<String> = []
+    var releasedSequences: [Int64] = []
+
     init(entity: String, record: RecordID) {
         self.entity = entity
         self.record = record

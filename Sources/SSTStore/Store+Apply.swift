@@ -66,6 +66,8 @@ extension Store {
     ) throws -> ApplyReport {
         try ChangeValidator(schema: schema).validate(changeSet, clock: session.state.clock, physical: physical)
         var applied = 0
+        // A set's fields of one record follow one another: each record's row is written once.
+        session.batchesRecordWrites = true
         for change in changeSet.changes {
             let entity = schema.entity(named: change.entity)!
             let field = entity.field(named: change.field)!
@@ -75,6 +77,8 @@ extension Store {
                 try session.currentState(entity: entity, record: change.record, field: field)
             }
         }
+        try session.flushHeldWrites()
+        session.batchesRecordWrites = false
         if let newest = changeSet.changes.map(\.stamp.timestamp).max() {
             _ = try session.state.clock.receive(newest, physical: physical)
         }
