@@ -98,7 +98,7 @@ struct ApplyFigures {
             unit: "changes/s",
             baseline: perSecond(baselineTimes),
             baselineUnit: "changes/s",
-            baselineTitle: "raw SQLite prepared upserts of each value and its stamp row",
+            baselineTitle: "raw SQLite: an upsert of each record with its stamps, a log row per field",
             ratio: Measure.median(rawRatios),
             target: "none (context: the earlier baseline)"
         )

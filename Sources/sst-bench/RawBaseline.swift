@@ -4,17 +4,17 @@ import SSTCore
 /// The baseline of B1 and B6: the rows the store ends up holding, written with raw SQLite prepared
 /// upserts in one transaction, with the store's schema and settings.
 ///
-/// For every field change, one upsert of the value into its column of the entity's row together with its
-/// stamp (hlc, node, local sequence number, text context) into the row's `_stamps`, and one row of the log
-/// (`sst_log`), then the sequence counter — the writes the store must make, without reading anything,
-/// merging or checking.
+/// For every record (the changes of a record follow one another), one upsert of its values into their
+/// columns together with its stamps (hlc, node, local sequence number, text context per field) into the
+/// row's `_stamps`, and one row of the log (`sst_log`) per field, then the sequence counter — the writes the
+/// store makes, without reading anything, merging or checking.
 final class RawBaseline {
     let schema: Schema
     private let database: RawSQLite
     private let logInsert: OpaquePointer
     private let sequenceUpdate: OpaquePointer
     private let stampRead: OpaquePointer
-    private var columnUpserts: [String: [String: OpaquePointer]] = [:]
+    private var recordUpserts: [String: OpaquePointer] = [:]
     private var columnReads: [String: [String: OpaquePointer]] = [:]
 
     /// Opens the database at `path` (made by `Store.create`, so it has the same schema) and prepares the
@@ -33,14 +33,6 @@ final class RawBaseline {
             let table = Self.quoted(entity.name)
             for field in entity.fields + [entity.field(named: Schema.deletedField)!] {
                 let column = Self.quoted(field.name)
-                columnUpserts[entity.name, default: [:]][field.name] = try database.prepare(
-                    """
-                    INSERT INTO \(table) (id, \(column), _stamps)
-                    VALUES (?1, ?2, json_object(?3, json_array(?4, ?5, ?6, NULL, ?7)))
-                    ON CONFLICT (id) DO UPDATE SET \(column) = excluded.\(column),
-                        _stamps = json_patch(coalesce(_stamps, '{}'), excluded._stamps)
-                    """
-                )
                 columnReads[entity.name, default: [:]][field.name] = try database.prepare(
                     "SELECT \(column) FROM \(table) WHERE id = ?"
                 )
@@ -58,33 +50,73 @@ final class RawBaseline {
         try database.execute("BEGIN IMMEDIATE")
         var sequence = Int64(try database.text("SELECT last_seq FROM sst_state") ?? "0") ?? 0
         var newest: UInt64 = 0
-        for change in changes {
-            guard let entity = schema.entity(named: change.entity), let field = entity.field(named: change.field),
-                let columnUpsert = columnUpserts[entity.name]?[field.name]
-            else { continue }
-            sequence += 1
-            newest = max(newest, change.stamp.timestamp.rawValue)
-            RawSQLite.bind(columnUpsert, 1, change.record.rawValue)
-            Self.bind(change.value, to: columnUpsert, at: 2)
-            RawSQLite.bind(columnUpsert, 3, change.field)
-            RawSQLite.bind(columnUpsert, 4, Int64(bitPattern: change.stamp.timestamp.rawValue))
-            RawSQLite.bind(columnUpsert, 5, change.stamp.node.rawValue)
-            RawSQLite.bind(columnUpsert, 6, sequence)
-            RawSQLite.bind(columnUpsert, 7, field.merge == .text ? Self.contextText(change.state.textContext) : nil)
-            try database.run(columnUpsert)
+        var start = changes.startIndex
+        while start < changes.endIndex {
+            let first = changes[start]
+            var end = start
+            while end < changes.endIndex, changes[end].record == first.record, changes[end].entity == first.entity {
+                end += 1
+            }
+            guard let entity = schema.entity(named: first.entity) else {
+                start = end
+                continue
+            }
+            var values: [String: FieldChange] = [:]
+            var stamps = "{"
+            for change in changes[start..<end] {
+                guard let field = entity.field(named: change.field) else { continue }
+                sequence += 1
+                newest = max(newest, change.stamp.timestamp.rawValue)
+                values[field.name] = change
+                if stamps.count > 1 { stamps += "," }
+                CanonicalJSON.renderString(field.name, into: &stamps)
+                stamps += ":[\(Int64(bitPattern: change.stamp.timestamp.rawValue)),"
+                CanonicalJSON.renderString(change.stamp.node.rawValue, into: &stamps)
+                stamps += ",\(sequence),null,"
+                if field.merge == .text {
+                    CanonicalJSON.renderString(Self.contextText(change.state.textContext), into: &stamps)
+                } else {
+                    stamps += "null"
+                }
+                stamps += "]"
 
-            RawSQLite.bind(logInsert, 1, sequence)
-            RawSQLite.bind(logInsert, 2, change.entity)
-            RawSQLite.bind(logInsert, 3, change.record.rawValue)
-            RawSQLite.bind(logInsert, 4, change.field)
-            RawSQLite.bind(logInsert, 5, Int64(bitPattern: change.stamp.timestamp.rawValue))
-            RawSQLite.bind(logInsert, 6, change.stamp.node.rawValue)
-            try database.run(logInsert)
+                RawSQLite.bind(logInsert, 1, sequence)
+                RawSQLite.bind(logInsert, 2, change.entity)
+                RawSQLite.bind(logInsert, 3, change.record.rawValue)
+                RawSQLite.bind(logInsert, 4, change.field)
+                RawSQLite.bind(logInsert, 5, Int64(bitPattern: change.stamp.timestamp.rawValue))
+                RawSQLite.bind(logInsert, 6, change.stamp.node.rawValue)
+                try database.run(logInsert)
+            }
+            let columns = values.keys.sorted()
+            let upsert = try recordUpsert(entity: entity.name, columns: columns)
+            RawSQLite.bind(upsert, 1, first.record.rawValue)
+            RawSQLite.bind(upsert, 2, stamps + "}")
+            for (offset, column) in columns.enumerated() {
+                Self.bind(values[column]!.value, to: upsert, at: Int32(offset + 3))
+            }
+            try database.run(upsert)
+            start = end
         }
         RawSQLite.bind(sequenceUpdate, 1, Int64(bitPattern: newest))
         RawSQLite.bind(sequenceUpdate, 2, sequence)
         try database.run(sequenceUpdate)
         try database.execute("COMMIT")
+    }
+
+    private func recordUpsert(entity: String, columns: [String]) throws -> OpaquePointer {
+        let key = entity + "\u{1F}" + columns.joined(separator: "\u{1F}")
+        if let statement = recordUpserts[key] { return statement }
+        let quoted = columns.map(Self.quoted)
+        let statement = try database.prepare(
+            """
+            INSERT INTO \(Self.quoted(entity)) (id, _stamps\(quoted.map { ", \($0)" }.joined()))
+            VALUES (?, ?\(String(repeating: ", ?", count: columns.count)))
+            ON CONFLICT (id) DO UPDATE SET _stamps = excluded._stamps\(quoted.map { ", \($0) = excluded.\($0)" }.joined())
+            """
+        )
+        recordUpserts[key] = statement
+        return statement
     }
 
     /// Reads, in sequence order, every log row after `since` and the value of its column: the reads
