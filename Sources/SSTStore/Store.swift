@@ -31,7 +31,18 @@ public struct Store: Sendable {
         self.policy = policy
         self.privacyFilter = PrivacyFilter(policy: policy, schema: schema)
         self.physicalClock = physicalClock
-        try StoreMigrations.migrator(for: schema).migrate(writer)
+        let migrator = StoreMigrations.migrator(for: schema)
+        // A data directory a newer release has migrated holds a layout this release cannot read.
+        if try writer.read({ db in try migrator.hasBeenSuperseded(db) }) {
+            throw StoreError(
+                .invalidValue,
+                "this data directory was migrated by a newer release of sst (its database has migrations this "
+                    + "release does not know); this release cannot read it",
+                remedy: "Run the release that migrated it, or restore the backup taken before the upgrade "
+                    + "(docs/operations.md, \"Upgrading a node\")."
+            )
+        }
+        try migrator.migrate(writer)
     }
 
     /// The policy for a database at `path`: `policy.json` beside it when present, else the default.

@@ -31,6 +31,18 @@ import Testing
         return try queue.read(read)
     }
 
+    /// Every table's schema and rows, as text: what a database holds, whatever SQLite did to its pages.
+    static func contents(_ node: Node) throws -> [String] {
+        try inspect(node) { db in
+            let tables = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master ORDER BY type, name")
+            var contents = tables.map { "\($0["name"] as String): \($0["sql"] as String? ?? "")" }
+            for table in tables.map({ $0["name"] as String }) where try db.tableExists(table) {
+                contents += try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { "\(table) \($0)" }
+            }
+            return contents
+        }
+    }
+
     /// The number of stamps in the layout the database is in, and whether it is the earlier one.
     static func stamps(_ node: Node) throws -> (count: Int, earlierLayout: Bool) {
         try inspect(node) { db in
@@ -109,6 +121,28 @@ import Testing
             // The absence needs a consent the pupil has none of: it stays at the school.
             let absent = try SST.run(["record", "get", "--data", hub.data, "--entity", "absence", "--id", absence])
             expectRefusal(absent, mentions: ["no absence"])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func aDataDirectoryMigratedByANewerReleaseIsRefusedUntouched() throws {
+        try withScratchDirectory { scratch in
+            let school = try Self.fixtureNode("school", id: "ekbacken-1", in: scratch)
+            try school.sst(["status", "--data", school.data])
+            // A later release's migration, as it would record itself.
+            let queue = try DatabaseQueue(path: school.directory.appendingPathComponent("sst.sqlite").path)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('from-a-later-release-1')")
+            }
+            try queue.close()
+            let before = try Self.contents(school)
+            for command in [
+                ["status"], ["dump"], ["record", "set", "--entity", "pupil", "--id", newRecordID(), "grade=7"],
+            ] {
+                let result = try SST.run(command + ["--data", school.data])
+                expectRefusal(result, mentions: ["newer release", "Upgrading a node"])
+            }
+            #expect(try Self.contents(school) == before)
         }
     }
 
