@@ -342,16 +342,7 @@ package struct MergeSession {
             unlog.bind(1, previous.sequence)
             try unlog.execute()
         }
-        let log = try cache.statement(.logInsert, db) {
-            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
-        }
-        log.bind(1, sequence)
-        log.bind(2, entity.name)
-        log.bind(3, record.rawValue)
-        log.bind(4, field)
-        log.bind(5, hlc)
-        log.bind(6, node)
-        try log.execute()
+        try logRow(sequence, entity: entity.name, record: record, field: field, stamp: state.stamp)
         if value != nil {
             if snapshot.row?.isEmpty == false {
                 snapshot.row?[field] = databaseValue
@@ -391,18 +382,15 @@ package struct MergeSession {
             unlog.bind(1, sequence)
             try unlog.execute()
         }
-        let log = try cache.statement(.logInsert, db) {
-            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
-        }
         for field in snapshot.heldFields {
             guard let stored = stamps[field] else { continue }
-            log.bind(1, stored.sequence)
-            log.bind(2, snapshot.entity)
-            log.bind(3, snapshot.record.rawValue)
-            log.bind(4, field)
-            log.bind(5, Int64(bitPattern: stored.stamp.timestamp.rawValue))
-            log.bind(6, stored.stamp.node.rawValue)
-            try log.execute()
+            try logRow(
+                stored.sequence,
+                entity: snapshot.entity,
+                record: snapshot.record,
+                field: field,
+                stamp: stored.stamp
+            )
         }
         for (column, value) in snapshot.heldColumns where snapshot.row?.isEmpty == false {
             snapshot.row?[column] = value
@@ -412,6 +400,20 @@ package struct MergeSession {
         snapshot.heldFields = []
         snapshot.releasedSequences = []
         cache.confirm(db)
+    }
+
+    /// Adds the log row of a field's change (see ``StampLayout``).
+    private func logRow(_ sequence: Int64, entity: String, record: RecordID, field: String, stamp: Stamp) throws {
+        let log = try cache.statement(.logInsert, db) {
+            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
+        }
+        log.bind(1, sequence)
+        log.bind(2, entity)
+        log.bind(3, record.rawValue)
+        log.bind(4, field)
+        log.bind(5, Int64(bitPattern: stamp.timestamp.rawValue))
+        log.bind(6, stamp.node.rawValue)
+        try log.execute()
     }
 
     /// A record's stamps as the `_stamps` column holds them (see ``StampLayout``).

@@ -2,11 +2,6 @@ import Foundation
 import Testing
 
 @Suite struct KillDuringImportTests {
-    func walSize(_ node: Node) -> Int {
-        let wal = node.directory.appendingPathComponent("sst.sqlite-wal").path
-        return (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-    }
-
     @Test(.timeLimit(.minutes(10)))
     func importKilledWithSIGKILLLeavesAllOrNothing() throws {
         try withScratchDirectory { scratch in
@@ -33,12 +28,12 @@ import Testing
             var killedMidImport = 0
             for (number, delay) in delays.enumerated() {
                 let victim = try pristine.copy(to: scratch, as: "victim-\(number)")
-                let walBefore = walSize(victim)
+                let walBefore = victim.walSize
                 let run = try SSTRun(["changes", "import", "--data", victim.data, big.path])
                 usleep(UInt32(delay * 1_000_000))
                 run.killNow()
                 let result = try run.wait()
-                let walGrowth = walSize(victim) - walBefore
+                let walGrowth = victim.walSize - walBefore
 
                 let dump = try victim.dump()
                 let state = dump == before ? "before" : dump == after ? "after" : "PARTIAL"

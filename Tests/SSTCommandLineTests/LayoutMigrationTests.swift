@@ -186,11 +186,6 @@ import Testing
         return node
     }
 
-    func walSize(_ node: Node) -> Int {
-        let wal = node.directory.appendingPathComponent("sst.sqlite-wal").path
-        return (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-    }
-
     @Test(.timeLimit(.minutes(10)))
     func aKillDuringTheMigrationLeavesTheEarlierLayoutUsable() throws {
         try withScratchDirectory { scratch in
@@ -215,7 +210,7 @@ import Testing
                 usleep(UInt32(delay * 1_000_000))
                 run.killNow()
                 let result = try run.wait()
-                let walGrowth = walSize(victim)
+                let walGrowth = victim.walSize
                 let state = try Self.stamps(victim)
                 if state.earlierLayout {
                     // The earlier layout, whole: every stamp, and a database SQLite finds sound.

@@ -126,6 +126,12 @@ struct Node {
         return node
     }
 
+    /// The size of the database's write-ahead log in bytes (0 when there is none).
+    var walSize: Int {
+        let wal = directory.appendingPathComponent("sst.sqlite-wal").path
+        return (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+    }
+
     /// A copy of this node's data directory at `folder/name` (default: the node id), as a node of its own.
     func copy(to folder: URL, as name: String? = nil) throws -> Node {
         let copy = Node(id: id, directory: folder.appendingPathComponent(name ?? id, isDirectory: true))
