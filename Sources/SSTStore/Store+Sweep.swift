@@ -261,6 +261,10 @@ extension Store {
         _ session: inout MergeSession
     ) throws {
         let entity = schema.entity(withRole: .purgeReceipt)
+        // The receipt is this node's own write, even inside the merge of a set from the other side.
+        let sourceSide = session.sourceSide
+        session.sourceSide = nil
+        defer { session.sourceSide = sourceSide }
         let stamp = Stamp(timestamp: session.state.clock.tick(physical: physical), node: node)
         let record = RecordID.random()
         let values: [String: Value] = [

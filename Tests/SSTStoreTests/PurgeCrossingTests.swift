@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SSTCore
 import SSTPrivacy
 import SSTServices
@@ -40,6 +41,16 @@ struct PurgeCrossingTests {
         let purged = try pair.hub.auditEntries().map(\.entry).filter { $0.kind == .purged }
         #expect(purged.count == 2)
         #expect(purged.allSatisfy { $0.pupil == pupil.id && $0.detail.hasPrefix("gallring of") })
+
+        // The receipts are the hub's own writes, not values received from the school: the consent sweep
+        // must not take them for received data.
+        let receiptSides = try pair.hub.writer.read { db in
+            try Optional<String>.fetchAll(
+                db,
+                sql: "SELECT DISTINCT s.value ->> 3 FROM purge_receipt r, json_each(r._stamps) s"
+            )
+        }
+        #expect(receiptSides == [nil], "the hub's receipts are marked as received from \(receiptSides)")
 
         // The receipts go back; the school audits the acknowledgement. A replay acknowledges nothing twice.
         try pair.syncToSchool()
