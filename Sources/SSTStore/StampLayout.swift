@@ -66,6 +66,41 @@ package enum StampLayout {
             .execute(arguments: [path(field, .seq), seq, record])
     }
 
+    /// Gives each of a record's stamped fields numbered up to `numberedUpTo` a new sequence number from `next`,
+    /// in field name order (a resend): their log rows move, and the record's stamps are written once.
+    static func resequence(
+        entity: String,
+        record: String,
+        numberedUpTo: Int64,
+        next: () -> Int64,
+        _ db: Database
+    ) throws {
+        let table = ColumnCoding.quoted(entity)
+        let numbered = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT s.key, s.value ->> \(Position.seq.rawValue) FROM \(table) r, json_each(r._stamps) s "
+                    + "WHERE r.id = ? ORDER BY s.key"
+            ),
+            arguments: [record]
+        )
+        var paths: [String] = []
+        var arguments: StatementArguments = []
+        for row in numbered {
+            let (field, old): (String, Int64) = (row[0], row[1])
+            guard old <= numberedUpTo else { continue }
+            let seq = next()
+            try db.cachedStatement(sql: "UPDATE sst_log SET seq = ? WHERE seq = ?").execute(arguments: [seq, old])
+            paths.append("?, ?")
+            arguments += [path(field, .seq), seq]
+        }
+        guard !paths.isEmpty else { return }
+        arguments += [record]
+        try db.execute(
+            sql: "UPDATE \(table) SET _stamps = json_set(_stamps, \(paths.joined(separator: ", "))) WHERE id = ?",
+            arguments: arguments
+        )
+    }
+
     /// Re-stamps a field (a clock repair): new clock, context and sequence number, in its stamp and its log row.
     static func restamp(
         entity: String,
@@ -106,17 +141,6 @@ package enum StampLayout {
         try db.execute(
             sql: "UPDATE \(ColumnCoding.quoted(entity)) SET _stamps = json_set(_stamps, ?1, NULL) WHERE id = ?2",
             arguments: [path(field, .sourceSide), record]
-        )
-    }
-
-    /// The names of a record's stamped fields in byte order, or none when the record has no stamp.
-    static func fields(entity: String, record: String, _ db: Database) throws -> [String] {
-        try String.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT s.key FROM \(ColumnCoding.quoted(entity)) r, json_each(r._stamps) s WHERE r.id = ? "
-                    + "ORDER BY s.key"
-            ),
-            arguments: [record]
         )
     }
 

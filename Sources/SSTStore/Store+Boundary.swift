@@ -293,6 +293,12 @@ extension Store {
                 return merged
             } afterwards: { session, _ in
                 for pupil in consentPupils { try Self.resend(pupil: pupil, &session) }
+                // The resend covers every consent of theirs in force now: the next session does not resend them.
+                _ = try Self.markConsentsInForce(
+                    of: consentPupils,
+                    on: CivilDate(millisecondsSinceEpoch: physical),
+                    session.db
+                )
             }
         } catch let error as ChangeSetError {
             throw try refusal(error, changeSet: changeSet, peer: peer)

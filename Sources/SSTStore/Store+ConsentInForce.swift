@@ -45,22 +45,36 @@ extension Store {
         }
         var pupils: Set<RecordID> = []
         try withSession { session in
-            let context = StorePrivacyContext(db: session.db, today: today)
             let candidates = try String.fetchAll(session.db, sql: candidatesSQL).compactMap(RecordID.init)
-            for pupil in candidates {
-                for consent in try context.consents(pupil: pupil) where consent.isInForce(on: today) {
-                    try session.db.execute(
-                        sql: "INSERT OR IGNORE INTO sst_consent_in_force (consent_id) VALUES (?)",
-                        arguments: [consent.id.rawValue]
-                    )
-                    if session.db.changesCount > 0 { pupils.insert(pupil) }
-                }
-            }
+            pupils = try Self.markConsentsInForce(of: candidates, on: today, session.db)
         } afterwards: { session, _ in
             for pupil in pupils.sorted() { try Self.resend(pupil: pupil, &session) }
         }
         // The candidates left are consents valid from a later day: nothing to do until then, or a write.
         if pupils.isEmpty { consentsChecked.clear(on: today, at: lastSequence) }
         return pupils
+    }
+
+    /// Records as in force (`sst_consent_in_force`) each consent of `pupils` in force on `today`; returns the
+    /// pupils one of whose consents was not recorded yet. Whoever calls it resends those pupils' data in the
+    /// same transaction: a merge that brings a consent resends its pupil at once, and records the consent here
+    /// so that the next session's ``resendForConsentsComingIntoForce()`` does not send the pupil again.
+    static func markConsentsInForce(
+        of pupils: some Sequence<RecordID>,
+        on today: CivilDate,
+        _ db: Database
+    ) throws -> Set<RecordID> {
+        let context = StorePrivacyContext(db: db, today: today)
+        var marked: Set<RecordID> = []
+        for pupil in pupils {
+            for consent in try context.consents(pupil: pupil) where consent.isInForce(on: today) {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO sst_consent_in_force (consent_id) VALUES (?)",
+                    arguments: [consent.id.rawValue]
+                )
+                if db.changesCount > 0 { marked.insert(pupil) }
+            }
+        }
+        return marked
     }
 }

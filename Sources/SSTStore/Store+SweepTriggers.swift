@@ -7,22 +7,21 @@ import SSTPrivacy
 /// protection is lifted, and the purge receipts it brings.
 extension Store {
     /// Gives every field of the pupil's records a new sequence number, so that the next export sends them
-    /// again with their original stamps: the backfill when a consent comes into force.
+    /// again with their original stamps: the backfill when a consent comes into force. A field already numbered
+    /// in this transaction (the set that brings the consent also brought it) is new to every peer and keeps its
+    /// number.
     package static func resend(pupil: RecordID, _ session: inout MergeSession) throws {
         // The context's day does not matter: only its record lookups are used.
         let records = try StorePrivacyContext(db: session.db, today: CivilDate(millisecondsSinceEpoch: 0))
             .records(of: [pupil], schema: session.schema)
         for key in records {
-            let (entity, record) = (key.entity, key.record.rawValue)
-            for field in try StampLayout.fields(entity: entity, record: record, session.db) {
-                try StampLayout.resequence(
-                    entity: entity,
-                    record: record,
-                    field: field,
-                    to: session.state.nextSequence(),
-                    session.db
-                )
-            }
+            try StampLayout.resequence(
+                entity: key.entity,
+                record: key.record.rawValue,
+                numberedUpTo: session.state.loadedSequence,
+                next: { session.state.nextSequence() },
+                session.db
+            )
         }
     }
 

@@ -242,6 +242,9 @@ public struct Store: Sendable {
 struct ClockState {
     var clock: HybridLogicalClock
     var lastSequence: Int64
+    /// The last sequence number when the state was loaded: a field numbered after it was written in this
+    /// transaction.
+    let loadedSequence: Int64
 
     static func load(_ db: Database) throws -> ClockState {
         guard let row = try Row.fetchOne(db, sql: "SELECT last_hlc, last_seq, max_offset_ms FROM sst_state") else {
@@ -251,7 +254,8 @@ struct ClockState {
         let offset = UInt64(max(0, row["max_offset_ms"] as Int64))
         return ClockState(
             clock: HybridLogicalClock(last: last, maxOffsetMilliseconds: offset),
-            lastSequence: row["last_seq"]
+            lastSequence: row["last_seq"],
+            loadedSequence: row["last_seq"]
         )
     }
 

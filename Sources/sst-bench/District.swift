@@ -127,7 +127,8 @@ enum CatchUp {
     /// By default the pupils' consents were granted earlier and have already reached the hub: they are
     /// applied to the node first and sent to the hub in process (export for the hub, `apply(_:from:)` at the
     /// hub, and the hub's answer applied back, so both cursors are where a sync would leave them), untimed.
-    /// With `consentsPending`, each consent stays in the node's log just before its pupil's data and travels
+    /// The hub's answer starts after `hubSince`, the end of the hub's log the node is taken to have already (a
+    /// district-sized hub's history of the node's school, B8). With `consentsPending`, each consent stays in the node's log just before its pupil's data and travels
     /// in the catch-up. The workload is generated in chunks (twice: once for the consents), so a 1M-change
     /// node is made without holding the million changes in memory.
     static func prepare(
@@ -137,6 +138,7 @@ enum CatchUp {
         workload: Workload,
         changes: Int,
         consentsPending: Bool = false,
+        hubSince: Int64 = 0,
         chunk: Int = 100_000
     ) throws -> Prepared {
         var workload = workload
@@ -159,7 +161,7 @@ enum CatchUp {
                 throw BenchError("the node let \(sent.changes.count) of \(consents.count) consent fields go to the hub")
             }
             try hub.apply(sent, from: District.peer(identity))
-            try node.apply(try hub.exportChanges(for: District.peer(identity), since: 0), from: District.hubPeer)
+            try node.apply(try hub.exportChanges(for: District.peer(identity), since: hubSince), from: District.hubPeer)
             consentsAtHub = consents.count
         }
         var pending = 0

@@ -27,6 +27,18 @@ struct FanInFigure {
     var pullAfter = false
     /// The `sst` executable and the peak-memory reporter, to run the hub as its own process.
     var hubProcess: (sst: String, reporter: ChildProcess.Reporter)? = nil
+    /// The figure's id in the report: B3, or B8 when ``DistrictFigure`` runs the fan-in on a district-sized hub.
+    var id = "B3"
+    /// The schools of the nodes, taken in turn.
+    var schools = District.schools
+    /// Makes the hub of each run (given the run's index); by default a new, empty one.
+    var makeHub: ((Int) throws -> (store: Store, directory: String, database: String))? = nil
+    /// Field values the hub had received from the school side before the run (a district-sized hub's history).
+    var heldBefore = 0
+    /// Whether the first run ends with the probe (a second node of a school joining through the relay).
+    var probes = true
+    /// Called with each run's hub data directory once its fan-in is over and checked, before it is removed.
+    var afterRun: ((String) throws -> Void)? = nil
 
     static let target = "all applied, 0 errors"
 
@@ -70,8 +82,8 @@ struct FanInFigure {
 
     func measure() async throws -> [Figure] {
         let members = try (0..<nodes).map { index in
-            let school = District.schools[index % District.schools.count]
-            let number = index / District.schools.count + 1
+            let school = schools[index % schools.count]
+            let number = index / schools.count + 1
             let identity = NodeIdentity(
                 node: NodeID("\(school.slug)-fanin-\(number)")!,
                 role: .school,
@@ -94,9 +106,11 @@ struct FanInFigure {
         var hubPeaks: [Double] = []
         var pulls = PullRuns()
         for run in 0..<runs {
-            let hub = try district.newHub()
+            let hub = try makeHub?(run) ?? district.newHub()
             var stores: [Store] = []
-            var expected = 0
+            var expected = heldBefore
+            // A district-sized hub's history of each node's school is taken to be on the node already.
+            let hubSince = try hub.store.lastSequence()
             for (index, member) in members.enumerated() {
                 let store = try Store.inMemory(identity: member.identity)
                 let prepared = try CatchUp.prepare(
@@ -110,12 +124,13 @@ struct FanInFigure {
                         stadsdel: member.identity.stadsdel!,
                         writer: member.writer
                     ),
-                    changes: changes
+                    changes: changes,
+                    hubSince: hubSince
                 )
                 expected += prepared.pending + prepared.consentsAtHub
                 stores.append(store)
             }
-            let probe = run == 0 && !pullAfter ? try makeProbe(members) : nil
+            let probe = run == 0 && !pullAfter && probes ? try makeProbe(members) : nil
             let hubRun = try await fanIn(hub: hub, members: members, stores: stores, probe: probe)
             let (outcomes, total) = (hubRun.outcomes, hubRun.total)
             if let probe = hubRun.probe { probeResult = probe }
@@ -132,7 +147,7 @@ struct FanInFigure {
             let held = try HubCount.schoolFields(database: hub.database)
             if failed.isEmpty && (applied != nodes * changes || !behind.isEmpty || held != expected) {
                 throw BenchError(
-                    "B3: no push failed, but the hub applied \(applied) of \(nodes * changes) changes and holds \(held) "
+                    "\(id): no push failed, but the hub applied \(applied) of \(nodes * changes) changes and holds \(held) "
                         + "of \(expected) fields; cursors behind for \(behind.count) nodes"
                         + (behind.isEmpty ? "" : " (\(behind.prefix(3).joined(separator: ", "))…)")
                 )
@@ -148,12 +163,13 @@ struct FanInFigure {
                 p50s.append(Self.percentile(latencies, 0.50))
                 p99s.append(Self.percentile(latencies, 0.99))
             }
+            try afterRun?(hub.directory)
             scratch.remove(hub.directory)
         }
         let total = Measure.median(totals)
         let ok = errors.isEmpty
         if !ok {
-            FileHandle.standardError.write(Data("sst-bench: B3: \(errors.count) pushes failed: \(errors[0])\n".utf8))
+            FileHandle.standardError.write(Data("sst-bench: \(id): \(errors.count) pushes failed: \(errors[0])\n".utf8))
         }
         var note = String(
             format: "%d nodes of %d schools, %@ (nodes' stores in memory); %.0f changes/s into the hub; errors: %d",
@@ -177,7 +193,7 @@ struct FanInFigure {
         if let hubProcess {
             hubMemory.append(
                 Figure(
-                    id: "B3",
+                    id: id,
                     title: "fan-in: peak RSS of the hub (sst hub serve, its own process)",
                     value: hubPeaks.isEmpty ? nil : Measure.median(hubPeaks),
                     unit: "MB",
@@ -198,7 +214,7 @@ struct FanInFigure {
         if let probeResult {
             hubMemory.append(
                 Figure(
-                    id: "B3",
+                    id: id,
                     title: "after the fan-in, a second node of a school (new) joins through the relay and pulls",
                     value: probeResult.seconds,
                     unit: "s",
@@ -212,7 +228,7 @@ struct FanInFigure {
         }
         return hubMemory + [
             Figure(
-                id: "B3",
+                id: id,
                 title: "fan-in: \(nodes) nodes × \(changes) changes pushed at once, total wall time",
                 value: total,
                 unit: "s",
@@ -222,7 +238,7 @@ struct FanInFigure {
                 note: note
             ),
             Figure(
-                id: "B3",
+                id: id,
                 title: "fan-in push latency p50 (request sent → answer read)",
                 value: latency(p50s),
                 unit: "ms",
@@ -231,7 +247,7 @@ struct FanInFigure {
                 verdict: .info
             ),
             Figure(
-                id: "B3",
+                id: id,
                 title: "fan-in push latency p99",
                 value: latency(p99s),
                 unit: "ms",
@@ -277,10 +293,10 @@ struct FanInFigure {
             sst: hubProcess.sst,
             directory: hub.directory,
             tls: district.hubTLS,
-            logPath: scratch.root.appendingPathComponent("b3-hub.log").path,
-            reportPath: scratch.root.appendingPathComponent("b3-hub-peak").path,
+            logPath: scratch.root.appendingPathComponent("\(id.lowercased())-hub.log").path,
+            reportPath: scratch.root.appendingPathComponent("\(id.lowercased())-hub-peak").path,
             reporter: hubProcess.reporter,
-            figure: "B3"
+            figure: id
         )
         defer { server.stop() }
         let program = server.program
@@ -305,113 +321,6 @@ struct FanInFigure {
             run.pushPeak = lifetimePeak
         }
         return run
-    }
-
-    /// Lets every node push at once to the hub at `url`, and with `pullStart` then pull at once; with a `probe`,
-    /// a second node of the first node's school then joins through the relay and pulls (untimed).
-    private static func pushAll(
-        url: String,
-        hub: Store,
-        _ members: [Member],
-        _ stores: [Store],
-        changes: Int,
-        pullStart: StartGate?,
-        probe: Probe?
-    ) async throws -> HubRun {
-        let gate = StartGate(expected: members.count)
-        // The pulls start where the pushes began in the hub's log: the first push applied, in every pull.
-        let pullSince = try hub.lastSequence()
-        let outcomes = await withTaskGroup(of: Outcome.self) { group in
-            for (member, store) in zip(members, stores) {
-                group.addTask {
-                    await Self.push(
-                        store: store,
-                        url: url,
-                        tls: member.tls,
-                        changes: changes,
-                        gate: gate,
-                        pullStart: pullStart,
-                        pullSince: pullSince
-                    )
-                }
-            }
-            var outcomes: [Outcome] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
-        }
-        let start = await gate.openedAt ?? Measure.now()
-        let total = (outcomes.map(\.end).max() ?? start) - start
-        var run = HubRun(outcomes: outcomes, total: total)
-        if let pullStart, let pullsFrom = await pullStart.openedAt {
-            run.pullTotal = (outcomes.map(\.pullEnd).max() ?? pullsFrom) - pullsFrom
-        }
-        run.lastSequences = try stores.map { try $0.lastSequence() }
-        if let probe {
-            run.probe = await runProbe(probe, url: url, members: members, stores: stores)
-        }
-        return run
-    }
-
-    /// One node: its HTTP client, then (once every node is ready) a handshake, the export and the push; with
-    /// `pullStart`, once every node has its answer, one pull.
-    private static func push(
-        store: Store,
-        url: String,
-        tls: TLSFiles,
-        changes: Int,
-        gate: StartGate,
-        pullStart: StartGate?,
-        pullSince: Int64
-    ) async -> Outcome {
-        var arrived = false
-        var arrivedToPull = false
-        var outcome = Outcome()
-        do {
-            try await HTTPSyncTransport.withTransport(
-                configuration: HTTPSyncTransport.Configuration(hubURL: url),
-                tls: try tls.clientConfiguration(verifyHostname: true),
-                logger: District.logger
-            ) { transport in
-                arrived = true
-                await gate.arrive()
-                let handshakeStart = Measure.now()
-                let handshake = try await transport.handshake(
-                    HandshakeRequest(
-                        policyHash: store.policy.hash,
-                        nodeTime: UInt64(Date().timeIntervalSince1970 * 1000),
-                        lastSequence: try store.lastSequence()
-                    )
-                )
-                let exportStart = Measure.now()
-                outcome.handshakeSeconds = exportStart - handshakeStart
-                let set = try store.exportChanges(for: District.hubPeer, since: handshake.cursor, limit: changes)
-                let start = Measure.now()
-                outcome.exportSeconds = start - exportStart
-                let response = try await transport.push(set)
-                outcome.end = Measure.now()
-                outcome.pushSeconds = outcome.end - start
-                outcome.received = response.received
-                outcome.applied = response.applied
-                guard let pullStart else { return }
-                arrivedToPull = true
-                await pullStart.arrive()
-                let pullStarted = Measure.now()
-                do {
-                    let pull = try await transport.pull(since: pullSince, limit: SyncProtocol.defaultBatchSize)
-                    outcome.pulled = pull.changeSet.changes.count
-                    outcome.pullSeconds = Measure.now() - pullStarted
-                } catch {
-                    outcome.pullError = "\(error)"
-                }
-                outcome.pullEnd = Measure.now()
-            }
-        } catch {
-            if !arrived { await gate.arrive() }
-            if let pullStart, !arrivedToPull { await pullStart.arrive() }
-            outcome.end = Measure.now()
-            outcome.error = "\(error)"
-        }
-        return outcome
     }
 
     /// The nearest-rank percentile (`fraction` in 0…1).

@@ -25,7 +25,7 @@ struct SSTBench: AsyncParsableCommand {
     @Flag(help: "Tiny sizes, for CI: checks that every figure runs, in seconds even in a debug build.")
     var tiny = false
 
-    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,B9,B10,X2; B1 includes X1).")
+    @Option(help: "Only these figures, comma-separated (B1,B2,B3,B4,B5,B6,B7,B8,B9,B10,X2; B1 includes X1).")
     var only: String?
 
     @Option(help: "B1: field changes in the applied change set. (default: 100000)")
@@ -91,6 +91,18 @@ struct SSTBench: AsyncParsableCommand {
     )
     var sweepValues: Int?
 
+    @Option(help: "B8: schools of the district-sized hub, one node each in the fan-in. (default: 150)")
+    var districtSchools: Int?
+
+    @Option(help: "B8: pupils at each school, 100 field values each in the hub's history. (default: 2000)")
+    var districtPupils: Int?
+
+    @Option(help: "B8: field changes each school's node has pending after the week's outage. (default: 3000)")
+    var districtWeekChanges: Int?
+
+    @Option(help: "B8: runs (each but the last on a copy of the hub). (default: 1)")
+    var districtRuns: Int?
+
     @Option(help: "B4: field changes of the catch-up whose peak memory is measured. (default: 1000000)")
     var memoryChanges: Int?
 
@@ -137,6 +149,8 @@ struct SSTBench: AsyncParsableCommand {
             ("--max-rows", maxRows), ("--catch-up-changes", catchUpChanges), ("--sync-batch", syncBatch),
             ("--fan-in-nodes", fanInNodes), ("--fan-in-changes", fanInChanges), ("--memory-changes", memoryChanges),
             ("--memory-runs", memoryRuns), ("--relay-changes", relayChanges), ("--sweep-values", sweepValues),
+            ("--district-schools", districtSchools), ("--district-pupils", districtPupils),
+            ("--district-week-changes", districtWeekChanges), ("--district-runs", districtRuns),
         ]
         where value.map({ $0 < 1 }) ?? false {
             throw ValidationError("\(name) must be at least 1.")
@@ -150,7 +164,7 @@ struct SSTBench: AsyncParsableCommand {
         let sizes = resolvedSizes()
         let runs = self.runs ?? 5
         let selected = Set(
-            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7,B9,B10").uppercased().split(separator: ",")
+            (only ?? "B1,B2,X2,B3,B4,B5,B6,B7,B8,B9,B10").uppercased().split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }
         )
         let scratch = try Scratch(under: self.scratch, keep: keep || prepareOnly)
@@ -181,7 +195,8 @@ struct SSTBench: AsyncParsableCommand {
             figures += apply.figures
             settings += "; baseline connection: \(apply.settings)"
         }
-        let district = try selected.isDisjoint(with: ["B2", "X2", "B3", "B4", "B9"]) ? nil : District(scratch: scratch)
+        let needsDistrict = !selected.isDisjoint(with: ["B2", "X2", "B3", "B4", "B8", "B9"])
+        let district = try needsDistrict ? District(scratch: scratch) : nil
         if let district, selected.contains("B2") {
             progress("B2: catch-up of \(sizes.catchUpChanges) changes over HTTPS, \(runs) runs")
             figures += try await CatchUpFigure(
@@ -240,6 +255,30 @@ struct SSTBench: AsyncParsableCommand {
                 batch: sizes.syncBatch,
                 sst: sst ?? CommandFigures.defaultBinary(),
                 consentsPending: consentsPending
+            ).measure()
+        }
+        if let district, selected.contains("B8") {
+            let values = sizes.districtSchools * sizes.districtPupils * DistrictFigure.valuesPerPupil
+            let runs = districtRuns ?? 1
+            progress(
+                "B8: a hub of \(values) values, \(sizes.districtSchools) schools catching up at once, \(runs) runs"
+            )
+            let sst = self.sst ?? CommandFigures.defaultBinary()
+            guard FileManager.default.isExecutableFile(atPath: sst), let reporter = ChildProcess.Reporter.find() else {
+                throw ValidationError(
+                    "B8 needs the release sst at \(sst) (swift build -c release --product sst, or --sst PATH) and "
+                        + "/usr/bin/time or python3 to report the hub's memory."
+                )
+            }
+            figures += try await DistrictFigure(
+                district: district,
+                scratch: scratch,
+                runs: runs,
+                schools: sizes.districtSchools,
+                pupils: sizes.districtPupils,
+                weekChanges: sizes.districtWeekChanges,
+                sst: sst,
+                reporter: reporter
             ).measure()
         }
         if selected.contains("B5") {
@@ -314,6 +353,9 @@ struct SSTBench: AsyncParsableCommand {
         if let memoryChanges { sizes.memoryChanges = memoryChanges }
         if let relayChanges { sizes.relayChanges = relayChanges }
         if let sweepValues { sizes.sweepValues = sweepValues }
+        if let districtSchools { sizes.districtSchools = districtSchools }
+        if let districtPupils { sizes.districtPupils = districtPupils }
+        if let districtWeekChanges { sizes.districtWeekChanges = districtWeekChanges }
         return sizes.capped(maxRows: maxRows)
     }
 

@@ -31,6 +31,11 @@ struct Sizes: Encodable {
     /// consent sweep runs, and the pushes of the baseline, made with no sweep running.
     var sweepValues: Int
     var sweepBaselinePushes: Int
+    /// B8: the district-sized hub's schools and pupils at each (100 field values a pupil), and the field changes
+    /// each school's node has pending after the week's outage.
+    var districtSchools: Int
+    var districtPupils: Int
+    var districtWeekChanges: Int
 
     static let standard = Sizes(
         applyChanges: 100_000,
@@ -46,7 +51,10 @@ struct Sizes: Encodable {
         memoryChanges: 1_000_000,
         relayChanges: 100_000,
         sweepValues: 10_000_000,
-        sweepBaselinePushes: 500
+        sweepBaselinePushes: 500,
+        districtSchools: 150,
+        districtPupils: 2_000,
+        districtWeekChanges: 3_000
     )
 
     /// Small enough for CI in a debug build (seconds): checks that everything runs, not how fast.
@@ -64,7 +72,10 @@ struct Sizes: Encodable {
         memoryChanges: 2_000,
         relayChanges: 1_000,
         sweepValues: 20_000,
-        sweepBaselinePushes: 50
+        sweepBaselinePushes: 50,
+        districtSchools: 3,
+        districtPupils: 10,
+        districtWeekChanges: 50
     )
 
     func capped(maxRows: Int?) -> Sizes {

@@ -27,6 +27,10 @@ struct Workload {
     private var consents: [FieldChange] = []
     /// With consent: each family's consent record comes first among its changes instead of being kept apart.
     var inlineConsents = false
+    /// Absence periods of each family, a week apart from 7 September (B8's year of history has more).
+    var absencePeriods = 2
+    /// How far apart the records' stamps are (B8 spreads a year of history).
+    var millisecondsPerRecord: UInt64 = 1
 
     /// `startMilliseconds` should be in the past (stamps from the future are refused by the store);
     /// each record gets the next millisecond.
@@ -117,7 +121,8 @@ struct Workload {
 
     // MARK: Records
 
-    /// One pupil with a guardian, two absence periods and a case: 8 + 6 + 6 + 6 + 5 = 31 field changes.
+    /// One pupil with a guardian, ``absencePeriods`` absence periods (by default two) and a case:
+    /// 8 + 6 + 6 × periods + 5 (31 by default) field changes, and 9 more for the consent of a consented workload.
     private mutating func nextFamily() -> [FieldChange] {
         nextPupil += 1
         let pupil = RecordID.random(using: &random)
@@ -152,14 +157,14 @@ struct Workload {
             ],
             id: guardian
         )
-        for week in 0..<2 {
+        for week in 0..<absencePeriods {
             let scheduled = Int64(1200 + random.next() % 400)
             changes += record(
                 EntityName.absence,
                 [
                     (FieldName.pupilID, .string(pupil.rawValue)),
-                    (FieldName.periodStart, .string("2026-09-\(String(format: "%02d", 7 + 7 * week))")),
-                    (FieldName.periodEnd, .string("2026-09-\(String(format: "%02d", 11 + 7 * week))")),
+                    (FieldName.periodStart, .string(Self.day(7 * week))),
+                    (FieldName.periodEnd, .string(Self.day(7 * week + 4))),
                     (FieldName.scheduledMinutes, .integer(scheduled)),
                     (FieldName.excusedMinutes, .integer(Int64(random.next() % 300))),
                     (FieldName.unexcusedMinutes, .integer(Int64(random.next() % 300))),
@@ -201,6 +206,11 @@ struct Workload {
         from: date(Date(timeIntervalSinceNow: -30 * 86_400)), until: date(Date(timeIntervalSinceNow: 300 * 86_400))
     )
 
+    /// `YYYY-MM-DD` of the day `offset` days after Monday 7 September 2026.
+    private static func day(_ offset: Int) -> String {
+        date(Date(timeIntervalSince1970: 1_788_739_200 + Double(offset) * 86_400))
+    }
+
     /// `YYYY-MM-DD` in UTC.
     private static func date(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
@@ -220,7 +230,7 @@ struct Workload {
     }
 
     private mutating func nextStamp(_ node: NodeID) -> Stamp {
-        nextMilliseconds += 1
+        nextMilliseconds += millisecondsPerRecord
         return Stamp(timestamp: Timestamp(milliseconds: nextMilliseconds, counter: 0), node: node)
     }
 

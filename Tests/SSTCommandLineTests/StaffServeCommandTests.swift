@@ -49,7 +49,7 @@ import Testing
                 request.method = method
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 if let body { request.body = .bytes(ByteBuffer(string: body)) }
-                let response = try await client.execute(request, timeout: .seconds(10))
+                let response = try await client.execute(request, timeout: .seconds(60))
                 return (response.status, String(buffer: try await response.body.collect(upTo: 1 << 20)))
             }
             let read = try await send(.GET, "/api/v1/records/pupil/\(pupil)")

@@ -73,7 +73,7 @@ struct BadInputTests {
                 for (method, path, body, status, code) in cases {
                     let response = try await client.execute(
                         request(port: port, method, path, body: body),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(Int(response.status.code) == status, "\(method) \(path) \(body.prefix(60))")
                     #expect(response.headers.first(name: "content-type") == "application/problem+json")
@@ -100,7 +100,7 @@ struct BadInputTests {
                         continuation.finish()
                         request.body = .stream(stream, length: .unknown)
                     }
-                    let response = try await client.execute(request, timeout: .seconds(5))
+                    let response = try await client.execute(request, timeout: .seconds(60))
                     #expect(response.status == .payloadTooLarge)
                     #expect(try await decodeProblem(response).code == Problem.Codes.bodyTooLarge)
                 }
@@ -116,7 +116,7 @@ struct BadInputTests {
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 let response = try await client.execute(
                     request(port: port, "POST", "/v2/push", body: body),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 #expect(response.status == .forbidden)
                 #expect(try await decodeProblem(response).code == "notAuthorized")

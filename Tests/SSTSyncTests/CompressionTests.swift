@@ -91,7 +91,7 @@ struct CompressionTests {
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 let gzip = try await client.execute(
                     push(port: port, try GzipCodec.compress(body), encoding: "gzip"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 #expect(gzip.status == .ok)
                 let answer = try JSONDecoder().decode(PushResponse.self, from: try await read(gzip))
@@ -100,7 +100,7 @@ struct CompressionTests {
                 for encoding in [nil, "identity"] {
                     let plain = try await client.execute(
                         push(port: port, body, encoding: encoding),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(plain.status == .ok)
                     let replay = try JSONDecoder().decode(PushResponse.self, from: try await read(plain))
@@ -120,7 +120,7 @@ struct CompressionTests {
         #expect(bomb.count < limit / 4)
         try await withHub(hub, maxBodyBytes: limit) { port in
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
-                let response = try await client.execute(push(port: port, bomb, encoding: "gzip"), timeout: .seconds(5))
+                let response = try await client.execute(push(port: port, bomb, encoding: "gzip"), timeout: .seconds(60))
                 #expect(response.status == .payloadTooLarge)
                 #expect(response.headers.first(name: "content-type") == "application/problem+json")
                 let problem = try await decodeProblem(response)
@@ -152,7 +152,7 @@ struct CompressionTests {
                 for (name, body) in bodies {
                     let response = try await client.execute(
                         push(port: port, body, encoding: "gzip"),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(response.status == .badRequest, "\(name)")
                     #expect(response.headers.first(name: "content-type") == "application/problem+json", "\(name)")
@@ -173,7 +173,7 @@ struct CompressionTests {
                 for encoding in ["br", "deflate", "gzip, br", "compress"] {
                     let response = try await client.execute(
                         push(port: port, body, encoding: encoding),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(response.status == .unsupportedMediaType, "\(encoding)")
                     #expect(response.headers.first(name: "content-type") == "application/problem+json")
@@ -208,7 +208,7 @@ struct CompressionTests {
                 ] {
                     var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/pull?since=0")
                     if let accept { request.headers.add(name: "Accept-Encoding", value: accept) }
-                    let response = try await client.execute(request, timeout: .seconds(5))
+                    let response = try await client.execute(request, timeout: .seconds(60))
                     #expect(response.status == .ok)
                     let body = Data(try await response.body.collect(upTo: 1 << 22).readableBytesView)
                     #expect(response.headers.first(name: "vary") == "Accept-Encoding")

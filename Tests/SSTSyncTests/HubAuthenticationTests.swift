@@ -53,7 +53,7 @@ struct HubAuthenticationTests {
             try await withRawClient(tls: tls) { client in
                 let health = try await client.execute(
                     HTTPClientRequest(url: "https://127.0.0.1:\(port)/health"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 #expect(health.status == .ok)
                 for path in ["/v2/pull?since=0", "/v2/handshake", "/v2/push"] {
@@ -62,7 +62,7 @@ struct HubAuthenticationTests {
                         request.method = .POST
                         request.body = .bytes(ByteBuffer(string: "{}"))
                     }
-                    let response = try await client.execute(request, timeout: .seconds(5))
+                    let response = try await client.execute(request, timeout: .seconds(60))
                     let problem = try await decodeProblem(response)
                     #expect(response.status.code == 403, "\(path)")
                     #expect(response.headers.first(name: "content-type") == "application/problem+json")
@@ -120,11 +120,11 @@ struct HubAuthenticationTests {
             try await withRawClient(tls: tls) { client in
                 _ = try await client.execute(
                     HTTPClientRequest(url: "https://127.0.0.1:\(port)/v2/pull"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 let response = try await client.execute(
                     HTTPClientRequest(url: "https://127.0.0.1:\(port)/metrics"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 #expect(text.contains(#"sst_sync_denials_total{reason="certificateRequired"} 1"#))

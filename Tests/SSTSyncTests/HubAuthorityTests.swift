@@ -330,7 +330,7 @@ struct HubAuthorityTests {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(60))
             let bytes = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
             let problem = try? JSONDecoder().decode(Problem.self, from: bytes)
             return Answer(status: Int(response.status.code), code: problem?.code, detail: problem?.detail)

@@ -59,7 +59,7 @@ struct HubIdentityTests {
             let status = try await withRawClient(tls: chainOnly) { client in
                 try await client.execute(
                     HTTPClientRequest(url: "https://127.0.0.1:\(port)/probe"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 .status
             }
@@ -221,11 +221,11 @@ struct HubIdentityTests {
             let url = "https://127.0.0.1:\(port)/health"
             await #expect(throws: (any Error).self) {
                 try await withRawClient(tls: client("ECDHE-ECDSA-AES128-SHA")) { http in
-                    _ = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                    _ = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
                 }
             }
             let status = try await withRawClient(tls: client("ECDHE-ECDSA-AES128-GCM-SHA256")) { http in
-                try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status
+                try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(60)).status
             }
             #expect(status == .ok)
         }

@@ -160,7 +160,7 @@ struct PeerSyncTests {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(bytes: payload))
                     }
-                    let response = try await client.execute(request, timeout: .seconds(5))
+                    let response = try await client.execute(request, timeout: .seconds(60))
                     let answer = try await response.body.collect(upTo: 1 << 20)
                     let problem = try JSONDecoder().decode(Problem.self, from: Data(answer.readableBytesView))
                     #expect(response.status.code == 403, "\(path)")

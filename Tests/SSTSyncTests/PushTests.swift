@@ -94,7 +94,7 @@ struct PushTests {
             request.body = .stream(stream, length: .known(Int64(body.count)))
             _ = try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 await #expect(throws: (any Error).self) {
-                    _ = try await client.execute(request, timeout: .seconds(5))
+                    _ = try await client.execute(request, timeout: .seconds(60))
                 }
             }
             #expect(try hub.store.lastSequence() == 0)

@@ -231,7 +231,7 @@ struct HubAPI: Sendable {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
             }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(60))
             return (response.status, String(buffer: try await response.body.collect(upTo: 1 << 20)))
         }
     }

@@ -251,7 +251,7 @@ struct StaffAPITests {
             let withCertificate = try await withRawClient(tls: try school.tls.clientConfiguration()) { client in
                 try await client.execute(
                     HTTPClientRequest(url: "https://127.0.0.1:\(port)/api/v1/records/social_support/\(support)"),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
             }
             #expect(withCertificate.status == .unauthorized)
@@ -281,7 +281,7 @@ struct StaffAPITests {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
             }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(60))
             let bytes = try await response.body.collect(upTo: 1 << 20)
             return (response.status, response.headers, Data(bytes.readableBytesView))
         }

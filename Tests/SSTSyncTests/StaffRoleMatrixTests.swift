@@ -212,7 +212,7 @@ struct StaffRoleMatrixTests {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
             }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(60))
             _ = try await response.body.collect(upTo: 1 << 20)
             return response.status
         }

@@ -28,7 +28,7 @@ extension BadInputTests {
                 ] {
                     let response = try await client.execute(
                         request(port: port, "POST", "/v2/handshake", body: body),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(response.status == .badRequest, "\(body)")
                     let problem = try await decodeProblem(response)
@@ -38,7 +38,7 @@ extension BadInputTests {
                 for body in [valid + "}", valid + lastSync + "}}"] {
                     let response = try await client.execute(
                         request(port: port, "POST", "/v2/handshake", body: body),
-                        timeout: .seconds(5)
+                        timeout: .seconds(60)
                     )
                     #expect(response.status == .ok, "\(body)")
                 }
@@ -114,7 +114,7 @@ extension BadInputTests {
             try await withRawClient(tls: try school.tls.clientConfiguration(verifyHostname: true)) { client in
                 let response = try await client.execute(
                     request(port: port, "POST", "/v2/push", body: body),
-                    timeout: .seconds(5)
+                    timeout: .seconds(60)
                 )
                 #expect(response.status == status, sourceLocation: sourceLocation)
                 guard let code else { return }

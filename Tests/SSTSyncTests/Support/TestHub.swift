@@ -162,7 +162,7 @@ func hubCounter(port: Int, _ name: String, _ labels: [String: String] = [:]) asy
     let text = try await withRawClient(tls: tls) { client in
         let response = try await client.execute(
             HTTPClientRequest(url: "https://127.0.0.1:\(port)/metrics"),
-            timeout: .seconds(5)
+            timeout: .seconds(60)
         )
         return String(buffer: try await response.body.collect(upTo: 1 << 20))
     }

@@ -80,7 +80,7 @@ final class WebBrowser: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(60))
         for header in response.headers["Set-Cookie"] {
             let pair = header.split(separator: ";")[0].split(
                 separator: "=",
