@@ -148,8 +148,10 @@ extension MergeSession {
     /// A record's stamps as the `_stamps` column holds them (see ``StampLayout``).
     static func stampsText(_ stamps: [String: RecordSnapshot.StoredStamp]) -> String {
         var text = "{"
+        text.reserveCapacity(stamps.count * 72)
+        var first = true
         for (field, stored) in stamps {
-            if text.count > 1 { text += "," }
+            if first { first = false } else { text += "," }
             CanonicalJSON.renderString(field, into: &text)
             text += ":[\(Int64(bitPattern: stored.stamp.timestamp.rawValue)),"
             CanonicalJSON.renderString(stored.stamp.node.rawValue, into: &text)

@@ -130,12 +130,17 @@ extension Store {
     static func checkOwnSchool(_ changeSet: ChangeSet, school: String, schema: Schema, _ db: Database) throws {
         let context = StorePrivacyContext(db: db, today: CivilDate(millisecondsSinceEpoch: 0))
         let roles = SchemaRoles.sst
+        // Nothing is written while the set is checked: each pupil's school is looked up once.
+        var schools: [RecordID: String?] = [:]
         func schoolOf(_ entity: String, _ record: RecordID) throws -> String? {
             guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
-            return try String.fetchOne(
+            if let known = schools[pupil] { return known }
+            let school = try String.fetchOne(
                 db.cachedStatement(sql: Store.pupilSchoolSQL),
                 arguments: [pupil.rawValue]
             )
+            schools[pupil] = .some(school)
+            return school
         }
         func refuse(_ message: String) -> ChangeSetError {
             ChangeSetError(
