@@ -54,6 +54,9 @@ extension Store {
     /// How many pupils one write transaction of a whole-store sweep takes at most.
     static let sweepPupilsPerWrite = 32
 
+    /// How many values a whole-store sweep reads before its privacy context forgets its cached lookups.
+    static let sweepRowsPerCache = 50_000
+
     /// Sweeps `pupils` in one write transaction; the caller erases the freed pages.
     private func sweepInOneWrite(
         pupils: Set<RecordID>,
@@ -343,7 +346,14 @@ extension Store {
                     """,
                 arguments: [identity.side.other.rawValue]
             )
-            while let row = try rows.next() { try consider(row) }
+            // The context's lookups are cached for the whole read: forgotten every so often, they stay a few
+            // megabytes where a district's hub would otherwise hold one entry per record it has (issue 21, B8).
+            var read = 0
+            while let row = try rows.next() {
+                try consider(row)
+                read += 1
+                if read % Self.sweepRowsPerCache == 0 { context.forgetLookups() }
+            }
         }
         return lapsed
     }
