@@ -93,31 +93,43 @@ private struct FollowUpTally {
     var interventions: [String: [String: Int]] = [:]
     var reports: [String: (received: Int, opened: Int)] = [:]
 
-    /// A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
-    private static let stadsdelOfPupil = """
-        COALESCE((SELECT stadsdel FROM sst_record_home WHERE entity = 'pupil' AND record_id = r.pupil_id), '\(
-            FollowUpReport.unknownStadsdel)')
-        """
     private static let live = "NOT r._deleted AND NOT r._purged"
 
     init(_ db: Database) throws {
-        // Streamed, row by row: a district's hub holds tens of thousands of pupils' records.
+        // Streamed, row by row: a district's hub holds hundreds of thousands of pupils' records.
         func each(_ sql: String, _ body: (Row) -> Void) throws {
             let rows = try Row.fetchCursor(db, sql: sql)
             while let row = try rows.next() { body(row) }
         }
-        for row in try Row.fetchAll(
+        // The schools of each stadsdel, pair after pair through the index on (stadsdel, school): one seek per
+        // school, not a read of every record's home.
+        let next = try db.makeStatement(
+            sql: "SELECT stadsdel, school FROM sst_record_home WHERE (stadsdel, school) > (?, ?) "
+                + "AND school IS NOT NULL ORDER BY stadsdel, school LIMIT 1"
+        )
+        var pair = try Row.fetchOne(
             db,
-            sql: "SELECT DISTINCT stadsdel, school FROM sst_record_home "
-                + "WHERE stadsdel IS NOT NULL AND school IS NOT NULL"
-        ) {
-            schools[row["stadsdel"], default: []].insert(row["school"])
+            sql: "SELECT stadsdel, school FROM sst_record_home WHERE stadsdel IS NOT NULL AND school IS NOT NULL "
+                + "ORDER BY stadsdel, school LIMIT 1"
+        )
+        while let found = pair {
+            let (stadsdel, school): (String, String) = (found["stadsdel"], found["school"])
+            schools[stadsdel, default: []].insert(school)
+            pair = try Row.fetchOne(next, arguments: [stadsdel, school])
+        }
+        // A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
+        // The pupils' homes are read once, in key order, rather than looked up at random for every record.
+        var homes: [String: String] = [:]
+        try each("SELECT record_id, stadsdel FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL") {
+            homes[$0["record_id"]] = $0["stadsdel"]
+        }
+        func stadsdel(of pupil: String?) -> String {
+            pupil.flatMap { homes[$0] } ?? FollowUpReport.unknownStadsdel
         }
         try each(
-            "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.pupil_id, r.phase, r.category FROM \"case\" r "
-                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+            "SELECT r.pupil_id, r.phase, r.category FROM \"case\" r WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
         ) { row in
-            let stadsdel: String = row["stadsdel"]
+            let stadsdel = stadsdel(of: row[FieldName.pupilID])
             pupilsWithCase[stadsdel, default: []].insert(row[FieldName.pupilID])
             if let text = row[FieldName.phase] as String?, let phase = Phase(text: text) {
                 phases[stadsdel, default: [:]][phase.step, default: 0] += 1
@@ -128,18 +140,21 @@ private struct FollowUpTally {
         }
         try each(
             """
-            SELECT \(Self.stadsdelOfPupil) AS stadsdel, i.kind FROM intervention i
+            SELECT r.pupil_id, i.kind FROM intervention i
             JOIN "case" r ON r.id = i.case_id
             WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
             """
         ) { row in
-            interventions[row["stadsdel"], default: [:]][row[FieldName.kind] as String, default: 0] += 1
+            interventions[stadsdel(of: row[FieldName.pupilID]), default: [:]][
+                row[FieldName.kind] as String,
+                default: 0
+            ] += 1
         }
         try each(
-            "SELECT \(Self.stadsdelOfPupil) AS stadsdel, r.investigation_opened FROM concern_report r "
+            "SELECT r.pupil_id, r.investigation_opened FROM concern_report r "
                 + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
         ) { row in
-            let stadsdel: String = row["stadsdel"]
+            let stadsdel = stadsdel(of: row[FieldName.pupilID])
             var counts = reports[stadsdel] ?? (0, 0)
             counts.received += 1
             if row[FieldName.investigationOpened] as Bool? == true { counts.opened += 1 }

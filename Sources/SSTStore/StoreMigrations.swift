@@ -207,6 +207,11 @@ enum StoreMigrations {
         registerLogFingerprints(&migrator)
         registerAuditWitness(&migrator)
         registerRecordStamps(&migrator, schema: schema)
+        migrator.registerMigration("record-home-schools-1") { db in
+            // The district report's schools per stadsdel, found by seeking from pair to pair instead of reading
+            // every record's home (a district's hub holds millions; issue 21, B8).
+            try db.execute(sql: "CREATE INDEX sst_record_home_school ON sst_record_home (stadsdel, school)")
+        }
         return migrator
     }
 

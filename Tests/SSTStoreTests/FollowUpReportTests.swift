@@ -126,6 +126,36 @@ import Testing
         for name in ["Åsa", "Öberg", "20160315-2388", "Lång frånvaro"] { #expect(!text.contains(name)) }
     }
 
+    /// Each stadsdel's schools are counted once however many records each sent: two in Södermalm, one in
+    /// Hässelby-Vällingby (the report seeks from one school to the next through an index).
+    @Test func countsTheSchoolsOfEachStadsdelOnce() throws {
+        let pair = try PrivacyPair.inMemory()
+        for _ in 0..<3 { try Self.pupilWithCase(on: pair.school, phase: "1:opened") }
+        try pair.syncToHub()
+        let rosendal = NodeIdentity(
+            node: NodeID("rosendal-1")!,
+            role: .school,
+            school: "Rosendalsskolan",
+            stadsdel: "Södermalm"
+        )
+        for identity in [Self.vallby, rosendal] {
+            let school = try Store.inMemory(identity: identity, physicalClock: pair.schoolClock)
+            for _ in 0..<2 { try Self.pupilWithCase(on: school, phase: "1:opened") }
+            let export = try school.exportChanges(forSide: .social, peer: PrivacyNodes.hubPeer, since: 0)
+            let peer = PeerIdentity(
+                node: identity.node,
+                role: .school,
+                school: identity.school,
+                stadsdel: identity.stadsdel
+            )
+            try pair.hub.apply(export.changeSet, from: peer)
+        }
+        let report = try pair.hub.followUpReport()
+        #expect(report.stadsdelar.map(\.name) == ["Hässelby-Vällingby", "Södermalm"])
+        #expect(report.stadsdelar.map(\.schools) == [1, 2])
+        #expect(report.stadsdelar.map(\.pupilsWithCase) == [.small(threshold: 5), .count(5)])
+    }
+
     /// Six reports, five followed by an investigation: with 6 and 5 shown, the one without would be found.
     @Test func aLoneReportWithoutAnInvestigationIsNotGivenAway() throws {
         let pair = try PrivacyPair.inMemory()
