@@ -69,7 +69,7 @@ extension Store {
             return FollowUpReport.Stadsdel(
                 name: name,
                 schools: tally.schools[name]?.count ?? 0,
-                pupilsWithCase: suppression.shown(tally.pupilsWithCase[name]?.count ?? 0),
+                pupilsWithCase: suppression.shown(tally.pupilsWithCase[name] ?? 0),
                 casesByPhase: zip(steps, phases).map { FollowUpReport.Item(label: $0.rawValue, count: $1) },
                 casesByCategory: zip(categories, byCategory).map { FollowUpReport.Item(label: $0, count: $1) },
                 interventionsByKind: zip(kinds, byKind).map { FollowUpReport.Item(label: $0, count: $1) },
@@ -87,7 +87,7 @@ extension Store {
 /// The raw counts behind a ``FollowUpReport``, per stadsdel; they never leave the store unsuppressed.
 private struct FollowUpTally {
     var schools: [String: Set<String>] = [:]
-    var pupilsWithCase: [String: Set<String>] = [:]
+    var pupilsWithCase: [String: Int] = [:]
     var phases: [String: [Phase.Step: Int]] = [:]
     var categories: [String: [String: Int]] = [:]
     var interventions: [String: [String: Int]] = [:]
@@ -119,18 +119,32 @@ private struct FollowUpTally {
         }
         // A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
         // The pupils' homes are read once, in key order, rather than looked up at random for every record.
-        var homes: [String: String] = [:]
-        try each("SELECT record_id, stadsdel FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL") {
-            homes[$0["record_id"]] = $0["stadsdel"]
+        // Each stadsdel's name is kept once; a pupil's home is its position in `names`.
+        var names: [String] = []
+        var positions: [String: Int] = [:]
+        var homes: [String: Int] = [:]
+        let pupilsSQL = "FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL"
+        homes.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) \(pupilsSQL)") ?? 0)
+        try each("SELECT record_id, stadsdel \(pupilsSQL)") { row in
+            let name: String = row["stadsdel"]
+            let position = positions[name] ?? names.count
+            if position == names.count {
+                names.append(name)
+                positions[name] = position
+            }
+            homes[row["record_id"]] = position
         }
         func stadsdel(of pupil: String?) -> String {
-            pupil.flatMap { homes[$0] } ?? FollowUpReport.unknownStadsdel
+            pupil.flatMap { homes[$0] }.map { names[$0] } ?? FollowUpReport.unknownStadsdel
         }
+        // A pupil has one home: counting each pupil once counts them once in their stadsdel.
+        var counted: Set<String> = []
         try each(
             "SELECT r.pupil_id, r.phase, r.category FROM \"case\" r WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
         ) { row in
-            let stadsdel = stadsdel(of: row[FieldName.pupilID])
-            pupilsWithCase[stadsdel, default: []].insert(row[FieldName.pupilID])
+            let pupil: String = row[FieldName.pupilID]
+            let stadsdel = stadsdel(of: pupil)
+            if counted.insert(pupil).inserted { pupilsWithCase[stadsdel, default: 0] += 1 }
             if let text = row[FieldName.phase] as String?, let phase = Phase(text: text) {
                 phases[stadsdel, default: [:]][phase.step, default: 0] += 1
             }
