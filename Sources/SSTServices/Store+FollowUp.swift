@@ -119,23 +119,12 @@ private struct FollowUpTally {
         }
         // A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
         // The pupils' homes are read once, in key order, rather than looked up at random for every record.
-        // Each stadsdel's name is kept once; a pupil's home is its position in `names`.
-        var names: [String] = []
-        var positions: [String: Int] = [:]
-        var homes: [String: Int] = [:]
-        let pupilsSQL = "FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL"
-        homes.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) \(pupilsSQL)") ?? 0)
-        try each("SELECT record_id, stadsdel \(pupilsSQL)") { row in
-            let name: String = row["stadsdel"]
-            let position = positions[name] ?? names.count
-            if position == names.count {
-                names.append(name)
-                positions[name] = position
-            }
-            homes[row["record_id"]] = position
+        var homes: [String: String] = [:]
+        try each("SELECT record_id, stadsdel FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL") {
+            homes[$0["record_id"]] = $0["stadsdel"]
         }
         func stadsdel(of pupil: String?) -> String {
-            pupil.flatMap { homes[$0] }.map { names[$0] } ?? FollowUpReport.unknownStadsdel
+            pupil.flatMap { homes[$0] } ?? FollowUpReport.unknownStadsdel
         }
         // A pupil has one home: counting each pupil once counts them once in their stadsdel.
         var counted: Set<String> = []
