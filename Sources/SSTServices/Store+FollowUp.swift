@@ -118,50 +118,49 @@ private struct FollowUpTally {
             pair = try Row.fetchOne(next, arguments: [stadsdel, school])
         }
         // A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
-        // The pupils' homes are read once, in key order, rather than looked up at random for every record.
-        var homes: [String: String] = [:]
-        try each("SELECT record_id, stadsdel FROM sst_record_home WHERE entity = 'pupil' AND stadsdel IS NOT NULL") {
-            homes[$0["record_id"]] = $0["stadsdel"]
-        }
-        func stadsdel(of pupil: String?) -> String {
-            pupil.flatMap { homes[$0] } ?? FollowUpReport.unknownStadsdel
-        }
-        // A pupil has one home: counting each pupil once counts them once in their stadsdel.
-        var counted: Set<String> = []
+        // The cases are counted in SQL, grouped by stadsdel, phase and category (a few hundred groups), so no
+        // case row and no 36-character pupil id passes through Swift; a pupil has one home, so counting each
+        // pupil once in their stadsdel counts them once.
+        let home = "LEFT JOIN sst_record_home h ON h.entity = 'pupil' AND h.record_id = r.pupil_id"
+        func stadsdel(_ row: Row) -> String { row["stadsdel"] ?? FollowUpReport.unknownStadsdel }
         try each(
-            "SELECT r.pupil_id, r.phase, r.category FROM \"case\" r WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+            "SELECT h.stadsdel, r.phase, r.category, count(*) AS cases FROM \"case\" r \(home) "
+                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL GROUP BY h.stadsdel, r.phase, r.category"
         ) { row in
-            let pupil: String = row[FieldName.pupilID]
-            let stadsdel = stadsdel(of: pupil)
-            if counted.insert(pupil).inserted { pupilsWithCase[stadsdel, default: 0] += 1 }
+            let stadsdel = stadsdel(row)
+            let cases: Int = row["cases"]
             if let text = row[FieldName.phase] as String?, let phase = Phase(text: text) {
-                phases[stadsdel, default: [:]][phase.step, default: 0] += 1
+                phases[stadsdel, default: [:]][phase.step, default: 0] += cases
             }
             if let category = row[FieldName.category] as String? {
-                categories[stadsdel, default: [:]][category, default: 0] += 1
+                categories[stadsdel, default: [:]][category, default: 0] += cases
             }
         }
         try each(
-            """
-            SELECT r.pupil_id, i.kind FROM intervention i
-            JOIN "case" r ON r.id = i.case_id
-            WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
-            """
+            "SELECT h.stadsdel, count(DISTINCT r.pupil_id) AS pupils FROM \"case\" r \(home) "
+                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL GROUP BY h.stadsdel"
         ) { row in
-            interventions[stadsdel(of: row[FieldName.pupilID]), default: [:]][
-                row[FieldName.kind] as String,
-                default: 0
-            ] += 1
+            pupilsWithCase[stadsdel(row), default: 0] += row["pupils"] as Int
         }
         try each(
-            "SELECT r.pupil_id, r.investigation_opened FROM concern_report r "
-                + "WHERE \(Self.live) AND r.pupil_id IS NOT NULL"
+            """
+            SELECT h.stadsdel, i.kind, count(*) AS interventions FROM intervention i
+            JOIN "case" r ON r.id = i.case_id \(home)
+            WHERE NOT i._deleted AND NOT i._purged AND \(Self.live) AND i.kind IS NOT NULL
+            GROUP BY h.stadsdel, i.kind
+            """
         ) { row in
-            let stadsdel = stadsdel(of: row[FieldName.pupilID])
-            var counts = reports[stadsdel] ?? (0, 0)
-            counts.received += 1
-            if row[FieldName.investigationOpened] as Bool? == true { counts.opened += 1 }
-            reports[stadsdel] = counts
+            interventions[stadsdel(row), default: [:]][row[FieldName.kind] as String, default: 0] +=
+                row["interventions"] as Int
+        }
+        try each(
+            "SELECT h.stadsdel, count(*) AS received, coalesce(sum(r.investigation_opened <> 0), 0) AS opened "
+                + "FROM concern_report r \(home) WHERE \(Self.live) AND r.pupil_id IS NOT NULL GROUP BY h.stadsdel"
+        ) { row in
+            var counts = reports[stadsdel(row)] ?? (0, 0)
+            counts.received += row["received"] as Int
+            counts.opened += row["opened"] as Int
+            reports[stadsdel(row)] = counts
         }
     }
 }

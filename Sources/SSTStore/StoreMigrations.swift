@@ -212,6 +212,16 @@ enum StoreMigrations {
             // every record's home (a district's hub holds millions; issue 21, B8).
             try db.execute(sql: "CREATE INDEX sst_record_home_school ON sst_record_home (stadsdel, school)")
         }
+        migrator.registerMigration("report-case-index-1") { db in
+            // The district report counts the live cases per pupil, phase and category from this index alone, in
+            // pupil order, instead of reading every case's whole row (its stamps, its concern text; issue 21, B8).
+            guard try db.tableExists(EntityName.`case`) else { return }
+            let columns = Set(try db.columns(in: EntityName.`case`).map(\.name))
+            guard columns.isSuperset(of: [FieldName.pupilID, FieldName.phase, FieldName.category]) else { return }
+            try db.execute(
+                sql: "CREATE INDEX case_report ON \"case\" (pupil_id, phase, category, _deleted, _purged)"
+            )
+        }
         return migrator
     }
 

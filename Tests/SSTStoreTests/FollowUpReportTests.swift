@@ -156,6 +156,29 @@ import Testing
         #expect(report.stadsdelar.map(\.pupilsWithCase) == [.small(threshold: 5), .count(5)])
     }
 
+    /// A pupil with several cases is one pupil with a case, and each of the cases counts in its phase and category.
+    @Test func aPupilWithTwoCasesCountsOnceAndEachCaseCounts() throws {
+        let pair = try PrivacyPair.inMemory()
+        for _ in 0..<3 {
+            let (pupil, _) = try Self.pupilWithCase(on: pair.school, phase: "1:opened")
+            try pupil.add(
+                "case",
+                on: pair.school,
+                ["category": .string("behaviour"), "phase": .phase(Phase(text: "2:closed")!)]
+            )
+        }
+        try Self.pupilWithCase(on: pair.school, phase: "1:planning")
+        try pair.syncToHub()
+        let row = try #require(
+            pair.hub.followUpReport(suppression: SmallCountSuppression(threshold: 1)).stadsdelar.first
+        )
+        #expect(row.pupilsWithCase == .count(4))
+        #expect(
+            row.casesByPhase.map(\.count) == [0, 3, 1, 0, 0, 0, 3].map { $0 == 0 ? .small(threshold: 1) : .count($0) }
+        )
+        #expect(row.casesByCategory.map(\.count) == [.count(4), .count(3)])
+    }
+
     /// Six reports, five followed by an investigation: with 6 and 5 shown, the one without would be found.
     @Test func aLoneReportWithoutAnInvestigationIsNotGivenAway() throws {
         let pair = try PrivacyPair.inMemory()
