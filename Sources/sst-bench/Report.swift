@@ -89,6 +89,8 @@ struct Figure {
 struct Report {
     var figures: [Figure] = []
     let runs: Int
+    /// Figures measured a number of times of their own (B4's `--memory-runs`, B8's `--district-runs`).
+    var runsOfFigures: [String: Int] = [:]
     let sizes: Sizes
     let settings: String
 
@@ -109,7 +111,9 @@ struct Report {
             zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
                 .trimmingTrailingSpaces()
         }
-        var output = "SST Sync benchmarks: medians of \(runs) run(s)\n\(Self.machine())\n\(settings)\n\n"
+        let own = runsOfFigures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        let counts = own.isEmpty ? "" : " (\(own.joined(separator: ", ")))"
+        var output = "SST Sync benchmarks: medians of \(runs) run(s)\(counts)\n\(Self.machine())\n\(settings)\n\n"
         output += line(rows[0]) + "\n"
         output += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
         for row in rows.dropFirst() { output += line(row) + "\n" }
@@ -128,6 +132,7 @@ struct Report {
             format: "sst-bench",
             version: 1,
             runs: runs,
+            runsOfFigures: runsOfFigures,
             machine: Self.machine(),
             settings: settings,
             sizes: sizes,
@@ -140,6 +145,7 @@ struct Report {
         let format: String
         let version: Int
         let runs: Int
+        let runsOfFigures: [String: Int]
         let machine: String
         let settings: String
         let sizes: Sizes

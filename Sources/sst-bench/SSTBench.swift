@@ -184,6 +184,7 @@ struct SSTBench: AsyncParsableCommand {
             return
         }
         var figures: [Figure] = []
+        var runsOfFigures: [String: Int] = [:]
         var settings = "baselines: raw SQLite C API on databases made by Store.create (same schema)"
         #if DEBUG
         settings += "; DEBUG BUILD: the figures mean nothing, build with -c release"
@@ -244,6 +245,7 @@ struct SSTBench: AsyncParsableCommand {
         }
         if let district, selected.contains("B4") {
             let memoryRuns = self.memoryRuns ?? min(runs, 3)
+            runsOfFigures["B4"] = memoryRuns
             progress(
                 "B4: peak memory of sst hub serve and sst sync, \(sizes.memoryChanges) changes, \(memoryRuns) runs"
             )
@@ -260,6 +262,7 @@ struct SSTBench: AsyncParsableCommand {
         if let district, selected.contains("B8") {
             let values = sizes.districtSchools * sizes.districtPupils * DistrictFigure.valuesPerPupil
             let runs = districtRuns ?? 1
+            runsOfFigures["B8"] = runs
             progress(
                 "B8: a hub of \(values) values, \(sizes.districtSchools) schools catching up at once, \(runs) runs"
             )
@@ -334,7 +337,13 @@ struct SSTBench: AsyncParsableCommand {
             Self.order($0.element.id) < Self.order($1.element.id)
                 || (Self.order($0.element.id) == Self.order($1.element.id) && $0.offset < $1.offset)
         }
-        let report = Report(figures: ordered.map(\.element), runs: runs, sizes: sizes, settings: settings)
+        let report = Report(
+            figures: ordered.map(\.element),
+            runs: runs,
+            runsOfFigures: runsOfFigures,
+            sizes: sizes,
+            settings: settings
+        )
         print(json ? try report.json() : report.table(), terminator: "")
     }
 
