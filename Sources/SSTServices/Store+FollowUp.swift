@@ -101,21 +101,22 @@ private struct FollowUpTally {
             let rows = try Row.fetchCursor(db, sql: sql)
             while let row = try rows.next() { body(row) }
         }
-        // The schools of each stadsdel, pair after pair through the index on (stadsdel, school): one seek per
-        // school, not a read of every record's home.
-        let next = try db.makeStatement(
-            sql: "SELECT stadsdel, school FROM sst_record_home WHERE (stadsdel, school) > (?, ?) "
-                + "AND school IS NOT NULL ORDER BY stadsdel, school LIMIT 1"
+        // The schools of each stadsdel through the index on (stadsdel, school): a seek to each stadsdel and to
+        // each of its schools, not a read of every record's home. (A seek past a row value, `(stadsdel, school) >
+        // (?, ?)`, read every home of the school it started from: 0.3 s on a district's hub.)
+        let nextStadsdel = try db.makeStatement(sql: "SELECT min(stadsdel) FROM sst_record_home WHERE stadsdel > ?")
+        let firstSchool = try db.makeStatement(sql: "SELECT min(school) FROM sst_record_home WHERE stadsdel = ?")
+        let nextSchool = try db.makeStatement(
+            sql: "SELECT min(school) FROM sst_record_home WHERE stadsdel = ? AND school > ?"
         )
-        var pair = try Row.fetchOne(
-            db,
-            sql: "SELECT stadsdel, school FROM sst_record_home WHERE stadsdel IS NOT NULL AND school IS NOT NULL "
-                + "ORDER BY stadsdel, school LIMIT 1"
-        )
-        while let found = pair {
-            let (stadsdel, school): (String, String) = (found["stadsdel"], found["school"])
-            schools[stadsdel, default: []].insert(school)
-            pair = try Row.fetchOne(next, arguments: [stadsdel, school])
+        var current = try String.fetchOne(db, sql: "SELECT min(stadsdel) FROM sst_record_home")
+        while let name = current {
+            var school = try String.fetchOne(firstSchool, arguments: [name])
+            while let found = school {
+                schools[name, default: []].insert(found)
+                school = try String.fetchOne(nextSchool, arguments: [name, found])
+            }
+            current = try String.fetchOne(nextStadsdel, arguments: [name])
         }
         // A record's stadsdel is its pupil's home: the stadsdel of the school whose certificate sent the pupil.
         // The cases are counted in SQL, grouped by stadsdel, phase and category (a few hundred groups), so no
