@@ -16,11 +16,11 @@ extension Store {
     /// Each purge is audited and answered with a `purge_receipt` record that replicates back to the other
     /// side, so the origin can show the data was let go. Purged values are overwritten in the file and WAL.
     ///
-    /// Without `pupils` the whole store is read in a read transaction (a hub holds millions of received
-    /// values, and pushes must not wait for the scan); the pupils found are then swept in short write
-    /// transactions of at most ``sweepPupilsPerWrite`` pupils each, which check their values again, so that a
-    /// push waits behind one of them at most, never behind the whole sweep (issue 21). The freed pages are
-    /// erased once, at the end.
+    /// Without `pupils` the whole store is read in short read transactions of ``sweepRecordsPerRead`` records
+    /// each (a hub holds millions of received values, and pushes must not wait for the scan); the pupils found
+    /// are then swept in short write transactions of at most ``sweepPupilsPerWrite`` pupils each, which check
+    /// their values again, so that a push waits behind one of them at most, never behind the whole sweep
+    /// (issue 21). The freed pages are erased once, at the end.
     @discardableResult
     public func sweepConsents(pupils: Set<RecordID>? = nil) throws -> SweepReport {
         let identity = try identity()
@@ -30,10 +30,7 @@ extension Store {
         if let pupils {
             chunks = [pupils]
         } else {
-            let found = try writer.read { db in
-                try lapsedValues(of: nil, identity: identity, context: StorePrivacyContext(db: db, today: today)).keys
-            }
-            let sorted = found.sorted()
+            let sorted = try lapsedPupilsOfWholeStore(identity: identity, today: today).sorted()
             chunks = stride(from: 0, to: sorted.count, by: Self.sweepPupilsPerWrite).map {
                 Set(sorted[$0..<min($0 + Self.sweepPupilsPerWrite, sorted.count)])
             }
@@ -54,8 +51,11 @@ extension Store {
     /// How many pupils one write transaction of a whole-store sweep takes at most.
     static let sweepPupilsPerWrite = 32
 
-    /// How many values a whole-store sweep reads before its privacy context forgets its cached lookups.
-    static let sweepRowsPerCache = 50_000
+    /// How many records of one entity a whole-store sweep reads in one read transaction. The log cannot be
+    /// checkpointed past a read still open: one read of a whole district's hub (minutes) let it grow for as
+    /// long, and the push whose commit next checkpointed copied all of it, over a second (issue 21, B10). Each
+    /// read has a privacy context of its own, so the cached lookups stay a few megabytes (B8).
+    static let sweepRecordsPerRead = 5_000
 
     /// Sweeps `pupils` in one write transaction; the caller erases the freed pages.
     private func sweepInOneWrite(
@@ -290,18 +290,81 @@ extension Store {
 }
 
 extension Store {
-    /// The values received from the other side that the policy would no longer let cross, by pupil: of
-    /// every received value (`pupils` nil), or of the given pupils' records only.
+    /// The pupils with values received from the other side that the policy would no longer let cross, of the
+    /// whole store: each entity's records in order of their row, ``sweepRecordsPerRead`` at a time, each read
+    /// in a transaction of its own, then the text values kept in conflict.
+    func lapsedPupilsOfWholeStore(
+        identity: NodeIdentity,
+        today: CivilDate,
+        recordsPerRead: Int = sweepRecordsPerRead
+    ) throws -> Set<RecordID> {
+        let side = identity.side.other.rawValue
+        var found: Set<RecordID> = []
+        for entity in schema.entities {
+            let table = ColumnCoding.quoted(entity.name)
+            var after: Int64 = 0
+            while true {
+                let (pupils, last) = try writer.read { db -> (Set<RecordID>, Int64?) in
+                    let last = try Int64.fetchOne(
+                        db,
+                        sql:
+                            "SELECT max(rowid) FROM (SELECT rowid FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+                        arguments: [after, recordsPerRead]
+                    )
+                    guard let last else { return ([], nil) }
+                    let rows = try Row.fetchCursor(
+                        db,
+                        sql: """
+                            SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM (
+                                \(StampLayout.rows(of: entity.name)) WHERE r.rowid > ?1 AND r.rowid <= ?2
+                            ) WHERE source_side = ?3 AND field NOT LIKE '\\_%' ESCAPE '\\'
+                            """,
+                        arguments: [after, last, side]
+                    )
+                    let context = StorePrivacyContext(db: db, today: today)
+                    return (Set(try lapsedValues(in: rows, of: nil, identity: identity, context: context).keys), last)
+                }
+                found.formUnion(pupils)
+                guard let last else { break }
+                after = last
+            }
+        }
+        return found.union(
+            try writer.read { db in
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?",
+                    arguments: [side]
+                )
+                let context = StorePrivacyContext(db: db, today: today)
+                return try lapsedValues(in: rows, of: nil, identity: identity, context: context).keys
+            }
+        )
+    }
+
+    /// The values received from the other side of the given pupils' records that the policy would no longer let
+    /// cross, by pupil.
     private func lapsedValues(
+        of pupils: Set<RecordID>,
+        identity: NodeIdentity,
+        context: StorePrivacyContext
+    ) throws -> [RecordID: [ReceivedValue]] {
+        let records = try context.records(of: pupils, schema: schema)
+        let rows = try Self.receivedValues(of: records, from: identity.side.other, context.db)
+        return try lapsedValues(in: AnyCursor(rows), of: pupils, identity: identity, context: context)
+    }
+
+    /// Of `rows` (entity, record_id, field, and for a text value kept in conflict its hlc and node), the values
+    /// the policy would no longer let cross, by pupil; with `pupils`, of those pupils only.
+    private func lapsedValues(
+        in rows: some Cursor<Row>,
         of pupils: Set<RecordID>?,
         identity: NodeIdentity,
         context: StorePrivacyContext
     ) throws -> [RecordID: [ReceivedValue]] {
-        // The values received from the other side: the fields' current values, and the text values
-        // kept in conflict beside them (hlc and node say which; null for a field's current value).
         var lapsed: [RecordID: [ReceivedValue]] = [:]
-        func consider(_ row: Row) throws {
-            guard let record = RecordID(row["record_id"]) else { return }
+        while let row = try rows.next() {
+            guard let record = RecordID(row["record_id"]) else { continue }
             let entity: String = row["entity"]
             let field: String = row["field"]
             let conflict = (row["hlc"] as Int64?).flatMap { hlc in
@@ -309,7 +372,7 @@ extension Store {
             }
             guard let pupil = try context.pupil(entity: entity, record: record),
                 pupils?.contains(pupil) ?? true
-            else { return }
+            else { continue }
             let probe = FieldChange(
                 entity: entity,
                 record: record,
@@ -324,35 +387,6 @@ extension Store {
                 lapsed[pupil, default: []].append(
                     ReceivedValue(entity: entity, record: record, field: field, conflict: conflict)
                 )
-            }
-        }
-        // Every received value, read as a stream (a hub holds millions), or for a few pupils only those of
-        // the pupils' records.
-        if let pupils {
-            let records = try context.records(of: pupils, schema: schema)
-            for row in try Self.receivedValues(of: records, from: identity.side.other, context.db) {
-                try consider(row)
-            }
-        } else {
-            // Every record's stamps are read (a hub received nearly all it holds; a school holds little).
-            let rows = try Row.fetchCursor(
-                context.db,
-                sql: """
-                    WITH \(StampLayout.all(schema))
-                    SELECT entity, record_id, field, NULL AS hlc, NULL AS node FROM sst_stamps
-                        WHERE source_side = ?1 AND field NOT LIKE '\\_%' ESCAPE '\\'
-                    UNION ALL
-                    SELECT entity, record_id, field, hlc, node FROM sst_conflict WHERE source_side = ?1
-                    """,
-                arguments: [identity.side.other.rawValue]
-            )
-            // The context's lookups are cached for the whole read: forgotten every so often, they stay a few
-            // megabytes where a district's hub would otherwise hold one entry per record it has (issue 21, B8).
-            var read = 0
-            while let row = try rows.next() {
-                try consider(row)
-                read += 1
-                if read % Self.sweepRowsPerCache == 0 { context.forgetLookups() }
             }
         }
         return lapsed

@@ -27,14 +27,6 @@ package final class StorePrivacyContext: PrivacyContext {
         self.rows = PrivacyRows(db: db, overlay: overlay)
     }
 
-    /// Forgets the cached lookups, keeping memory flat while one context reads a whole store (the sweep).
-    func forgetLookups() {
-        pupils.removeAll(keepingCapacity: true)
-        consentCache.removeAll(keepingCapacity: true)
-        protected.removeAll(keepingCapacity: true)
-        reported.removeAll(keepingCapacity: true)
-    }
-
     package func pupil(entity: String, record: RecordID) throws -> RecordID? {
         let key = RecordKey(entity: entity, record: record)
         if let last = lastPupil, last.key == key { return last.pupil }

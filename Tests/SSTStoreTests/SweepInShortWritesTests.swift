@@ -34,6 +34,33 @@ struct SweepInShortWritesTests {
         let purgeEntries = try pair.hub.auditEntries().filter { $0.entry.kind == .purged }.count
         #expect(purgeEntries >= pupils, "each pupil's purge is audited")
     }
+
+    /// The whole store is read a few records at a time, each read a transaction of its own (so that the log can
+    /// be checkpointed while the sweep reads): however the records fall into reads, the same pupils are found.
+    @Test func aWholeStoreReadInShortReadsFindsEveryLapsedPupil() throws {
+        let pair = try PrivacyPair.files()
+        let validUntil = CivilDate.day(30, after: PrivacyNodes.start)
+        var lapsing: Set<RecordID> = []
+        for index in 0..<12 {
+            let pupil = try PrivacyPupil.write(on: pair.school, ["given_name": .string("READ-\(index)")])
+            _ = try pupil.grant(["identity"], on: pair.school, validUntil: index % 3 == 0 ? validUntil : nil)
+            if index % 3 == 0 { lapsing.insert(pupil.id) }
+        }
+        try pair.syncToHub()
+        pair.hubClock.advance(by: 31 * PrivacyNodes.day)
+
+        let identity = try pair.hub.identity()
+        let today = CivilDate(millisecondsSinceEpoch: pair.hubClock.milliseconds())
+        #expect(lapsing.count == 4)
+        for recordsPerRead in [1, 2, 3, 7, 5_000] {
+            let found = try pair.hub.lapsedPupilsOfWholeStore(
+                identity: identity,
+                today: today,
+                recordsPerRead: recordsPerRead
+            )
+            #expect(found == lapsing, "\(recordsPerRead) records per read")
+        }
+    }
 }
 
 /// Counts committed write transactions.
