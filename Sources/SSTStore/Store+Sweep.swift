@@ -48,8 +48,9 @@ extension Store {
         return SweepReport(purgedFields: purged, retainedFields: retained, pupils: swept.sorted())
     }
 
-    /// How many pupils one write transaction of a whole-store sweep takes at most.
-    static let sweepPupilsPerWrite = 32
+    /// How many pupils one write transaction of a whole-store sweep takes at most: a write of 32 took about
+    /// 110 ms on a 10M-value hub, and a push waited for all of it (issue 21, B10).
+    static let sweepPupilsPerWrite = 8
 
     /// How many records of one entity a whole-store sweep reads in one read transaction. The log cannot be
     /// checkpointed past a read still open: one read of a whole district's hub (minutes) let it grow for as
