@@ -32,6 +32,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var running = true
     private var completed = 0
+    private var copied: Int32 = 0
 
     /// Opens the checkpoint connection to the database at `path` and starts its thread.
     init(path: String) throws {
@@ -42,6 +43,15 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             sqlite3_close_v2(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: status), message: message)
         }
+        // A connection that has not read yet has not opened the log: SQLite answers its checkpoint with
+        // nothing done (log and checkpointed frames -1), and until 2026-12-07 every one of this thread's was
+        // such — the writer did all the copying in its own checkpoints. A read opens the log.
+        let opened = sqlite3_exec(handle, "PRAGMA schema_version", nil, nil, nil)
+        guard opened == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(handle))
+            sqlite3_close_v2(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: opened), message: message)
+        }
         connection = handle
         let thread = Thread { [self] in run() }
         thread.name = "sst-checkpoint"
@@ -51,6 +61,12 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// The checkpoints the thread has run so far.
     var checkpointsRun: Int {
         condition.withLock { completed }
+    }
+
+    /// The most frames of the log one of the thread's checkpoints found copied into the database file (SQLite's
+    /// count since the log last restarted; 0 if none copied anything).
+    var framesCopied: Int {
+        Int(condition.withLock { copied })
     }
 
     /// Asks for a checkpoint; returns at once.
@@ -79,9 +95,11 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             wanted = false
             condition.unlock()
             // Passive: copies what it can and returns SQLITE_BUSY rather than wait; the next wake tries again.
-            sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            var checkpointed: Int32 = 0
+            sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, &checkpointed)
             condition.lock()
             completed += 1
+            copied = max(copied, checkpointed)
         }
         running = false
         condition.broadcast()

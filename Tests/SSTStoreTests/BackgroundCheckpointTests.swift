@@ -36,8 +36,11 @@ import Testing
             #expect(checkpointer.checkpointsRun == 0)
             try fillTheLog(store)
             let deadline = Date().addingTimeInterval(30)
-            while checkpointer.checkpointsRun == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            while checkpointer.framesCopied == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(checkpointer.checkpointsRun >= 1)
+            // The thread copied the log into the database file itself (its connection had opened the log; a
+            // connection that has not read yet checkpoints nothing).
+            #expect(checkpointer.framesCopied >= 1_000)
         }
         // Afterwards the writer checkpoints on commit again, and everything written is there.
         #expect(try writerAutocheckpoint(store) == 1000)
