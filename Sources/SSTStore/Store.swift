@@ -178,11 +178,26 @@ public struct Store: Sendable {
 
     /// Copies the write-ahead log into the database file and truncates the log, so that values a purge
     /// erased (overwritten with zeros by `secure_delete`) survive in neither file.
+    ///
+    /// While another connection checkpoints (a hub's ``BackgroundCheckpointer``), SQLite answers SQLITE_BUSY
+    /// at once, without waiting as it does for readers and writers: the checkpoint is tried again, the writer
+    /// released in between, for up to ``erasePatience`` seconds.
     func eraseFreedPages() throws {
-        try writer.writeWithoutTransaction { db in
-            _ = try db.checkpoint(.truncate)
+        let deadline = Date().addingTimeInterval(Self.erasePatience)
+        while true {
+            do {
+                try writer.writeWithoutTransaction { db in
+                    _ = try db.checkpoint(.truncate)
+                }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.002)
+            }
         }
     }
+
+    /// How long ``eraseFreedPages()`` tries again while another connection checkpoints.
+    static let erasePatience: TimeInterval = 30
 
     /// Runs `body` in one write transaction with the clock and sequence loaded, and saves them after.
     ///

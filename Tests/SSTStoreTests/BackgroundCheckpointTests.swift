@@ -1,9 +1,16 @@
 import Foundation
 import GRDB
 import SSTCore
+import Synchronization
 import Testing
 
 @testable import SSTStore
+
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
 
 @Suite struct BackgroundCheckpointTests {
     let identity = NodeIdentity(node: NodeID("hub-1")!, role: .hub, stadsdel: "Södermalm")
@@ -53,4 +60,69 @@ import Testing
         let ran = try await store.withBackgroundCheckpointer { checkpointer in checkpointer == nil }
         #expect(ran)
     }
+}
+
+/// The erasure after a purge (a TRUNCATE checkpoint) while another connection checkpoints: SQLite answers
+/// SQLITE_BUSY at once then, so the erasure tries again until the other is done instead of failing.
+@Suite struct EraseWhileCheckpointingTests {
+    @Test func theErasureWaitsForAnotherConnectionsCheckpoint() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(
+            at: path,
+            identity: NodeIdentity(node: NodeID("hub-1")!, role: .hub, stadsdel: "Södermalm")
+        )
+        try store.writer.write { db in
+            try db.execute(sql: "CREATE TABLE filler (bytes BLOB); INSERT INTO filler VALUES (zeroblob(40000))")
+        }
+        // A writer holds the write lock; another connection's FULL checkpoint takes the checkpoint lock and then
+        // waits for the write lock. While it waits, the erasure finds the checkpoint lock taken.
+        let writer = try RawConnection(path)
+        try writer.execute("BEGIN IMMEDIATE")
+        let checkpointer = try RawConnection(path)
+        sqlite3_busy_timeout(checkpointer.handle, 5_000)
+        let checkpointDone = DispatchSemaphore(value: 0)
+        let checkpointStatus = Mutex<Int32>(-1)
+        Thread {
+            let status = sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_FULL, nil, nil)
+            checkpointStatus.withLock { $0 = status }
+            checkpointDone.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            try? writer.execute("COMMIT")
+        }.start()
+        try store.eraseFreedPages()
+        checkpointDone.wait()
+        #expect(checkpointStatus.withLock { $0 } == SQLITE_OK)
+        let rows = try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
+        #expect(rows == 1)
+    }
+}
+
+/// A connection of SQLite's own, outside GRDB, that has opened the log with a read.
+private final class RawConnection: @unchecked Sendable {
+    let handle: OpaquePointer
+
+    init(_ path: String) throws {
+        var handle: OpaquePointer?
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nil) == SQLITE_OK,
+            let handle
+        else { throw DatabaseError(message: "cannot open \(path)") }
+        self.handle = handle
+        try execute("PRAGMA schema_version")
+    }
+
+    func execute(_ sql: String) throws {
+        let status = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: status),
+                message: String(cString: sqlite3_errmsg(handle))
+            )
+        }
+    }
+
+    deinit { sqlite3_close_v2(handle) }
 }
