@@ -158,10 +158,11 @@ private struct FollowUpTally {
             "SELECT h.stadsdel, count(*) AS received, coalesce(sum(r.investigation_opened <> 0), 0) AS opened "
                 + "FROM concern_report r \(home) WHERE \(Self.live) AND r.pupil_id IS NOT NULL GROUP BY h.stadsdel"
         ) { row in
-            var counts = reports[stadsdel(row)] ?? (0, 0)
+            let stadsdel = stadsdel(row)
+            var counts = reports[stadsdel] ?? (0, 0)
             counts.received += row["received"] as Int
             counts.opened += row["opened"] as Int
-            reports[stadsdel(row)] = counts
+            reports[stadsdel] = counts
         }
     }
 }

@@ -36,21 +36,16 @@ final class BackgroundCheckpointer: @unchecked Sendable {
 
     /// Opens the checkpoint connection to the database at `path` and starts its thread.
     init(path: String) throws {
+        // A connection that has not read yet has not opened the log: SQLite answers its checkpoint with
+        // nothing done (log and checkpointed frames -1), and until 2026-12-07 every one of this thread's was
+        // such — the writer did all the copying in its own checkpoints. A read opens the log.
         var handle: OpaquePointer?
-        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        var status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        if status == SQLITE_OK, let handle { status = sqlite3_exec(handle, "PRAGMA schema_version", nil, nil, nil) }
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: status), message: message)
-        }
-        // A connection that has not read yet has not opened the log: SQLite answers its checkpoint with
-        // nothing done (log and checkpointed frames -1), and until 2026-12-07 every one of this thread's was
-        // such — the writer did all the copying in its own checkpoints. A read opens the log.
-        let opened = sqlite3_exec(handle, "PRAGMA schema_version", nil, nil, nil)
-        guard opened == SQLITE_OK else {
-            let message = String(cString: sqlite3_errmsg(handle))
-            sqlite3_close_v2(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: opened), message: message)
         }
         connection = handle
         let thread = Thread { [self] in run() }
