@@ -20,13 +20,14 @@ import SQLite3
         try store.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1 }
     }
 
-    /// Writes about 1 500 pages (6 MB) in one commit: more than SQLite's checkpoint threshold of 1 000.
-    private func fillTheLog(_ store: Store) throws {
+    /// Writes about `pages` pages of 4 KiB in one commit (by default 1 500: more than SQLite's checkpoint
+    /// threshold of 1 000).
+    private func fillTheLog(_ store: Store, pages: Int = 1500) throws {
         try store.writer.write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS filler (bytes BLOB);
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(pages))
                     INSERT INTO filler SELECT zeroblob(4000) FROM n;
                     """
             )
@@ -53,6 +54,51 @@ import SQLite3
         #expect(try writerAutocheckpoint(store) == 1000)
         let rows = try await store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
         #expect(rows == 1500)
+    }
+
+    /// Readers that follow one another keep the log from restarting (a hub's sweep reads in short
+    /// transactions): it grows past ``BackgroundCheckpointer/writerCheckpointPages``, but the thread copies each
+    /// commit, so the writer never checkpoints (syncing the database file) itself.
+    @Test func aLogTheThreadHasCopiedDoesNotMakeTheWriterCheckpoint() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(at: path, identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            let checkpointer = try #require(checkpointer)
+            // Below the thread's threshold: nothing is copied, so the reader that begins now reads the log.
+            try fillTheLog(store, pages: 600)
+            var reader = try RawConnection(path)
+            try reader.execute("BEGIN; SELECT count(*) FROM filler;")
+            for _ in 0..<3 {
+                try fillTheLog(store)
+                // The reader holds the thread's checkpoint short of the commit just made.
+                checkpointer.checkpointAndWait()
+                // The next reader begins before that commit is copied, the one before it ends.
+                let next = try RawConnection(path)
+                try next.execute("BEGIN; SELECT count(*) FROM filler;")
+                try reader.execute("COMMIT")
+                reader = next
+            }
+            checkpointer.checkpointAndWait()
+            try reader.execute("COMMIT")
+            // One log of some 5 100 frames, all copied by the thread: never restarted, never checkpointed on the writer.
+            #expect(checkpointer.framesCopied >= Int(BackgroundCheckpointer.writerCheckpointPages))
+            #expect(checkpointer.checkpointsOnTheWriter == 0)
+            // Each commit's checkpoint stopped at the reader before it, short of the log's end, where SQLite does
+            // not sync the database file: the thread synced it itself.
+            #expect(checkpointer.databaseSyncs >= 3)
+        }
+    }
+
+    /// A commit that leaves more uncopied pages in the log than the limit checkpoints on the writer at once.
+    @Test func aWriterThatOutrunsTheThreadCheckpointsItself() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try Store.create(at: directory.path("sst.sqlite"), identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            let checkpointer = try #require(checkpointer)
+            try fillTheLog(store, pages: Int(BackgroundCheckpointer.writerCheckpointPages) + 500)
+            #expect(checkpointer.checkpointsOnTheWriter == 1)
+        }
     }
 
     @Test func aStoreInMemoryRunsTheBodyWithoutAThread() async throws {
