@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 #if canImport(GRDBSQLite)
 import GRDBSQLite
@@ -44,6 +45,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var copiedOfThisLog: Int32 = 0
     private var writerCheckpoints = 0
     private var syncs = 0
+    private var logRestarts = 0
 
     /// Opens the checkpoint connection to the database at `path` and starts its thread.
     init(path: String) throws {
@@ -78,6 +80,11 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// The times the thread synced the database file after a checkpoint that a reader held short of the log's end.
     var databaseSyncs: Int {
         condition.withLock { syncs }
+    }
+
+    /// The times the thread restarted the log after copying all of it.
+    var restartsOfTheLog: Int {
+        condition.withLock { logRestarts }
     }
 
     /// The checkpoints the writer ran itself because the thread had fallen behind.
@@ -157,7 +164,16 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // until a checkpoint that does reach the end, often the writer's own or a purge's erasure, syncs them
             // all: 70-110 ms on B10's hub. The thread syncs what it copied itself.
             let synced = checkpointed > 0 && checkpointed < frames && syncDatabaseFile()
+            // All copied: restart the log now, or it keeps growing while commits follow one another (the
+            // writer restarts it only at a write that begins with all of it copied, and the thread copies
+            // after each commit, while the next write has begun). RESTART takes the write lock, copies
+            // what came in since (usually nothing) and restarts the log if no reader is on it; the thread's
+            // connection has no busy handler, so a writer or reader present makes it return at once.
+            let restarted =
+                frames > 0 && checkpointed == frames
+                && sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil) == SQLITE_OK
             condition.lock()
+            if restarted { logRestarts += 1 }
             if synced { syncs += 1 }
             checkpointing = false
             completed += 1
@@ -209,6 +225,30 @@ private func checkpointAfterCommit(
     return SQLITE_OK
 }
 
+/// The background checkpointer running on a store's writer, if any, shared by copies of the store: a long
+/// reader (the whole-store consent sweep) lets it restart the log between its reads.
+final class ActiveCheckpointer: Sendable {
+    private let current = Mutex<BackgroundCheckpointer?>(nil)
+
+    var checkpointer: BackgroundCheckpointer? {
+        current.withLock { $0 }
+    }
+
+    /// Starts a checkpointer on `pool` in place of SQLite's checkpoint-on-commit.
+    fileprivate func start(on pool: DatabasePool) throws -> BackgroundCheckpointer {
+        let checkpointer = try BackgroundCheckpointer(path: pool.path)
+        BackgroundCheckpointer.install(checkpointer, on: pool)
+        current.withLock { $0 = checkpointer }
+        return checkpointer
+    }
+
+    /// Stops `checkpointer` and gives `pool` SQLite's checkpoint-on-commit back.
+    fileprivate func stop(_ checkpointer: BackgroundCheckpointer, on pool: DatabasePool) {
+        current.withLock { $0 = nil }
+        BackgroundCheckpointer.uninstall(checkpointer, from: pool)
+    }
+}
+
 extension Store {
     /// Runs `body` with the write-ahead log checkpointed on a thread of its own (see
     /// ``BackgroundCheckpointer``) instead of by the commits that fill it; afterwards the writer checkpoints
@@ -223,9 +263,8 @@ extension Store {
     /// ``withBackgroundCheckpoints(isolation:_:)`` for a body that does not suspend (the benchmark's hub).
     public func withBackgroundCheckpoints<T>(_ body: () throws -> T) throws -> T {
         guard let pool = writer as? DatabasePool else { return try body() }
-        let checkpointer = try BackgroundCheckpointer(path: pool.path)
-        BackgroundCheckpointer.install(checkpointer, on: pool)
-        defer { BackgroundCheckpointer.uninstall(checkpointer, from: pool) }
+        let checkpointer = try activeCheckpointer.start(on: pool)
+        defer { activeCheckpointer.stop(checkpointer, on: pool) }
         return try body()
     }
 
@@ -235,9 +274,8 @@ extension Store {
         _ body: (BackgroundCheckpointer?) async throws -> T
     ) async throws -> T {
         guard let pool = writer as? DatabasePool else { return try await body(nil) }
-        let checkpointer = try BackgroundCheckpointer(path: pool.path)
-        BackgroundCheckpointer.install(checkpointer, on: pool)
-        defer { BackgroundCheckpointer.uninstall(checkpointer, from: pool) }
+        let checkpointer = try activeCheckpointer.start(on: pool)
+        defer { activeCheckpointer.stop(checkpointer, on: pool) }
         return try await body(checkpointer)
     }
 }

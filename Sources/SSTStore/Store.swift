@@ -24,6 +24,8 @@ public struct Store: Sendable {
     package let physicalClock: any PhysicalClock
     /// When the store last found no consent waiting to come into force, shared by copies of the store.
     let consentsChecked = ConsentsChecked()
+    /// The checkpointer ``withBackgroundCheckpoints(_:)`` runs, while it runs.
+    let activeCheckpointer = ActiveCheckpointer()
 
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
