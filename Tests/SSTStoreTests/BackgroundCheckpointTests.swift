@@ -90,6 +90,27 @@ import SQLite3
         }
     }
 
+    /// Once the thread has copied the whole log and no one reads or writes, it restarts the log; while a
+    /// reader is on the log it does not wait for it (its connection has no busy handler).
+    @Test func theThreadRestartsACopiedLogAndDoesNotWaitForAReader() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(at: path, identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            let checkpointer = try #require(checkpointer)
+            try fillTheLog(store)
+            let reader = try RawConnection(path)
+            try reader.execute("BEGIN; SELECT count(*) FROM filler;")
+            let started = Date()
+            checkpointer.checkpointAndWait()
+            #expect(Date().timeIntervalSince(started) < 5, "the thread waited for the reader")
+            #expect(checkpointer.restartsOfTheLog == 0)
+            try reader.execute("COMMIT")
+            checkpointer.checkpointAndWait()
+            #expect(checkpointer.restartsOfTheLog == 1)
+        }
+    }
+
     /// A commit that leaves more uncopied pages in the log than the limit checkpoints on the writer at once.
     @Test func aWriterThatOutrunsTheThreadCheckpointsItself() async throws {
         let directory = try TemporaryDirectory()
