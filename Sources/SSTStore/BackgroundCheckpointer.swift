@@ -15,18 +15,22 @@ import SQLite3
 /// in the log: that commit then also copies those pages and syncs the database file. A server that takes
 /// one write after another (a hub receiving pushes) pays that in its answers. Here the writer's commit only
 /// wakes this thread, which runs a passive checkpoint: it copies what no reader still needs and never
-/// blocks the writer; the writer restarts the log once it has all been copied. Should the thread fall
-/// behind, a commit that leaves ``writerCheckpointPages`` in the log that the thread has not copied
-/// checkpoints on the writer as before, so what is left to copy stays bounded. A log the thread has copied
-/// does not make the writer checkpoint however long it is: it grows while readers follow one another (a
-/// hub's consent sweep reads in short transactions), as it does with SQLite's own checkpoints, since a log
-/// restarts only at a write that finds no reader on it, and a checkpoint on the writer then would only sync
-/// the database file for nothing. Durability is unchanged: commits still sync the log (`synchronous = FULL`).
+/// blocks the writer. Once it has copied the whole log, it tries a RESTART checkpoint that does not wait:
+/// with no reader on the log, the next write starts the log over. SQLite itself restarts a log only at a
+/// write that begins with all of it copied, and with commits following one another the thread is never done
+/// before the next write begins: B10's log grew to 3.9 GB, and the purge's erasure at the end of its sweep
+/// took 1.1 s to truncate it. While readers follow one another the log cannot restart; the whole-store
+/// consent sweep lets the thread in between its reads. And each time the log has grown by
+/// ``writerCheckpointPages`` since it restarted or since the writer last checkpointed, a commit checkpoints
+/// on the writer: it copies what the thread has not (usually little, the thread copies as the log fills)
+/// and, as SQLite's own checkpoint-on-commit does, lets the writer's next write restart the log when no
+/// reader is on it, the thread's RESTART having found the writer busy each time. Durability is unchanged:
+/// commits still sync the log (`synchronous = FULL`).
 final class BackgroundCheckpointer: @unchecked Sendable {
     /// Pages in the log after a commit that wake the thread (SQLite's own threshold).
     static let wakePages: Int32 = 1000
-    /// Pages in the log not yet copied after a commit at which the writer checkpoints itself (16 MiB of 4 KiB
-    /// pages): the thread has fallen behind.
+    /// Pages the log grows by, since it restarted or since the writer's last checkpoint, at which the writer
+    /// checkpoints itself (16 MiB of 4 KiB pages).
     static let writerCheckpointPages: Int32 = 4000
 
     private let connection: OpaquePointer
@@ -38,11 +42,10 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var checkpointing = false
     private var completed = 0
     private var copied: Int32 = 0
-    /// The log's frames after the writer's last commit, how many times the writer has seen the log restart
-    /// (fewer frames than after the commit before), and how many of this log's frames a checkpoint has copied.
+    /// The log's frames after the writer's last commit, and after its last checkpoint of this log (0 when the
+    /// log has restarted since: fewer frames than after the commit before).
     private var logFrames: Int32 = 0
-    private var restarts = 0
-    private var copiedOfThisLog: Int32 = 0
+    private var framesAtWriterCheckpoint: Int32 = 0
     private var writerCheckpoints = 0
     private var syncs = 0
     private var logRestarts = 0
@@ -87,7 +90,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.withLock { logRestarts }
     }
 
-    /// The checkpoints the writer ran itself because the thread had fallen behind.
+    /// The checkpoints the writer ran itself.
     var checkpointsOnTheWriter: Int {
         condition.withLock { writerCheckpoints }
     }
@@ -103,37 +106,26 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     }
 
     /// Called after each commit of the writing connection with the frames now in the log: wakes the thread
-    /// from ``wakePages`` on, and returns true when ``writerCheckpointPages`` of them are not copied yet.
+    /// from ``wakePages`` on, and returns true when the writer should checkpoint itself.
     fileprivate func afterCommit(frames: Int32) -> Bool {
         condition.withLock {
-            if frames < logFrames {
-                restarts += 1
-                copiedOfThisLog = 0
-            }
+            if frames < logFrames { framesAtWriterCheckpoint = 0 }
             logFrames = frames
             if frames >= Self.wakePages {
                 wanted = true
                 condition.signal()
             }
-            return frames - copiedOfThisLog >= Self.writerCheckpointPages
+            guard frames - framesAtWriterCheckpoint >= Self.writerCheckpointPages else { return false }
+            framesAtWriterCheckpoint = frames
+            return true
         }
     }
 
-    /// Notes a checkpoint's count of the log's frames copied, unless the log restarted while it ran.
-    private func noteCopied(_ frames: Int32, restartsBefore: Int) {
-        guard restarts == restartsBefore else { return }
-        copiedOfThisLog = max(copiedOfThisLog, frames)
-    }
-
-    /// Runs a passive checkpoint on the writing connection `db` (the thread has fallen behind).
+    /// Runs a passive checkpoint on the writing connection `db`: it copies what the thread has not, and the
+    /// next write restarts the log if no reader is on it.
     fileprivate func checkpointOnTheWriter(_ db: OpaquePointer?, _ schema: UnsafePointer<CChar>?) {
-        let restartsBefore = condition.withLock { restarts }
-        var checkpointed: Int32 = 0
-        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nil, &checkpointed)
-        condition.withLock {
-            writerCheckpoints += 1
-            noteCopied(checkpointed, restartsBefore: restartsBefore)
-        }
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        condition.withLock { writerCheckpoints += 1 }
     }
 
     /// Lets the checkpoint in progress finish, ends the thread and closes its connection.
@@ -152,7 +144,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             while !wanted && !stopping { condition.wait() }
             if stopping { break }
             wanted = false
-            let restartsBefore = restarts
             checkpointing = true
             condition.unlock()
             // Passive: copies what it can and returns SQLITE_BUSY rather than wait; the next wake tries again.
@@ -162,13 +153,12 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // SQLite syncs the database file only after a checkpoint that copied the whole log. One held short by
             // a reader leaves its pages unsynced, and they pile up while readers follow one another (a sweep),
             // until a checkpoint that does reach the end, often the writer's own or a purge's erasure, syncs them
-            // all: 70-110 ms on B10's hub. The thread syncs what it copied itself.
+            // all (70-110 ms in the writer's checkpoints on B10's hub). The thread syncs what it copied itself.
             let synced = checkpointed > 0 && checkpointed < frames && syncDatabaseFile()
-            // All copied: restart the log now, or it keeps growing while commits follow one another (the
-            // writer restarts it only at a write that begins with all of it copied, and the thread copies
-            // after each commit, while the next write has begun). RESTART takes the write lock, copies
-            // what came in since (usually nothing) and restarts the log if no reader is on it; the thread's
-            // connection has no busy handler, so a writer or reader present makes it return at once.
+            // All copied: RESTART takes the write lock, copies what came in since (usually nothing) and checks
+            // that no reader is on the log, so that the next write starts it over. The thread's connection has
+            // no busy handler: a write or a read in progress makes it return at once, and the next wake tries
+            // again.
             let restarted =
                 frames > 0 && checkpointed == frames
                 && sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil) == SQLITE_OK
@@ -178,7 +168,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             checkpointing = false
             completed += 1
             copied = max(copied, checkpointed)
-            noteCopied(checkpointed, restartsBefore: restartsBefore)
             condition.broadcast()
         }
         running = false
