@@ -90,7 +90,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.withLock { logRestarts }
     }
 
-    /// The checkpoints the writer ran itself.
+    /// The checkpoints the writer ran itself (not counting those SQLite refused while the thread checkpointed).
     var checkpointsOnTheWriter: Int {
         condition.withLock { writerCheckpoints }
     }
@@ -111,21 +111,26 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.withLock {
             if frames < logFrames { framesAtWriterCheckpoint = 0 }
             logFrames = frames
+            // No wake for the thread when the writer checkpoints: SQLite refuses the second of two at once.
+            if frames - framesAtWriterCheckpoint >= Self.writerCheckpointPages { return true }
             if frames >= Self.wakePages {
                 wanted = true
                 condition.signal()
             }
-            guard frames - framesAtWriterCheckpoint >= Self.writerCheckpointPages else { return false }
-            framesAtWriterCheckpoint = frames
-            return true
+            return false
         }
     }
 
     /// Runs a passive checkpoint on the writing connection `db`: it copies what the thread has not, and the
     /// next write restarts the log if no reader is on it.
-    fileprivate func checkpointOnTheWriter(_ db: OpaquePointer?, _ schema: UnsafePointer<CChar>?) {
-        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-        condition.withLock { writerCheckpoints += 1 }
+    /// While the thread checkpoints, SQLite answers SQLITE_BUSY at once: the next commit tries again.
+    fileprivate func checkpointOnTheWriter(_ db: OpaquePointer?, _ schema: UnsafePointer<CChar>?, frames: Int32) {
+        let status = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard status != SQLITE_BUSY else { return }
+        condition.withLock {
+            writerCheckpoints += 1
+            framesAtWriterCheckpoint = max(framesAtWriterCheckpoint, frames)
+        }
     }
 
     /// Lets the checkpoint in progress finish, ends the thread and closes its connection.
@@ -210,7 +215,7 @@ private func checkpointAfterCommit(
 ) -> Int32 {
     guard let context else { return SQLITE_OK }
     let checkpointer = Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue()
-    if checkpointer.afterCommit(frames: pages) { checkpointer.checkpointOnTheWriter(db, schema) }
+    if checkpointer.afterCommit(frames: pages) { checkpointer.checkpointOnTheWriter(db, schema, frames: pages) }
     return SQLITE_OK
 }
 

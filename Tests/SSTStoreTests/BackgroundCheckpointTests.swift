@@ -81,9 +81,10 @@ import SQLite3
                 reader = next
             }
             try reader.execute("COMMIT")
-            // One log of some 9 600 frames: the writer checkpointed past 4 000 and past 8 000 frames, not at each
-            // of the four commits past 4 000.
-            #expect(checkpointer.checkpointsOnTheWriter == 2)
+            // One log of some 9 600 frames: the writer checkpointed past 4 000 and past 8 000 frames (once, should
+            // its first try meet the thread's checkpoint and go to the next commit), not at each of the four
+            // commits past 4 000.
+            #expect((1...2).contains(checkpointer.checkpointsOnTheWriter))
             #expect(checkpointer.restartsOfTheLog == 0)
             // Each commit's checkpoint stopped at the reader before it, short of the log's end, where SQLite does
             // not sync the database file: the thread synced it itself.
