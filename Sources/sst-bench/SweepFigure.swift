@@ -52,6 +52,8 @@ struct SweepFigure {
     private struct Run {
         var quiet: [Double]
         var busy: [Double]
+        /// When the longest push during the sweep began, in seconds after the sweep began.
+        var longestBusyStart: Double
         var sweepSeconds: Double
         var report: SweepReport
     }
@@ -175,8 +177,15 @@ struct SweepFigure {
             for _ in 0..<baselinePushes { quiet.append(try push()) }
 
             let sweep = BackgroundSweep(hub)
+            let sweepStart = Measure.now()
             var busy: [Double] = []
-            repeat { busy.append(try push()) } while !sweep.isDone
+            var (longest, longestBusyStart) = (0.0, 0.0)
+            repeat {
+                let start = Measure.now() - sweepStart
+                let seconds = try push()
+                if seconds > longest { (longest, longestBusyStart) = (seconds, start) }
+                busy.append(seconds)
+            } while !sweep.isDone
             let (report, sweepSeconds) = try sweep.wait()
             guard report.pupils.count == template.lapsedPupils, report.purgedFields > 0 else {
                 throw BenchError(
@@ -184,7 +193,13 @@ struct SweepFigure {
                         + "\(template.lapsedPupils) pupils' consents had lapsed"
                 )
             }
-            return Run(quiet: quiet, busy: busy, sweepSeconds: sweepSeconds, report: report)
+            return Run(
+                quiet: quiet,
+                busy: busy,
+                longestBusyStart: longestBusyStart,
+                sweepSeconds: sweepSeconds,
+                report: report
+            )
         }
     }
 
@@ -236,7 +251,10 @@ struct SweepFigure {
             ratio: maxBusy / maxQuiet,
             target: "≤ 100 ms at 10M values",
             verdict: atTarget ? (met ? .met : .missed) : .info,
-            note: atTarget ? "" : "\(values) values: the target is at \(Self.targetValues) (--sweep-values)"
+            note: (atTarget ? "" : "\(values) values: the target is at \(Self.targetValues) (--sweep-values); ")
+                + "the longest push of each run began at "
+                + measured.map { String(format: "%.1f s of %.1f s", $0.longestBusyStart, $0.sweepSeconds) }
+                .joined(separator: ", ") + " of the sweep"
         )
         return [p99, longest]
     }
