@@ -103,6 +103,9 @@ import Darwin
     }
 
     static let fractions = [0.3, 0.6, 0.85]
+    /// The hub is killed at more moments: a kill while the node works between two requests passes unnoticed,
+    /// and in a CI run with the suites in parallel all three of ``fractions`` once did.
+    static let hubKillFractions = [0.15, 0.3, 0.45, 0.6, 0.85]
 
     @Test(.timeLimit(.minutes(10)))
     func hubKilledMidCatchUpLosesNothingAndTheSyncCompletesAfterARestart() throws {
@@ -111,7 +114,7 @@ import Darwin
             let district = setting.district
             var outcomes: [String] = []
             var interrupted = 0
-            for (number, fraction) in Self.fractions.enumerated() {
+            for (number, fraction) in Self.hubKillFractions.enumerated() {
                 let victim = try setting.pristine.copy(to: scratch, as: "hub-victim-\(number)")
                 let (server, port) = try district.serve(victim.hub)
                 let sync = try SSTRun(district.syncArguments(victim.school, port: port) + ["--json"])
