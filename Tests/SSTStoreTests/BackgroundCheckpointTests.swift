@@ -113,7 +113,8 @@ import SQLite3
         }
     }
 
-    /// A commit that leaves more uncopied pages in the log than the limit checkpoints on the writer at once.
+    /// A commit that grows the log past the limit at once (the thread has copied none of it) checkpoints on
+    /// the writer.
     @Test func aWriterThatOutrunsTheThreadCheckpointsItself() async throws {
         let directory = try TemporaryDirectory()
         let store = try Store.create(at: directory.path("sst.sqlite"), identity: identity)
