@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes the layout-1 migration fixture: a school node and its hub as commit e46bd5e's `sst` writes them,
-# stamps as one `sst_field` row per field (the layout before `record-stamps-1`).
+# Makes a layout migration fixture: a school node and its hub as the given `sst` writes them. layout-1 was
+# made with commit e46bd5e's binary (stamps as one `sst_field` row per field, before `record-stamps-1`),
+# layout-2 with 387467f's (stamps per record, one `sst_log` row per field, before `log-per-write-1`).
 #
 #   Tools/make-layout-fixture.sh SST_BINARY OUTPUT_DIR
 #
@@ -16,8 +17,8 @@
 #   school.dump, hub.dump       `sst dump` of the same nodes, taken right after the backups
 #   status-school.txt           `sst status` of the school
 #
-# Every name and personnummer is synthetic. The fixture in Tests/SSTCommandLineTests/Fixtures/layout-1 was
-# made by this script with e46bd5e's binary and is never regenerated: it stands for databases in the field.
+# Every name and personnummer is synthetic. The fixtures in Tests/SSTCommandLineTests/Fixtures/layout-N were
+# made by this script and are never regenerated: they stand for databases in the field.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then

@@ -16,7 +16,6 @@ final class MergeCache {
         case conflicts
         case stampUpdate(entity: String)
         case logInsert
-        case logDelete
         case fieldConflictsDelete
         case conflictInsert
         case recordConflictsDelete

@@ -2,10 +2,10 @@ import GRDB
 import SSTCore
 
 /// How a ``MergeSession`` stores what a merge decided: a value and its stamp in the record's row and the
-/// field's row in the log (see ``StampLayout``), at once or held for the record's one write.
+/// field in a row of the log (see ``StampLayout``), at once or held for the record's one write.
 extension MergeSession {
     /// Writes a field's stamp with a new sequence number, and its value when one is given (else the column is
-    /// left as it is): one statement on the record's row, then the field's log row moves to the new number.
+    /// left as it is): one statement on the record's row, then the field leaves its log row for a new one.
     /// The stamp keeps `side`, the side the value came from (by default the session's).
     mutating func write(
         _ value: Value?,
@@ -24,7 +24,10 @@ extension MergeSession {
         let node = state.stamp.node.rawValue
         if batchesRecordWrites {
             if let value { snapshot.heldColumns[field] = Self.stored(value, field: field) }
-            if let previous { snapshot.releasedSequences.append(previous.sequence) }
+            // A field held already leaves no log row: its held number was never logged.
+            if let previous, !snapshot.heldFields.contains(field) {
+                snapshot.released.append((field, previous.sequence))
+            }
             snapshot.heldFields.insert(field)
             snapshot.stamps?[field] = .init(
                 stamp: state.stamp,
@@ -61,11 +64,9 @@ extension MergeSession {
         statement.bind(7, contextText)
         try statement.execute()
         if let previous {
-            let unlog = try cache.statement(.logDelete, db) { "DELETE FROM sst_log WHERE seq = ?" }
-            unlog.bind(1, previous.sequence)
-            try unlog.execute()
+            try StampLayout.unlog(entity: entity.name, record: record.rawValue, [(field, previous.sequence)], db)
         }
-        try logRow(sequence, entity: entity.name, record: record, field: field, stamp: state.stamp)
+        try logRow(.init(seq: sequence, fields: [field], node: node), entity: entity.name, record: record)
         if value != nil {
             if snapshot.row?.isEmpty == false {
                 snapshot.row?[field] = databaseValue
@@ -100,20 +101,12 @@ extension MergeSession {
         statement.bind(2, Self.stampsText(stamps))
         for (index, column) in columns.enumerated() { statement.bind(Int32(index + 3), snapshot.heldColumns[column]!) }
         try statement.execute()
-        let unlog = try cache.statement(.logDelete, db) { "DELETE FROM sst_log WHERE seq = ?" }
-        for sequence in snapshot.releasedSequences {
-            unlog.bind(1, sequence)
-            try unlog.execute()
+        try StampLayout.unlog(entity: snapshot.entity, record: snapshot.record.rawValue, snapshot.released, db)
+        let written = snapshot.heldFields.compactMap { field in
+            stamps[field].map { (field: field, node: $0.stamp.node.rawValue, seq: $0.sequence) }
         }
-        for field in snapshot.heldFields {
-            guard let stored = stamps[field] else { continue }
-            try logRow(
-                stored.sequence,
-                entity: snapshot.entity,
-                record: snapshot.record,
-                field: field,
-                stamp: stored.stamp
-            )
+        for row in StampLayout.logRows(written) {
+            try logRow(row, entity: snapshot.entity, record: snapshot.record)
         }
         for (column, value) in snapshot.heldColumns where snapshot.row?.isEmpty == false {
             snapshot.row?[column] = value
@@ -121,7 +114,7 @@ extension MergeSession {
         if snapshot.row?.isEmpty != false { snapshot.row = nil }  // A new row: read its defaults when needed.
         snapshot.heldColumns = [:]
         snapshot.heldFields = []
-        snapshot.releasedSequences = []
+        snapshot.released = []
         cache.confirm(db)
     }
 
@@ -131,17 +124,17 @@ extension MergeSession {
         return field == Schema.deletedField && stored.isNull ? 0.databaseValue : stored
     }
 
-    /// Adds the log row of a field's change (see ``StampLayout``).
-    private func logRow(_ sequence: Int64, entity: String, record: RecordID, field: String, stamp: Stamp) throws {
+    /// Adds a log row: fields of the record written with consecutive numbers by one node (see ``StampLayout``).
+    private func logRow(_ row: StampLayout.LogRow, entity: String, record: RecordID) throws {
         let log = try cache.statement(.logInsert, db) {
-            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO sst_log (seq, entity, record_id, fields, width, node) VALUES (?, ?, ?, ?, ?, ?)"
         }
-        log.bind(1, sequence)
+        log.bind(1, row.seq)
         log.bind(2, entity)
         log.bind(3, record.rawValue)
-        log.bind(4, field)
-        log.bind(5, Int64(bitPattern: stamp.timestamp.rawValue))
-        log.bind(6, stamp.node.rawValue)
+        log.bind(4, StampLayout.fieldsText(row.fields))
+        log.bind(5, Int64(row.fields.count))
+        log.bind(6, row.node)
         try log.execute()
     }
 

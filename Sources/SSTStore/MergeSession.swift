@@ -252,11 +252,12 @@ package struct MergeSession {
         }
         erase.bind(1, change.record.rawValue)
         try erase.execute()
-        let unlog = try cache.statement(.logDelete, db) { "DELETE FROM sst_log WHERE seq = ?" }
-        for stored in held.values {
-            unlog.bind(1, stored.sequence)
-            try unlog.execute()
-        }
+        try StampLayout.unlog(
+            entity: entity.name,
+            record: change.record.rawValue,
+            held.map { (field: $0.key, seq: $0.value.sequence) },
+            db
+        )
         let conflicts = try cache.statement(.recordConflictsDelete, db) {
             "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ?"
         }

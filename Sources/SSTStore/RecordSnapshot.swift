@@ -26,11 +26,12 @@ final class RecordSnapshot {
     var conflictSides: [String: [Stamp: String]]?
 
     /// While a session batches (``MergeSession/batchesRecordWrites``): the columns written and not yet stored,
-    /// the fields whose new stamps (in `stamps`) are not yet stored, and the sequence numbers whose log rows
-    /// those writes leave. ``MergeSession/flushHeldWrites()`` stores them in one statement on the row.
+    /// the fields whose new stamps (in `stamps`) are not yet stored, and the fields with the stored numbers
+    /// whose log rows those writes leave. ``MergeSession/flushHeldWrites()`` stores them in one statement on the
+    /// row and one log row per node.
     var heldColumns: [String: DatabaseValue] = [:]
     var heldFields: Set<String> = []
-    var releasedSequences: [Int64] = []
+    var released: [(field: String, seq: Int64)] = []
 
     init(entity: String, record: RecordID) {
         self.entity = entity

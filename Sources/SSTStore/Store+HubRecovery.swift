@@ -76,16 +76,17 @@ extension Store {
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let rows = try Row.fetchAll(
             session.db,
-            sql: "SELECT entity, record_id, field FROM sst_log WHERE node IN (\(marks)) ORDER BY seq",
+            sql: "SELECT entity, record_id, fields FROM sst_log WHERE node IN (\(marks)) ORDER BY seq",
             arguments: StatementArguments(ids)
         )
         var queued = 0
         for row in rows {
-            let (entity, record, field): (String, String, String) = (row["entity"], row["record_id"], row["field"])
-            guard isRecoverable(entity, field) else { continue }
-            let sequence = session.state.nextSequence()
-            try StampLayout.resequence(entity: entity, record: record, field: field, to: sequence, session.db)
-            queued += 1
+            let (entity, record, fields): (String, String, String) = (row["entity"], row["record_id"], row["fields"])
+            for field in StampLayout.fields(fields).map(String.init) where isRecoverable(entity, field) {
+                let sequence = session.state.nextSequence()
+                try StampLayout.resequence(entity: entity, record: record, field: field, to: sequence, session.db)
+                queued += 1
+            }
         }
         return queued
     }

@@ -63,16 +63,23 @@ extension Store {
         return try writer.read { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT entity, record_id, field, hlc, node FROM sst_log WHERE seq > ?",
+                sql: "SELECT entity, record_id, fields FROM sst_log WHERE seq > ?",
                 arguments: [before]
             )
-            return rows.allSatisfy { row in
-                guard let node = NodeID(row["node"] as String) else { return false }
-                let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: row["hlc"] as Int64)), node: node)
-                return sent.contains(
-                    Written(entity: row["entity"], record: row["record_id"], field: row["field"], stamp: stamp)
-                )
+            for row in rows {
+                let (entity, record): (String, String) = (row["entity"], row["record_id"])
+                let numbers = try StampLayout.numbers(entity: entity, record: record, db)
+                for field in StampLayout.fields(row["fields"]).map(String.init) {
+                    guard let number = numbers[field] else { return false }
+                    guard number.seq > before else { continue }
+                    guard let node = NodeID(number.node) else { return false }
+                    let stamp = Stamp(timestamp: Timestamp(rawValue: UInt64(bitPattern: number.hlc)), node: node)
+                    guard sent.contains(Written(entity: entity, record: record, field: field, stamp: stamp)) else {
+                        return false
+                    }
+                }
             }
+            return true
         }
     }
 

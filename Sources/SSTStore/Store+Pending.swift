@@ -6,12 +6,6 @@ extension Store {
     /// was not written by `hub`: what the next push offers the hub. Values pulled from the hub are in the log
     /// too, with sequence numbers of their own, but the hub has them.
     public func changesWaiting(after sequence: Int64, notWrittenBy hub: NodeID?) throws -> Int64 {
-        try writer.read { db in
-            try Int64.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM sst_log WHERE seq > ? AND node IS NOT ?",
-                arguments: [sequence, hub?.rawValue]
-            ) ?? 0
-        }
+        try writer.read { db in try StampLayout.fieldsLogged(after: sequence, notBy: hub?.rawValue, db) }
     }
 }

@@ -222,6 +222,7 @@ enum StoreMigrations {
                 sql: "CREATE INDEX case_report ON \"case\" (pupil_id, phase, category, _deleted, _purged)"
             )
         }
+        registerLogPerWrite(&migrator)
         return migrator
     }
 

@@ -6,8 +6,9 @@ import SSTCore
 ///
 /// For every record (the changes of a record follow one another), one upsert of its values into their
 /// columns together with its stamps (hlc, node, local sequence number, text context per field) into the
-/// row's `_stamps`, and one row of the log (`sst_log`) per field, then the sequence counter — the writes the
-/// store makes, without reading anything, merging or checking.
+/// row's `_stamps`, and one row of the log (`sst_log`) per run of its fields by one node (since `log-per-write-1`;
+/// before, one per field), then the sequence counter — the writes the store makes, without reading anything,
+/// merging or checking.
 final class RawBaseline {
     let schema: Schema
     private let database: RawSQLite
@@ -23,11 +24,11 @@ final class RawBaseline {
         self.schema = schema
         database = try RawSQLite(path: path)
         logInsert = try database.prepare(
-            "INSERT INTO sst_log (seq, entity, record_id, field, hlc, node) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO sst_log (seq, entity, record_id, fields, width, node) VALUES (?, ?, ?, ?, ?, ?)"
         )
         sequenceUpdate = try database.prepare("UPDATE sst_state SET last_hlc = ?, last_seq = ?")
         stampRead = try database.prepare(
-            "SELECT entity, record_id, field, hlc, node, seq FROM sst_log WHERE seq > ? ORDER BY seq"
+            "SELECT entity, record_id, fields, node, seq FROM sst_log WHERE seq > ? ORDER BY seq"
         )
         for entity in schema.entities {
             let table = Self.quoted(entity.name)
@@ -63,8 +64,23 @@ final class RawBaseline {
             }
             var values: [String: FieldChange] = [:]
             var stamps = "{"
+            var run: (node: String, fields: [String])?
+            func logRun() throws {
+                guard let (node, fields) = run else { return }
+                RawSQLite.bind(logInsert, 1, sequence)
+                RawSQLite.bind(logInsert, 2, first.entity)
+                RawSQLite.bind(logInsert, 3, first.record.rawValue)
+                RawSQLite.bind(logInsert, 4, fields.joined(separator: " "))
+                RawSQLite.bind(logInsert, 5, Int64(fields.count))
+                RawSQLite.bind(logInsert, 6, node)
+                try database.run(logInsert)
+            }
             for change in changes[start..<end] {
                 guard let field = entity.field(named: change.field) else { continue }
+                if let current = run, current.node != change.stamp.node.rawValue {
+                    try logRun()
+                    run = nil
+                }
                 sequence += 1
                 newest = max(newest, change.stamp.timestamp.rawValue)
                 values[field.name] = change
@@ -79,15 +95,9 @@ final class RawBaseline {
                     stamps += "null"
                 }
                 stamps += "]"
-
-                RawSQLite.bind(logInsert, 1, sequence)
-                RawSQLite.bind(logInsert, 2, change.entity)
-                RawSQLite.bind(logInsert, 3, change.record.rawValue)
-                RawSQLite.bind(logInsert, 4, change.field)
-                RawSQLite.bind(logInsert, 5, Int64(bitPattern: change.stamp.timestamp.rawValue))
-                RawSQLite.bind(logInsert, 6, change.stamp.node.rawValue)
-                try database.run(logInsert)
+                run = (change.stamp.node.rawValue, (run?.fields ?? []) + [field.name])
             }
+            try logRun()
             let columns = values.keys.sorted()
             let upsert = try recordUpsert(entity: entity.name, columns: columns)
             RawSQLite.bind(upsert, 1, first.record.rawValue)
@@ -119,8 +129,8 @@ final class RawBaseline {
         return statement
     }
 
-    /// Reads, in sequence order, every log row after `since` and the value of its column: the reads
-    /// an export must make, without building changes or reading contexts.
+    /// Reads, in sequence order, every log row after `since` and the value of each of its fields' columns: the
+    /// reads an export must make, without building changes or reading stamps and contexts.
     func read(since: Int64) throws -> Int {
         let stamps = stampRead
         try database.execute("BEGIN")
@@ -128,12 +138,15 @@ final class RawBaseline {
         RawSQLite.bind(stamps, 1, since)
         while RawSQLite.step(stamps) {
             guard let entity = RawSQLite.text(stamps, 0), let record = RawSQLite.text(stamps, 1),
-                let field = RawSQLite.text(stamps, 2), let read = columnReads[entity]?[field]
+                let fields = RawSQLite.text(stamps, 2)
             else { continue }
-            _ = (RawSQLite.int64(stamps, 3), RawSQLite.text(stamps, 4), RawSQLite.int64(stamps, 5))
-            RawSQLite.bind(read, 1, record)
-            if RawSQLite.step(read) { count += RawSQLite.text(read, 0) == nil ? 0 : 1 }
-            RawSQLite.reset(read)
+            _ = (RawSQLite.text(stamps, 3), RawSQLite.int64(stamps, 4))
+            for field in fields.split(separator: " ") {
+                guard let read = columnReads[entity]?[String(field)] else { continue }
+                RawSQLite.bind(read, 1, record)
+                if RawSQLite.step(read) { count += RawSQLite.text(read, 0) == nil ? 0 : 1 }
+                RawSQLite.reset(read)
+            }
         }
         RawSQLite.reset(stamps)
         try database.execute("COMMIT")

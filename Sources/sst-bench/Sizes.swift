@@ -1,6 +1,6 @@
 import SSTSync
 
-/// How big each benchmark is. A row is one field value with its stamp (a row of the log, `sst_log`); the
+/// How big each benchmark is. A row is one field value with its stamp (one field of the log, `sst_log`); the
 /// synthetic records average about 6 fields each.
 struct Sizes: Encodable {
     /// B1: field changes in the applied change set.
