@@ -90,7 +90,11 @@ package enum StampLayout {
     static func fields(_ text: String) -> [Substring] { text.split(separator: " ") }
 
     /// A record's stamps by field: clock, node and sequence number.
-    static func numbers(entity: String, record: String, _ db: Database) throws -> [String: (
+    static func numbers(
+        entity: String,
+        record: String,
+        _ db: Database
+    ) throws -> [String: (
         hlc: Int64, node: String, seq: Int64
     )] {
         let rows = try Row.fetchAll(
@@ -119,10 +123,10 @@ package enum StampLayout {
                 db,
                 sql: "SELECT entity, record_id, fields, node FROM sst_log WHERE seq > ? ORDER BY seq LIMIT 1",
                 arguments: [cursor]
-            ), first["node"] as String? != node
+            ), first[3] as String? != node
         else { return total }
-        let numbers = try numbers(entity: first["entity"], record: first["record_id"], db)
-        let sent = fields(first["fields"] as String).filter { (numbers[String($0)]?.seq ?? .max) <= cursor }
+        let numbers = try numbers(entity: first[0], record: first[1], db)
+        let sent = fields(first[2] as String).filter { (numbers[String($0)]?.seq ?? .max) <= cursor }
         return total - Int64(sent.count)
     }
 
@@ -171,7 +175,12 @@ package enum StampLayout {
     }
 
     /// A field's sequence number and node, from its stamp; nil when the record has no stamp of it.
-    private static func numbered(entity: String, record: String, field: String, _ db: Database) throws -> (
+    private static func numbered(
+        entity: String,
+        record: String,
+        field: String,
+        _ db: Database
+    ) throws -> (
         seq: Int64, node: String
     )? {
         let row = try Row.fetchOne(
@@ -228,7 +237,10 @@ package enum StampLayout {
         var arguments: StatementArguments = []
         for entry in new { arguments += [path(entry.field, .seq), entry.seq] }
         arguments += [record]
-        try db.execute(sql: "UPDATE \(table) SET _stamps = json_set(_stamps, \(paths)) WHERE id = ?", arguments: arguments)
+        try db.execute(
+            sql: "UPDATE \(table) SET _stamps = json_set(_stamps, \(paths)) WHERE id = ?",
+            arguments: arguments
+        )
     }
 
     /// Re-stamps a field (a clock repair): new clock, context and sequence number in its stamp, and a log row

@@ -81,7 +81,7 @@ extension Store {
         )
         var queued = 0
         for row in rows {
-            let (entity, record, fields): (String, String, String) = (row["entity"], row["record_id"], row["fields"])
+            let (entity, record, fields): (String, String, String) = (row[0], row[1], row[2])
             for field in StampLayout.fields(fields).map(String.init) where isRecoverable(entity, field) {
                 let sequence = session.state.nextSequence()
                 try StampLayout.resequence(entity: entity, record: record, field: field, to: sequence, session.db)

@@ -67,9 +67,9 @@ extension Store {
                 arguments: [before]
             )
             for row in rows {
-                let (entity, record): (String, String) = (row["entity"], row["record_id"])
+                let (entity, record): (String, String) = (row[0], row[1])
                 let numbers = try StampLayout.numbers(entity: entity, record: record, db)
-                for field in StampLayout.fields(row["fields"]).map(String.init) {
+                for field in StampLayout.fields(row[2]).map(String.init) {
                     guard let number = numbers[field] else { return false }
                     guard number.seq > before else { continue }
                     guard let node = NodeID(number.node) else { return false }

@@ -2,19 +2,53 @@ import Foundation
 import GRDB
 import Testing
 
-/// Databases made by an earlier release open with today's `sst` and migrate to stamps per record
-/// (`record-stamps-1`), keeping every value, stamp, conflict and cursor. The fixture (`Fixtures/layout-1`) is
-/// a school and its hub as commit e46bd5e's `sst` left them after a sync, with one `sst_field` row per field.
+/// Databases made by earlier releases open with today's `sst` and migrate to today's layout, keeping every value,
+/// stamp, conflict and cursor. Each fixture is a school and its hub as an earlier `sst` left them after a sync:
+/// `Fixtures/layout-1` (commit e46bd5e) with one `sst_field` row per field, before `record-stamps-1`;
+/// `Fixtures/layout-2` (commit 387467f) with stamps per record and one `sst_log` row per field, before
+/// `log-per-write-1`.
 @Suite struct LayoutMigrationTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/layout-1", isDirectory: true)
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures", isDirectory: true)
+
+    /// The layouts of the store: a row of `sst_field` per field (1), a row of `sst_log` per field (2), a row of
+    /// `sst_log` per write of a record's fields (3, today's).
+    static let todaysLayout = 3
+
+    /// A fixture and what its school's `sst status` said when it was made.
+    struct Fixture: CustomTestStringConvertible, Sendable {
+        let name: String
+        let layout: Int
+        let sequence: Int64
+        let peers: [String: Int64]
+        var directory: URL { LayoutMigrationTests.fixtures.appendingPathComponent(name, isDirectory: true) }
+        var testDescription: String { name }
+
+        static let layout1 = Fixture(
+            name: "layout-1",
+            layout: 1,
+            sequence: 365,
+            peers: ["ekbacken-2": 176, "hub-1": 216]
+        )
+        static let layout2 = Fixture(
+            name: "layout-2",
+            layout: 2,
+            sequence: 321,
+            peers: ["ekbacken-2": 165, "hub-1": 117]
+        )
+    }
 
     /// A data directory in `scratch/name` holding a copy of the fixture's `name.sqlite`.
-    static func fixtureNode(_ name: String, id: String, in scratch: URL) throws -> Node {
+    static func fixtureNode(
+        _ name: String,
+        id: String,
+        in scratch: URL,
+        from fixture: Fixture = .layout1
+    ) throws -> Node {
         let node = Node(id: id, directory: scratch.appendingPathComponent(name, isDirectory: true))
         try FileManager.default.createDirectory(at: node.directory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: fixture.appendingPathComponent("\(name).sqlite"),
+            at: fixture.directory.appendingPathComponent("\(name).sqlite"),
             to: node.directory.appendingPathComponent("sst.sqlite")
         )
         return node
@@ -43,13 +77,16 @@ import Testing
         }
     }
 
-    /// The number of stamps in the layout the database is in, and whether it is the earlier one.
-    static func stamps(_ node: Node) throws -> (count: Int, earlierLayout: Bool) {
+    /// The number of stamps the log holds, and the layout the database is in (see ``todaysLayout``).
+    static func stamps(_ node: Node) throws -> (count: Int, layout: Int) {
         try inspect(node) { db in
             if try db.tableExists("sst_field") {
-                return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_field") ?? -1, true)
+                return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_field") ?? -1, 1)
             }
-            return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_log") ?? -1, false)
+            if try db.columns(in: "sst_log").contains(where: { $0.name == "field" }) {
+                return (try Int.fetchOne(db, sql: "SELECT count(*) FROM sst_log") ?? -1, 2)
+            }
+            return (try Int.fetchOne(db, sql: "SELECT sum(width) FROM sst_log") ?? -1, 3)
         }
     }
 
@@ -66,29 +103,29 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(10)))
-    func aSchoolAndAHubOfTheEarlierLayoutMigrateDumpTheSameBackUpAndSync() throws {
+    @Test(.timeLimit(.minutes(10)), arguments: [Fixture.layout1, .layout2])
+    func aSchoolAndAHubOfAnEarlierLayoutMigrateDumpTheSameBackUpAndSync(_ fixture: Fixture) throws {
         try withScratchDirectory { scratch in
-            let school = try Self.fixtureNode("school", id: "ekbacken-1", in: scratch)
-            let hub = try Self.fixtureNode("hub", id: "hub-1", in: scratch)
+            let school = try Self.fixtureNode("school", id: "ekbacken-1", in: scratch, from: fixture)
+            let hub = try Self.fixtureNode("hub", id: "hub-1", in: scratch, from: fixture)
             let stampsBefore = [try Self.stamps(school), try Self.stamps(hub)]
-            #expect(stampsBefore.allSatisfy { $0.earlierLayout })
+            #expect(stampsBefore.allSatisfy { $0.layout == fixture.layout })
             let receivedBefore = try Self.receivedFromSchool(hub)
             #expect(receivedBefore > 100)
 
             // Opening migrates; the state is the same, byte for byte, and every stamp has its log row.
             for (node, name, before) in [(school, "school", stampsBefore[0]), (hub, "hub", stampsBefore[1])] {
-                let expected = try Data(contentsOf: Self.fixture.appendingPathComponent("\(name).dump"))
+                let expected = try Data(contentsOf: fixture.directory.appendingPathComponent("\(name).dump"))
                 let dumped = try Self.dump(node)
                 #expect(dumped == expected, "the \(name)'s dump changed in the migration")
                 let after = try Self.stamps(node)
-                #expect(!after.earlierLayout && after.count == before.count, "\(name): \(before) → \(after)")
+                #expect(after == (before.count, Self.todaysLayout), "\(name): \(before) → \(after)")
             }
             // Every change since 0, exported for the node's own side: the same stamps, contexts and log order.
             for (node, name, side) in [(school, "school", "school"), (hub, "hub", "social")] {
                 let file = scratch.appendingPathComponent("\(name).changes.json")
                 try node.sst(["changes", "export", "--data", node.data, "--out", file.path, "--for", side])
-                let expected = try Data(contentsOf: Self.fixture.appendingPathComponent("\(name).changes.json"))
+                let expected = try Data(contentsOf: fixture.directory.appendingPathComponent("\(name).changes.json"))
                 #expect(try Data(contentsOf: file) == expected, "the \(name)'s log changed in the migration")
             }
             // The hub still knows which values it received from the school side (the consent sweep needs it).
@@ -96,8 +133,8 @@ import Testing
 
             // The clock, the sequence and the cursors are kept, as the fixture's status-school.txt shows them.
             let status = try school.status()
-            #expect(status.sequence == 365 && status.conflicts == 1)
-            #expect(status.peers == ["ekbacken-2": 176, "hub-1": 216])
+            #expect(status.sequence == fixture.sequence && status.conflicts == 1)
+            #expect(status.peers == fixture.peers)
 
             // A backup taken after the migration is a data directory of the new layout with the same state.
             let backup = Node(id: school.id, directory: scratch.appendingPathComponent("school-backup"))
@@ -191,7 +228,7 @@ import Testing
         try withScratchDirectory { scratch in
             let pristine = try Self.grownFixture(in: scratch.appendingPathComponent("pristine"), copies: 800)
             let stampsBefore = try Self.stamps(pristine)
-            #expect(stampsBefore.earlierLayout && stampsBefore.count > 100_000)
+            #expect(stampsBefore.layout == 1 && stampsBefore.count > 100_000)
 
             // A complete migration, and how long opening takes with it.
             let complete = try pristine.copy(to: scratch, as: "complete")
@@ -199,7 +236,7 @@ import Testing
             try complete.sst(["status", "--data", complete.data])
             let duration = Date().timeIntervalSince(started)
             let after = try Self.dump(complete)
-            #expect(try Self.stamps(complete) == (stampsBefore.count, false))
+            #expect(try Self.stamps(complete) == (stampsBefore.count, Self.todaysLayout))
 
             let delays = [0.02] + [0.2, 0.35, 0.5, 0.65, 0.8, 0.95].map { $0 * duration }
             var outcomes: [String] = []
@@ -212,8 +249,9 @@ import Testing
                 let result = try run.wait()
                 let walGrowth = victim.walSize
                 let state = try Self.stamps(victim)
-                if state.earlierLayout {
-                    // The earlier layout, whole: every stamp, and a database SQLite finds sound.
+                if state.layout < Self.todaysLayout {
+                    // An earlier layout, whole (the first, or the second when the kill fell between the two
+                    // migrations or in the second): every stamp, and a database SQLite finds sound.
                     #expect(state.count == stampsBefore.count, "a kill after \(delay) s lost stamps")
                     let check = try Self.inspect(victim) { db in try String.fetchAll(db, sql: "PRAGMA integrity_check")
                     }
@@ -223,7 +261,7 @@ import Testing
                     #expect(state.count == stampsBefore.count)
                 }
                 let ending = result.killedBySignal ? "killed" : "finished"
-                let layout = state.earlierLayout ? "earlier layout" : "migrated"
+                let layout = state.layout < Self.todaysLayout ? "layout \(state.layout)" : "migrated"
                 outcomes.append("\(Int(delay * 1000)) ms: \(ending) → \(layout) (WAL \(walGrowth) bytes)")
                 // The next open migrates to the same state as an uninterrupted one.
                 #expect(try Self.dump(victim) == after, "after a kill at \(delay) s the migration did not complete")
