@@ -49,6 +49,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var writerCheckpoints = 0
     private var syncs = 0
     private var logRestarts = 0
+    private var timings = CheckpointTimings()
 
     /// Opens the checkpoint connection to the database at `path` and starts its thread.
     init(path: String) throws {
@@ -95,6 +96,16 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.withLock { writerCheckpoints }
     }
 
+    /// The longest of each kind of checkpoint work since the start or the last ``resetTimings()``.
+    var longest: CheckpointTimings {
+        condition.withLock { timings }
+    }
+
+    /// Forgets the longest checkpoint work so far.
+    func resetTimings() {
+        condition.withLock { timings = CheckpointTimings() }
+    }
+
     /// Runs a checkpoint on the thread and waits until it is done.
     func checkpointAndWait() {
         condition.withLock {
@@ -125,9 +136,12 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// next write restarts the log if no reader is on it.
     /// While the thread checkpoints, SQLite answers SQLITE_BUSY at once: the next commit tries again.
     fileprivate func checkpointOnTheWriter(_ db: OpaquePointer?, _ schema: UnsafePointer<CChar>?, frames: Int32) {
+        let began = ContinuousClock.now
         let status = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         guard status != SQLITE_BUSY else { return }
+        let ended = ContinuousClock.now
         condition.withLock {
+            timings.writer.note(began, ended)
             writerCheckpoints += 1
             framesAtWriterCheckpoint = max(framesAtWriterCheckpoint, frames)
         }
@@ -154,20 +168,28 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // Passive: copies what it can and returns SQLITE_BUSY rather than wait; the next wake tries again.
             var frames: Int32 = 0
             var checkpointed: Int32 = 0
+            let began = ContinuousClock.now
             sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &checkpointed)
+            let copiedAt = ContinuousClock.now
             // SQLite syncs the database file only after a checkpoint that copied the whole log. One held short by
             // a reader leaves its pages unsynced, and they pile up while readers follow one another (a sweep),
             // until a checkpoint that does reach the end, often the writer's own or a purge's erasure, syncs them
             // all (70-110 ms in the writer's checkpoints on B10's hub). The thread syncs what it copied itself.
             let synced = checkpointed > 0 && checkpointed < frames && syncDatabaseFile()
+            let syncedAt = ContinuousClock.now
             // All copied: RESTART takes the write lock, copies what came in since (usually nothing) and checks
             // that no reader is on the log, so that the next write starts it over. The thread's connection has
             // no busy handler: a write or a read in progress makes it return at once, and the next wake tries
             // again.
+            let attempted = frames > 0 && checkpointed == frames
             let restarted =
-                frames > 0 && checkpointed == frames
+                attempted
                 && sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil) == SQLITE_OK
+            let restartedAt = ContinuousClock.now
             condition.lock()
+            timings.passive.note(began, copiedAt)
+            if synced { timings.sync.note(copiedAt, syncedAt) }
+            if attempted { timings.restart.note(syncedAt, restartedAt) }
             if restarted { logRestarts += 1 }
             if synced { syncs += 1 }
             checkpointing = false
@@ -217,6 +239,34 @@ private func checkpointAfterCommit(
     let checkpointer = Unmanaged<BackgroundCheckpointer>.fromOpaque(context).takeUnretainedValue()
     if checkpointer.afterCommit(frames: pages) { checkpointer.checkpointOnTheWriter(db, schema, frames: pages) }
     return SQLITE_OK
+}
+
+/// How long the longest of each kind of a ``BackgroundCheckpointer``'s work took, and when it began: what a
+/// write may have waited behind (B10 prints them beside its longest push).
+package struct CheckpointTimings: Sendable {
+    /// One kind of work: its longest run.
+    package struct Longest: Sendable {
+        package var seconds = 0.0
+        package var began: ContinuousClock.Instant?
+
+        mutating func note(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) {
+            let (whole, attoseconds) = (end - start).components
+            let duration = Double(whole) + Double(attoseconds) / 1e18
+            if duration > seconds { (seconds, began) = (duration, start) }
+        }
+    }
+
+    /// The thread's passive checkpoints (they copy; a write does not wait for them).
+    package var passive = Longest()
+    /// The thread's syncs of the database file after a checkpoint held short of the log's end.
+    package var sync = Longest()
+    /// The thread's RESTART attempts: they hold the write lock while they copy what came in since the passive
+    /// one and, when that reaches the end, sync the database file.
+    package var restart = Longest()
+    /// The writer's own checkpoints, inside a commit.
+    package var writer = Longest()
+
+    package init() {}
 }
 
 /// The background checkpointer running on a store's writer, if any, shared by copies of the store: a long

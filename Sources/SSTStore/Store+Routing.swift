@@ -151,15 +151,20 @@ extension Store {
             )
         }
         var checked: Set<RecordKey> = []
+        var previous: RecordKey?
         // Unknown entities and fields are left to the validation in the merge, which refuses them.
-        for change in changeSet.changes where schema.entity(named: change.entity) != nil {
+        for change in changeSet.changes {
+            guard let entity = schema.entity(named: change.entity) else { continue }
             if change.entity == roles.pupil, change.field == roles.school, case .string(let named) = change.value,
                 named != school
             {
                 throw refuse("pupil \(change.record) is registered at \(named), not at \(school)")
             }
-            var keys = [RecordKey(entity: change.entity, record: change.record)]
-            if let target = schema.entity(named: change.entity)?.field(named: change.field)?.type.referencedEntity {
+            // A set's fields of one record follow one another: the record was checked with the first of them.
+            let own = RecordKey(entity: change.entity, record: change.record)
+            var keys = own == previous ? [] : [own]
+            previous = own
+            if let target = entity.field(named: change.field)?.type.referencedEntity {
                 keys += change.value.referencedRecords.map { RecordKey(entity: target, record: $0) }
             }
             for key in keys where checked.insert(key).inserted {

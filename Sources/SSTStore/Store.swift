@@ -27,6 +27,16 @@ public struct Store: Sendable {
     /// The checkpointer ``withBackgroundCheckpoints(_:)`` runs, while it runs.
     let activeCheckpointer = ActiveCheckpointer()
 
+    /// The longest work of the background checkpointer running on this store's writer, if one runs.
+    package var checkpointTimings: CheckpointTimings? {
+        activeCheckpointer.checkpointer?.longest
+    }
+
+    /// Forgets the longest checkpoint work so far (see ``checkpointTimings``).
+    package func resetCheckpointTimings() {
+        activeCheckpointer.checkpointer?.resetTimings()
+    }
+
     init(writer: any DatabaseWriter, schema: Schema, policy: Policy, physicalClock: any PhysicalClock) throws {
         self.writer = writer
         self.schema = schema

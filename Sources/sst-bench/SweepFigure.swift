@@ -54,6 +54,8 @@ struct SweepFigure {
         var busy: [Double]
         /// When the longest push during the sweep began, in seconds after the sweep began.
         var longestBusyStart: Double
+        /// The checkpointer's longest work during the sweep, and when each began (seconds after the sweep began).
+        var checkpoints: [(name: String, milliseconds: Double, began: Double)]
         var sweepSeconds: Double
         var report: SweepReport
     }
@@ -176,6 +178,8 @@ struct SweepFigure {
             var quiet: [Double] = []
             for _ in 0..<baselinePushes { quiet.append(try push()) }
 
+            hub.resetCheckpointTimings()
+            let sweepInstant = ContinuousClock.now
             let sweep = BackgroundSweep(hub)
             let sweepStart = Measure.now()
             var busy: [Double] = []
@@ -186,7 +190,18 @@ struct SweepFigure {
                 if seconds > longest { (longest, longestBusyStart) = (seconds, start) }
                 busy.append(seconds)
             } while !sweep.isDone
+            let timings = hub.checkpointTimings ?? CheckpointTimings()
             let (report, sweepSeconds) = try sweep.wait()
+            let checkpoints = [
+                ("passive", timings.passive), ("sync", timings.sync), ("restart", timings.restart),
+                ("writer's", timings.writer),
+            ].map { name, longest in
+                let began = longest.began.map { instant in
+                    let (whole, attoseconds) = (instant - sweepInstant).components
+                    return Double(whole) + Double(attoseconds) / 1e18
+                }
+                return (name: name, milliseconds: longest.seconds * 1000, began: began ?? -1)
+            }
             guard report.pupils.count == template.lapsedPupils, report.purgedFields > 0 else {
                 throw BenchError(
                     "B10: the sweep purged \(report.purgedFields) values of \(report.pupils.count) pupils; "
@@ -197,6 +212,7 @@ struct SweepFigure {
                 quiet: quiet,
                 busy: busy,
                 longestBusyStart: longestBusyStart,
+                checkpoints: checkpoints,
                 sweepSeconds: sweepSeconds,
                 report: report
             )
@@ -254,7 +270,12 @@ struct SweepFigure {
             note: (atTarget ? "" : "\(values) values: the target is at \(Self.targetValues) (--sweep-values); ")
                 + "the longest push of each run began at "
                 + measured.map { String(format: "%.1f s of %.1f s", $0.longestBusyStart, $0.sweepSeconds) }
-                .joined(separator: ", ") + " of the sweep"
+                .joined(separator: ", ") + " of the sweep; the checkpointer's longest work during each run's sweep "
+                + "(ms, began at s): "
+                + measured.map { run in
+                    run.checkpoints.map { "\($0.name) " + String(format: "%.1f at %.1f", $0.milliseconds, $0.began) }
+                        .joined(separator: ", ")
+                }.joined(separator: "; ")
         )
         return [p99, longest]
     }
