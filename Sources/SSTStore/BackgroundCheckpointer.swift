@@ -32,6 +32,9 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// Pages the log grows by, since it restarted or since the writer's last checkpoint, at which the writer
     /// checkpoints itself (16 MiB of 4 KiB pages).
     static let writerCheckpointPages: Int32 = 4000
+    /// Passive checkpoints at most, after one that copied the whole log, to copy what came in meanwhile before
+    /// the RESTART.
+    static let catchUpRounds = 4
 
     private let connection: OpaquePointer
     private let condition = NSCondition()
@@ -181,7 +184,22 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // that no reader is on the log, so that the next write starts it over. The thread's connection has
             // no busy handler: a write or a read in progress makes it return at once, and the next wake tries
             // again.
-            let attempted = frames > 0 && checkpointed == frames
+            // RESTART holds the write lock while it copies what came in since the passive checkpoint began and,
+            // when that reaches the end, while it syncs the database file: with pushes committing every few
+            // milliseconds, some always do. Passive checkpoints copy them first, without the lock, until one finds
+            // nothing new; the RESTART then usually has nothing to copy or sync.
+            var attempted = frames > 0 && checkpointed == frames
+            var rounds = 0
+            while attempted && rounds < Self.catchUpRounds {
+                rounds += 1
+                var now: Int32 = 0
+                var nowCheckpointed: Int32 = 0
+                sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &now, &nowCheckpointed)
+                attempted = now > 0 && nowCheckpointed == now
+                if now == frames { break }
+                (frames, checkpointed) = (now, nowCheckpointed)
+            }
+            let restartBegan = ContinuousClock.now
             let restarted =
                 attempted
                 && sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil) == SQLITE_OK
@@ -189,7 +207,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             condition.lock()
             timings.passive.note(began, copiedAt)
             if synced { timings.sync.note(copiedAt, syncedAt) }
-            if attempted { timings.restart.note(syncedAt, restartedAt) }
+            if attempted { timings.restart.note(restartBegan, restartedAt) }
             if restarted { logRestarts += 1 }
             if synced { syncs += 1 }
             checkpointing = false
