@@ -15,8 +15,9 @@ import SQLite3
 /// in the log: that commit then also copies those pages and syncs the database file. A server that takes
 /// one write after another (a hub receiving pushes) pays that in its answers. Here the writer's commit only
 /// wakes this thread, which runs a passive checkpoint: it copies what no reader still needs and never
-/// blocks the writer. Once it has copied the whole log, it tries a RESTART checkpoint that does not wait:
-/// with no reader on the log, the next write starts the log over. SQLite itself restarts a log only at a
+/// blocks the writer. Once it has copied the whole log, it copies what came in meanwhile with more passive
+/// checkpoints (a RESTART holds the write lock while it copies and syncs), then tries a RESTART checkpoint
+/// that does not wait: with no reader on the log, the next write starts the log over. SQLite itself restarts a log only at a
 /// write that begins with all of it copied, and with commits following one another the thread is never done
 /// before the next write begins: B10's log grew to 3.9 GB, and the purge's erasure at the end of its sweep
 /// took 1.1 s to truncate it. While readers follow one another the log cannot restart; the whole-store
@@ -102,6 +103,11 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// The longest of each kind of checkpoint work since the start or the last ``resetTimings()``.
     var longest: CheckpointTimings {
         condition.withLock { timings }
+    }
+
+    /// Notes an erasure of the log (a TRUNCATE checkpoint on the writer) among the work timed.
+    func noteErasure(_ began: ContinuousClock.Instant, _ ended: ContinuousClock.Instant) {
+        condition.withLock { timings.erasure.note(began, ended) }
     }
 
     /// Forgets the longest checkpoint work so far.
@@ -283,6 +289,8 @@ package struct CheckpointTimings: Sendable {
     package var restart = Longest()
     /// The writer's own checkpoints, inside a commit.
     package var writer = Longest()
+    /// The erasures of the log after a purge (``Store/eraseFreedPages()``): TRUNCATE checkpoints on the writer.
+    package var erasure = Longest()
 
     package init() {}
 }

@@ -139,7 +139,13 @@ public struct Store: Sendable {
 
     private static func configuration() -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        // A connection that finds a lock taken (a write behind the checkpointer's RESTART, the erasure's TRUNCATE
+        // behind a reader) tries again every half millisecond for up to 10 s. SQLite's own timeout sleeps 1, 2, 5,
+        // 10, 15, 20, 25 … ms between tries, so a hold of 30 ms could cost a push more than 50.
+        configuration.busyMode = .callback { tries in
+            usleep(Self.busyPollMicroseconds)
+            return tries < Self.busyPolls
+        }
         configuration.prepareDatabase { db in
             // Deleted and purged values are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -196,10 +202,16 @@ public struct Store: Sendable {
     /// released in between, for up to ``erasePatience`` seconds.
     func eraseFreedPages() throws {
         let deadline = Date().addingTimeInterval(Self.erasePatience)
+        // With a background checkpointer, its thread copies the log and syncs the database file first, off the
+        // writer: the TRUNCATE, which holds the write lock while a push waits, then has little left to copy.
+        let checkpointer = activeCheckpointer.checkpointer
+        checkpointer?.checkpointAndWait()
         while true {
             do {
                 try writer.writeWithoutTransaction { db in
+                    let began = ContinuousClock.now
                     _ = try db.checkpoint(.truncate)
+                    checkpointer?.noteErasure(began, ContinuousClock.now)
                 }
                 return
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
@@ -207,6 +219,10 @@ public struct Store: Sendable {
             }
         }
     }
+
+    /// How often and how many times a connection tries again for a lock another one holds (10 s in all).
+    static let busyPollMicroseconds: UInt32 = 500
+    static let busyPolls = 20_000
 
     /// How long ``eraseFreedPages()`` tries again while another connection checkpoints.
     static let erasePatience: TimeInterval = 30

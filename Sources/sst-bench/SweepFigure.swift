@@ -190,11 +190,11 @@ struct SweepFigure {
                 if seconds > longest { (longest, longestBusyStart) = (seconds, start) }
                 busy.append(seconds)
             } while !sweep.isDone
-            let timings = hub.checkpointTimings ?? CheckpointTimings()
             let (report, sweepSeconds) = try sweep.wait()
+            let timings = hub.checkpointTimings ?? CheckpointTimings()
             let checkpoints = [
                 ("passive", timings.passive), ("sync", timings.sync), ("restart", timings.restart),
-                ("writer's", timings.writer),
+                ("writer's", timings.writer), ("erasure", timings.erasure),
             ].map { name, longest in
                 let began = longest.began.map { instant in
                     let (whole, attoseconds) = (instant - sweepInstant).components
