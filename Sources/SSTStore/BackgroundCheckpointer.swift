@@ -54,6 +54,9 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     private var syncs = 0
     private var logRestarts = 0
     private var timings = CheckpointTimings()
+    /// An erasure waits for the thread to truncate the log (``truncateLog(until:)``).
+    private var truncateWanted = false
+    private var truncations = 0
 
     /// Opens the checkpoint connection to the database at `path` and starts its thread.
     init(path: String) throws {
@@ -95,6 +98,11 @@ final class BackgroundCheckpointer: @unchecked Sendable {
         condition.withLock { logRestarts }
     }
 
+    /// The times the thread truncated the log for an erasure (``truncateLog(until:)``).
+    var truncationsOfTheLog: Int {
+        condition.withLock { truncations }
+    }
+
     /// The checkpoints the writer ran itself (not counting those SQLite refused while the thread checkpointed).
     var checkpointsOnTheWriter: Int {
         condition.withLock { writerCheckpoints }
@@ -103,6 +111,26 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     /// The longest of each kind of checkpoint work since the start or the last ``resetTimings()``.
     var longest: CheckpointTimings {
         condition.withLock { timings }
+    }
+
+    /// Has the thread copy the whole log, sync the database file and truncate the log to nothing with a
+    /// TRUNCATE checkpoint (an erasure: no byte of a purged value stays in the log file), trying again between
+    /// the writer's transactions and the readers' until `deadline`. The truncation holds the write lock only
+    /// for what came in after the thread's last passive checkpoint (usually nothing) and the truncation itself,
+    /// not for the copy and sync of the whole log. Returns false when it never found the log free.
+    func truncateLog(until deadline: Date) -> Bool {
+        condition.withLock {
+            let target = truncations + 1
+            truncateWanted = true
+            defer { truncateWanted = false }
+            while truncations < target && running && Date() < deadline {
+                let done = completed + (checkpointing ? 2 : 1)
+                wanted = true
+                condition.signal()
+                while completed < done && running { condition.wait() }
+            }
+            return truncations >= target
+        }
     }
 
     /// Notes an erasure of the log (a TRUNCATE checkpoint on the writer) among the work timed.
@@ -173,6 +201,7 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             if stopping { break }
             wanted = false
             checkpointing = true
+            let truncate = truncateWanted
             condition.unlock()
             // Passive: copies what it can and returns SQLITE_BUSY rather than wait; the next wake tries again.
             var frames: Int32 = 0
@@ -187,34 +216,39 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             let synced = checkpointed > 0 && checkpointed < frames && syncDatabaseFile()
             let syncedAt = ContinuousClock.now
             // All copied: RESTART takes the write lock, copies what came in since (usually nothing) and checks
-            // that no reader is on the log, so that the next write starts it over. The thread's connection has
-            // no busy handler: a write or a read in progress makes it return at once, and the next wake tries
-            // again.
-            // RESTART holds the write lock while it copies what came in since the passive checkpoint began and,
+            // that no reader is on the log, so that the next write starts it over; TRUNCATE, when an erasure asks
+            // for it, also truncates the log file to nothing. The thread's connection has no busy handler: a write
+            // or a read in progress makes it return at once, and the next wake tries again.
+            // Both hold the write lock while it copies what came in since the passive checkpoint began and,
             // when that reaches the end, while it syncs the database file: with pushes committing every few
             // milliseconds, some always do. Passive checkpoints copy them first, without the lock, until one finds
             // nothing new; the RESTART then usually has nothing to copy or sync.
-            var attempted = frames > 0 && checkpointed == frames
+            // (An erasure truncates an empty log too: its file still holds what the log held before it restarted.)
+            var attempted = checkpointed == frames && (frames > 0 || (truncate && frames == 0))
             var rounds = 0
             while attempted && rounds < Self.catchUpRounds {
                 rounds += 1
                 var now: Int32 = 0
                 var nowCheckpointed: Int32 = 0
                 sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &now, &nowCheckpointed)
-                attempted = now > 0 && nowCheckpointed == now
+                attempted = nowCheckpointed == now && (now > 0 || (truncate && now == 0))
                 if now == frames { break }
                 (frames, checkpointed) = (now, nowCheckpointed)
             }
             let restartBegan = ContinuousClock.now
-            let restarted =
-                attempted
-                && sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, nil, nil) == SQLITE_OK
+            let mode = truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART
+            let restarted = attempted && sqlite3_wal_checkpoint_v2(connection, nil, mode, nil, nil) == SQLITE_OK
             let restartedAt = ContinuousClock.now
             condition.lock()
             timings.passive.note(began, copiedAt)
             if synced { timings.sync.note(copiedAt, syncedAt) }
-            if attempted { timings.restart.note(restartBegan, restartedAt) }
+            if attempted && truncate {
+                timings.erasure.note(restartBegan, restartedAt)
+            } else if attempted {
+                timings.restart.note(restartBegan, restartedAt)
+            }
             if restarted { logRestarts += 1 }
+            if restarted && truncate { truncations += 1 }
             if synced { syncs += 1 }
             checkpointing = false
             completed += 1

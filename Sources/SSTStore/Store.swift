@@ -149,6 +149,10 @@ public struct Store: Sendable {
         configuration.prepareDatabase { db in
             // Deleted and purged values are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // After the log restarts, its first commit cuts the log file back to this size: a file that once grew
+            // long (a hub's log while readers held it) is not left that long, and an erasure, which truncates it to
+            // nothing while writes wait, has little to cut.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.logFileLimitBytes)")
         }
         return configuration
     }
@@ -202,10 +206,11 @@ public struct Store: Sendable {
     /// released in between, for up to ``erasePatience`` seconds.
     func eraseFreedPages() throws {
         let deadline = Date().addingTimeInterval(Self.erasePatience)
-        // With a background checkpointer, its thread copies the log and syncs the database file first, off the
-        // writer: the TRUNCATE, which holds the write lock while a push waits, then has little left to copy.
+        // With a background checkpointer, its thread copies the log, syncs the database file and truncates the
+        // log between two writes: a write waits only for the truncation, not for the copy and the sync as it
+        // does behind a TRUNCATE on the writer (92 ms at the end of B10's sweep). On the writer if it cannot.
         let checkpointer = activeCheckpointer.checkpointer
-        checkpointer?.checkpointAndWait()
+        if let checkpointer, checkpointer.truncateLog(until: deadline) { return }
         while true {
             do {
                 try writer.writeWithoutTransaction { db in
@@ -219,6 +224,9 @@ public struct Store: Sendable {
             }
         }
     }
+
+    /// The size a restarted log's file is cut back to (16 MiB).
+    static let logFileLimitBytes = 16 * 1024 * 1024
 
     /// How often and how many times a connection tries again for a lock another one holds (10 s in all).
     static let busyPollMicroseconds: UInt32 = 500

@@ -125,6 +125,59 @@ import SQLite3
         }
     }
 
+    /// The size of the log file beside the database at `path`.
+    private func logFileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? -1
+    }
+
+    /// An erasure after a purge has the thread truncate the log (its copy and sync off the writer), waiting for
+    /// a reader on the log to finish; the log file is then empty.
+    @Test func anErasureIsTheThreadsTruncationAndWaitsForAReader() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(at: path, identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            let checkpointer = try #require(checkpointer)
+            try fillTheLog(store)
+            #expect(try logFileSize(path) > 1_000 * 4096)
+            let reader = try RawConnection(path)
+            try reader.execute("BEGIN; SELECT count(*) FROM filler;")
+            let release = Thread {
+                Thread.sleep(forTimeInterval: 0.3)
+                try? reader.execute("COMMIT")
+            }
+            release.start()
+            let started = Date()
+            try store.eraseFreedPages()
+            #expect(Date().timeIntervalSince(started) >= 0.25, "the log was truncated under a reader")
+            #expect(checkpointer.truncationsOfTheLog == 1)
+            #expect(checkpointer.longest.erasure.seconds > 0)
+            #expect(try logFileSize(path) == 0)
+        }
+    }
+
+    /// A log file that grew long is cut back to ``Store/logFileLimitBytes`` by the first commit after the log
+    /// restarts (SQLite's `journal_size_limit`).
+    @Test func aRestartedLogsFileIsCutBackToTheLimit() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(at: path, identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            let checkpointer = try #require(checkpointer)
+            // A reader holds the log while it grows past the limit, so that it cannot restart.
+            let reader = try RawConnection(path)
+            try fillTheLog(store, pages: 10)
+            try reader.execute("BEGIN; SELECT count(*) FROM filler;")
+            for _ in 0..<4 { try fillTheLog(store) }
+            #expect(try logFileSize(path) > Store.logFileLimitBytes)
+            try reader.execute("COMMIT")
+            checkpointer.checkpointAndWait()
+            #expect(checkpointer.restartsOfTheLog >= 1)
+            try fillTheLog(store, pages: 10)
+            #expect(try logFileSize(path) <= Store.logFileLimitBytes)
+        }
+    }
+
     @Test func aStoreInMemoryRunsTheBodyWithoutAThread() async throws {
         let store = try Store.inMemory(identity: identity)
         let ran = try await store.withBackgroundCheckpointer { checkpointer in checkpointer == nil }
