@@ -34,6 +34,18 @@ import SQLite3
         }
     }
 
+    /// Runs `body` with a new file store, the path of its database and the background checkpointer on it.
+    private func withCheckpointedStore(
+        _ body: (Store, String, BackgroundCheckpointer) async throws -> Void
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("sst.sqlite")
+        let store = try Store.create(at: path, identity: identity)
+        try await store.withBackgroundCheckpointer { checkpointer in
+            try await body(store, path, try #require(checkpointer))
+        }
+    }
+
     @Test func theLogIsCheckpointedByTheThreadNotByTheWritersCommits() async throws {
         let directory = try TemporaryDirectory()
         let store = try Store.create(at: directory.path("sst.sqlite"), identity: identity)
@@ -61,11 +73,7 @@ import SQLite3
     /// writer checkpoints once per ``BackgroundCheckpointer/writerCheckpointPages`` of growth, not at every
     /// commit of a log that long (SQLite's own rule, each time syncing the database file).
     @Test func aLogThatCannotRestartMakesTheWriterCheckpointOncePerLimitOfGrowth() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("sst.sqlite")
-        let store = try Store.create(at: path, identity: identity)
-        try await store.withBackgroundCheckpointer { checkpointer in
-            let checkpointer = try #require(checkpointer)
+        try await withCheckpointedStore { store, path, checkpointer in
             // Below the thread's threshold: nothing is copied, so the reader that begins now reads the log.
             try fillTheLog(store, pages: 600)
             var reader = try RawConnection(path)
@@ -95,11 +103,7 @@ import SQLite3
     /// Once the thread has copied the whole log and no one reads or writes, it restarts the log; while a
     /// reader is on the log it does not wait for it (its connection has no busy handler).
     @Test func theThreadRestartsACopiedLogAndDoesNotWaitForAReader() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("sst.sqlite")
-        let store = try Store.create(at: path, identity: identity)
-        try await store.withBackgroundCheckpointer { checkpointer in
-            let checkpointer = try #require(checkpointer)
+        try await withCheckpointedStore { store, path, checkpointer in
             try fillTheLog(store)
             let reader = try RawConnection(path)
             try reader.execute("BEGIN; SELECT count(*) FROM filler;")
@@ -116,10 +120,7 @@ import SQLite3
     /// A commit that grows the log past the limit at once (the thread has copied none of it) checkpoints on
     /// the writer.
     @Test func aWriterThatOutrunsTheThreadCheckpointsItself() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try Store.create(at: directory.path("sst.sqlite"), identity: identity)
-        try await store.withBackgroundCheckpointer { checkpointer in
-            let checkpointer = try #require(checkpointer)
+        try await withCheckpointedStore { store, _, checkpointer in
             try fillTheLog(store, pages: Int(BackgroundCheckpointer.writerCheckpointPages) + 500)
             #expect(checkpointer.checkpointsOnTheWriter == 1)
         }
@@ -133,11 +134,7 @@ import SQLite3
     /// An erasure after a purge has the thread truncate the log (its copy and sync off the writer), waiting for
     /// a reader on the log to finish; the log file is then empty.
     @Test func anErasureIsTheThreadsTruncationAndWaitsForAReader() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("sst.sqlite")
-        let store = try Store.create(at: path, identity: identity)
-        try await store.withBackgroundCheckpointer { checkpointer in
-            let checkpointer = try #require(checkpointer)
+        try await withCheckpointedStore { store, path, checkpointer in
             try fillTheLog(store)
             #expect(try logFileSize(path) > 1_000 * 4096)
             let reader = try RawConnection(path)
@@ -159,11 +156,7 @@ import SQLite3
     /// A log file that grew long is cut back to ``Store/logFileLimitBytes`` by the first commit after the log
     /// restarts (SQLite's `journal_size_limit`).
     @Test func aRestartedLogsFileIsCutBackToTheLimit() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("sst.sqlite")
-        let store = try Store.create(at: path, identity: identity)
-        try await store.withBackgroundCheckpointer { checkpointer in
-            let checkpointer = try #require(checkpointer)
+        try await withCheckpointedStore { store, path, checkpointer in
             // A reader holds the log while it grows past the limit, so that it cannot restart.
             let reader = try RawConnection(path)
             try fillTheLog(store, pages: 10)
