@@ -17,8 +17,8 @@ import SQLite3
 /// wakes this thread, which runs a passive checkpoint: it copies what no reader still needs and never
 /// blocks the writer. Once it has copied the whole log, it copies what came in meanwhile with more passive
 /// checkpoints (a RESTART holds the write lock while it copies and syncs), then tries a RESTART checkpoint
-/// that does not wait: with no reader on the log, the next write starts the log over. SQLite itself restarts a log only at a
-/// write that begins with all of it copied, and with commits following one another the thread is never done
+/// that does not wait: with no reader on the log, the next write starts the log over. SQLite itself restarts
+/// a log only at a write that begins with all of it copied, and with commits following one another the thread is never done
 /// before the next write begins: B10's log grew to 3.9 GB, and the purge's erasure at the end of its sweep
 /// took 1.1 s to truncate it. While readers follow one another the log cannot restart; the whole-store
 /// consent sweep lets the thread in between its reads. And each time the log has grown by
@@ -128,6 +128,8 @@ final class BackgroundCheckpointer: @unchecked Sendable {
                 wanted = true
                 condition.signal()
                 while completed < done && running { condition.wait() }
+                // Found a write or a read on the log: a moment before the next try.
+                if truncations < target { _ = condition.wait(until: Date().addingTimeInterval(0.0005)) }
             }
             return truncations >= target
         }
@@ -219,8 +221,8 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             // that no reader is on the log, so that the next write starts it over; TRUNCATE, when an erasure asks
             // for it, also truncates the log file to nothing. The thread's connection has no busy handler: a write
             // or a read in progress makes it return at once, and the next wake tries again.
-            // Both hold the write lock while it copies what came in since the passive checkpoint began and,
-            // when that reaches the end, while it syncs the database file: with pushes committing every few
+            // Both hold the write lock while they copy what came in since the passive checkpoint began and,
+            // when that reaches the end, while they sync the database file: with pushes committing every few
             // milliseconds, some always do. Passive checkpoints copy them first, without the lock, until one finds
             // nothing new; the RESTART then usually has nothing to copy or sync.
             // (An erasure truncates an empty log too: its file still holds what the log held before it restarted.)
