@@ -7,6 +7,10 @@ public struct SweepReport: Hashable, Sendable {
     public let purgedFields: Int
     public let retainedFields: Int
     public let pupils: [RecordID]
+    /// The longest of the sweep's write transactions, in seconds, and when it began: what a write (a push)
+    /// may have waited behind.
+    public var longestWrite = 0.0
+    public var longestWriteBegan: ContinuousClock.Instant?
 }
 
 extension Store {
@@ -38,14 +42,21 @@ extension Store {
         var purged = 0
         var retained = 0
         var swept: [RecordID] = []
+        var longest = (seconds: 0.0, began: ContinuousClock.Instant?.none)
         for chunk in chunks {
+            let began = ContinuousClock.now
             let report = try sweepInOneWrite(pupils: chunk, identity: identity, physical: physical, today: today)
+            let (whole, attoseconds) = (ContinuousClock.now - began).components
+            let seconds = Double(whole) + Double(attoseconds) / 1e18
+            if seconds > longest.seconds { longest = (seconds, began) }
             purged += report.purgedFields
             retained += report.retainedFields
             swept += report.pupils
         }
         if purged > 0 { try eraseFreedPages() }
-        return SweepReport(purgedFields: purged, retainedFields: retained, pupils: swept.sorted())
+        var report = SweepReport(purgedFields: purged, retainedFields: retained, pupils: swept.sorted())
+        (report.longestWrite, report.longestWriteBegan) = longest
+        return report
     }
 
     /// How many pupils one write transaction of a whole-store sweep takes at most: a write of 32 took about

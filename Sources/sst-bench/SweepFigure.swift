@@ -192,7 +192,7 @@ struct SweepFigure {
             } while !sweep.isDone
             let (report, sweepSeconds) = try sweep.wait()
             let timings = hub.checkpointTimings ?? CheckpointTimings()
-            let checkpoints = [
+            var checkpoints = [
                 ("passive", timings.passive), ("sync", timings.sync), ("restart", timings.restart),
                 ("writer's", timings.writer), ("erasure", timings.erasure),
             ].map { name, longest in
@@ -202,6 +202,13 @@ struct SweepFigure {
                 }
                 return (name: name, milliseconds: longest.seconds * 1000, began: began ?? -1)
             }
+            let write = report.longestWriteBegan.map { instant in
+                let (whole, attoseconds) = (instant - sweepInstant).components
+                return Double(whole) + Double(attoseconds) / 1e18
+            }
+            checkpoints.append(
+                (name: "the sweep's write", milliseconds: report.longestWrite * 1000, began: write ?? -1)
+            )
             guard report.pupils.count == template.lapsedPupils, report.purgedFields > 0 else {
                 throw BenchError(
                     "B10: the sweep purged \(report.purgedFields) values of \(report.pupils.count) pupils; "
@@ -270,7 +277,9 @@ struct SweepFigure {
             note: (atTarget ? "" : "\(values) values: the target is at \(Self.targetValues) (--sweep-values); ")
                 + "the longest push of each run began at "
                 + measured.map { String(format: "%.1f s of %.1f s", $0.longestBusyStart, $0.sweepSeconds) }
-                .joined(separator: ", ") + " of the sweep; the checkpointer's longest work during each run's sweep "
+                .joined(separator: ", ")
+                + " of the sweep; the longest work of the checkpointer and the sweep's longest write "
+                + "during each run's sweep "
                 + "(ms, began at s): "
                 + measured.map { run in
                     run.checkpoints.map { "\($0.name) " + String(format: "%.1f at %.1f", $0.milliseconds, $0.began) }
