@@ -310,8 +310,7 @@ package struct CheckpointTimings: Sendable {
         package var began: ContinuousClock.Instant?
 
         mutating func note(_ start: ContinuousClock.Instant, _ end: ContinuousClock.Instant) {
-            let (whole, attoseconds) = (end - start).components
-            let duration = Double(whole) + Double(attoseconds) / 1e18
+            let duration = (end - start).inSeconds
             if duration > seconds { (seconds, began) = (duration, start) }
         }
     }

@@ -46,8 +46,7 @@ extension Store {
         for chunk in chunks {
             let began = ContinuousClock.now
             let report = try sweepInOneWrite(pupils: chunk, identity: identity, physical: physical, today: today)
-            let (whole, attoseconds) = (ContinuousClock.now - began).components
-            let seconds = Double(whole) + Double(attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - began).inSeconds
             if seconds > longest.seconds { longest = (seconds, began) }
             purged += report.purgedFields
             retained += report.retainedFields

@@ -196,16 +196,10 @@ struct SweepFigure {
                 ("passive", timings.passive), ("sync", timings.sync), ("restart", timings.restart),
                 ("writer's", timings.writer), ("erasure", timings.erasure),
             ].map { name, longest in
-                let began = longest.began.map { instant in
-                    let (whole, attoseconds) = (instant - sweepInstant).components
-                    return Double(whole) + Double(attoseconds) / 1e18
-                }
+                let began = longest.began.map { ($0 - sweepInstant).inSeconds }
                 return (name: name, milliseconds: longest.seconds * 1000, began: began ?? -1)
             }
-            let write = report.longestWriteBegan.map { instant in
-                let (whole, attoseconds) = (instant - sweepInstant).components
-                return Double(whole) + Double(attoseconds) / 1e18
-            }
+            let write = report.longestWriteBegan.map { ($0 - sweepInstant).inSeconds }
             checkpoints.append(
                 (name: "the sweep's write", milliseconds: report.longestWrite * 1000, began: write ?? -1)
             )
