@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SSTCore
 import Synchronization
 
 #if canImport(GRDBSQLite)

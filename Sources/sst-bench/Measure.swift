@@ -1,11 +1,12 @@
+import SSTCore
+
 /// Wall-clock timing on the monotonic clock, and medians.
 enum Measure {
     private static let origin = ContinuousClock.now
 
     /// Seconds since an arbitrary fixed point, from the monotonic clock.
     static func now() -> Double {
-        let (seconds, attoseconds) = (ContinuousClock.now - origin).components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        (ContinuousClock.now - origin).inSeconds
     }
 
     /// The seconds `body` took.

@@ -1,3 +1,5 @@
+import SSTCore
+
 /// Exponential backoff with jitter: attempt n waits between half and all of `min(maximum, initial · multiplierⁿ)`,
 /// so that many nodes coming back after an outage do not hit the hub in step.
 public struct Backoff: Hashable, Sendable {
@@ -13,8 +15,8 @@ public struct Backoff: Hashable, Sendable {
 
     /// The wait before retry number `attempt` (0 for the first retry); `jitter` is a random number in `0..<1`.
     public func delay(attempt: Int, jitter: Double) -> Duration {
-        let initialSeconds = Self.seconds(initial)
-        let maximumSeconds = Self.seconds(maximum)
+        let initialSeconds = initial.inSeconds
+        let maximumSeconds = maximum.inSeconds
         var ceiling = initialSeconds
         for _ in 0..<max(0, min(attempt, 64)) where ceiling < maximumSeconds {
             ceiling *= multiplier
@@ -22,10 +24,5 @@ public struct Backoff: Hashable, Sendable {
         ceiling = min(ceiling, maximumSeconds)
         let fraction = 0.5 + 0.5 * min(max(jitter, 0), 1)
         return .milliseconds(Int64((ceiling * fraction * 1000).rounded()))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
