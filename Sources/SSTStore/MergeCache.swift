@@ -40,7 +40,7 @@ final class MergeCache {
     /// The snapshot of the record, when it is the one held and nothing else has written since.
     func snapshot(entity: String, record: RecordID, _ db: Database) -> RecordSnapshot? {
         guard let snapshot, snapshot.record == record, snapshot.entity == entity,
-            validAt == db.totalChangesCount
+            validAt == RawStatement.totalChanges(db)
         else { return nil }
         return snapshot
     }
@@ -51,11 +51,11 @@ final class MergeCache {
     /// Holds `snapshot` as matching the database as it is now.
     func hold(_ snapshot: RecordSnapshot, _ db: Database) {
         self.snapshot = snapshot
-        validAt = db.totalChangesCount
+        validAt = RawStatement.totalChanges(db)
     }
 
     /// Records that the held snapshot still matches the database after the session's own write.
     func confirm(_ db: Database) {
-        validAt = db.totalChangesCount
+        validAt = RawStatement.totalChanges(db)
     }
 }

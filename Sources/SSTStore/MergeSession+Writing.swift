@@ -98,7 +98,7 @@ extension MergeSession {
                 + "ON CONFLICT (id) DO UPDATE SET _stamps = excluded._stamps\(updates)"
         }
         statement.bind(1, snapshot.record.rawValue)
-        statement.bind(2, Self.stampsText(stamps))
+        statement.bind(2, utf8: StampsText.render(stamps))
         for (index, column) in columns.enumerated() { statement.bind(Int32(index + 3), snapshot.heldColumns[column]!) }
         try statement.execute()
         try StampLayout.unlog(entity: snapshot.entity, record: snapshot.record.rawValue, snapshot.released, db)
@@ -136,28 +136,5 @@ extension MergeSession {
         log.bind(5, Int64(row.fields.count))
         log.bind(6, row.node)
         try log.execute()
-    }
-
-    /// A record's stamps as the `_stamps` column holds them (see ``StampLayout``).
-    static func stampsText(_ stamps: [String: RecordSnapshot.StoredStamp]) -> String {
-        var text = "{"
-        text.reserveCapacity(stamps.count * 72)
-        var first = true
-        for (field, stored) in stamps {
-            if first { first = false } else { text += "," }
-            CanonicalJSON.renderString(field, into: &text)
-            text += ":[\(Int64(bitPattern: stored.stamp.timestamp.rawValue)),"
-            CanonicalJSON.renderString(stored.stamp.node.rawValue, into: &text)
-            text += ",\(stored.sequence),"
-            if let side = stored.sourceSide { CanonicalJSON.renderString(side, into: &text) } else { text += "null" }
-            text += ","
-            if let context = stored.contextText {
-                CanonicalJSON.renderString(context, into: &text)
-            } else {
-                text += "null"
-            }
-            text += "]"
-        }
-        return text + "}"
     }
 }

@@ -30,6 +30,15 @@ struct RawStatement {
         text.withCString { _ = sqlite3_bind_text(handle, index, $0, -1, Self.transient) }
     }
 
+    /// Binds UTF-8 text given as bytes (the caller has built it as bytes, saving a `String`).
+    func bind(_ index: Int32, utf8 bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                _ = sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient)
+            }
+        }
+    }
+
     func bind(_ index: Int32, _ integer: Int64) {
         sqlite3_bind_int64(handle, index, integer)
     }
@@ -77,6 +86,12 @@ struct RawStatement {
 
     func databaseValue(_ column: Int32) -> DatabaseValue {
         DatabaseValue(sqliteStatement: handle, index: column)
+    }
+
+    /// SQLite's count of rows changed on the connection since it opened, read without GRDB's checks of the
+    /// calling queue (the merge reads it after every write; ``MergeCache``).
+    static func totalChanges(_ db: Database) -> Int {
+        Int(sqlite3_total_changes(db.sqliteConnection))
     }
 
     /// SQLite copies bound text before `sqlite3_bind_text` returns.
