@@ -203,17 +203,26 @@ package final class StorePrivacyContext: PrivacyContext {
 struct PrivacyRows {
     let db: Database
     let overlay: ReceiverOverlay?
+    /// The statements reading a record's columns, by entity and columns: a filter run or a school check asks
+    /// for the same few columns of thousands of records.
+    private let statements = ColumnStatements()
+
+    init(db: Database, overlay: ReceiverOverlay?) {
+        self.db = db
+        self.overlay = overlay
+    }
 
     /// Columns of a record; all null for a record that has no row.
     func columns(_ names: [String], entity: String, record: RecordID) throws -> [String: DatabaseValue] {
         if let decided = overlay?.columnsDecidedBySet(names, entity: entity, record: record) { return decided }
-        let list = names.map(ColumnCoding.quoted).joined(separator: ", ")
-        let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(list) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?"),
-            arguments: [record.rawValue]
-        )
+        let statement = try statements.statement(entity: entity, columns: names, db)
+        defer { statement.reset() }
+        statement.bind(1, record.rawValue)
+        let found = try statement.step()
         var stored: [String: DatabaseValue] = [:]
-        for name in names { stored[name] = row?[name] ?? DatabaseValue.null }
+        for (index, name) in names.enumerated() {
+            stored[name] = found ? statement.databaseValue(Int32(index)) : .null
+        }
         return overlay?.patch(stored, entity: entity, record: record) ?? stored
     }
 
@@ -247,5 +256,26 @@ struct PrivacyRows {
             else { return nil }
             return (id, row)
         }
+    }
+}
+
+/// The prepared statements of ``PrivacyRows/columns(_:entity:record:)``, kept for one privacy context.
+private final class ColumnStatements {
+    private struct Key: Hashable {
+        let entity: String
+        let columns: [String]
+    }
+
+    private var statements: [Key: RawStatement] = [:]
+
+    func statement(entity: String, columns: [String], _ db: Database) throws -> RawStatement {
+        let key = Key(entity: entity, columns: columns)
+        if let statement = statements[key] { return statement }
+        // `?1`, not `?`: SQL text of its own, so that GRDB's statement cache never hands this statement to a
+        // cursor of the same query that is still open.
+        let list = columns.map(ColumnCoding.quoted).joined(separator: ", ")
+        let statement = try RawStatement(db, sql: "SELECT \(list) FROM \(ColumnCoding.quoted(entity)) WHERE id = ?1")
+        statements[key] = statement
+        return statement
     }
 }
