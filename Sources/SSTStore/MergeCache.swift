@@ -13,6 +13,7 @@ final class MergeCache {
     /// The statements the session runs, each prepared once per session from GRDB's statement cache.
     enum Query: Hashable {
         case stamps(entity: String)
+        case stampsText(entity: String)
         case conflicts
         case stampUpdate(entity: String)
         case logInsert

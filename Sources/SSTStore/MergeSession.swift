@@ -97,10 +97,28 @@ package struct MergeSession {
         return snapshot
     }
 
-    /// Every field's stamp of the record, read with one query of its row's stamps (see ``StampLayout``).
+    /// Every field's stamp of the record: its row's `_stamps` text, read by ``StampsReader``, or — when that
+    /// gives up — by SQLite's JSON functions (see ``StampLayout``).
     func stamps(entity: String, record: RecordID) throws -> [String: RecordSnapshot.StoredStamp] {
         let snapshot = try snapshot(entity: entity, record: record)
         if let stamps = snapshot.stamps { return stamps }
+        let text = try cache.statement(.stampsText(entity: entity), db) {
+            "SELECT _stamps FROM \(ColumnCoding.quoted(entity)) WHERE id = ?1"
+        }
+        defer { text.reset() }
+        text.bind(1, record.rawValue)
+        let read = try text.step() ? text.withText(0) { $0.map(StampsReader.read) ?? [:] } : [:]
+        if let read {
+            snapshot.stamps = read
+            return read
+        }
+        let stamps = try stampsByQuery(entity: entity, record: record)
+        snapshot.stamps = stamps
+        return stamps
+    }
+
+    /// The record's stamps read with `json_each`: what SQLite makes of the text, whatever its form.
+    private func stampsByQuery(entity: String, record: RecordID) throws -> [String: RecordSnapshot.StoredStamp] {
         let statement = try cache.statement(.stamps(entity: entity), db) {
             "SELECT field, hlc, node, context, source_side, seq FROM (\(StampLayout.rows(of: entity))) "
                 + "WHERE record_id = ?"
@@ -122,7 +140,6 @@ package struct MergeSession {
                 sequence: statement.int64(5)
             )
         }
-        snapshot.stamps = stamps
         return stamps
     }
 

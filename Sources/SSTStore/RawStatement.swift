@@ -84,6 +84,12 @@ struct RawStatement {
         sqlite3_column_text(handle, column).map { String(cString: $0) }
     }
 
+    /// The column's text as UTF-8 bytes, valid only inside `body` (nil for NULL), read without making a `String`.
+    func withText<Result>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> Result) rethrows -> Result {
+        guard let text = sqlite3_column_text(handle, column) else { return try body(nil) }
+        return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
     func databaseValue(_ column: Int32) -> DatabaseValue {
         DatabaseValue(sqliteStatement: handle, index: column)
     }
