@@ -152,24 +152,37 @@ package enum StampLayout {
         _ db: Database
     ) throws {
         guard !numbered.isEmpty else { return }
-        let seek = try db.cachedStatement(
-            sql: "SELECT seq, fields, entity = ? AND record_id = ? FROM sst_log WHERE seq >= ? ORDER BY seq LIMIT 1"
+        // Through the C API: the merge unlogs on every write to a stored record. Numbered marks keep each text
+        // apart from any GRDB query's, whose open cursor must never share the statement.
+        let seek = try RawStatement(
+            db,
+            sql: "SELECT seq, fields, entity = ?1 AND record_id = ?2 FROM sst_log WHERE seq >= ?3 ORDER BY seq LIMIT 1"
         )
-        let update = try db.cachedStatement(sql: "UPDATE sst_log SET fields = ?, width = ? WHERE seq = ?")
-        let delete = try db.cachedStatement(sql: "DELETE FROM sst_log WHERE seq = ?")
+        let update = try RawStatement(db, sql: "UPDATE sst_log SET fields = ?1, width = ?2 WHERE seq = ?3")
+        let delete = try RawStatement(db, sql: "DELETE FROM sst_log WHERE seq = ?1")
         var pending = numbered.sorted { $0.seq < $1.seq }[...]
         while let first = pending.first {
-            guard let row = try Row.fetchOne(seek, arguments: [entity, record, first.seq]) else { return }
-            let key: Int64 = row[0]
+            seek.bind(1, entity)
+            seek.bind(2, record)
+            seek.bind(3, first.seq)
+            guard try seek.step() else {
+                seek.reset()
+                return
+            }
+            let (key, held, isRecords) = (seek.int64(0), seek.text(1) ?? "", seek.int64(2) != 0)
+            seek.reset()
             let leaving = pending.prefix { $0.seq <= key }
             pending = pending.dropFirst(max(1, leaving.count))
-            guard row[2] as Bool else { continue }
-            let names = Set(leaving.map(\.field))
-            let kept = fields(row[1] as String).filter { !names.contains(String($0)) }
+            guard isRecords else { continue }
+            let kept = fields(held).filter { name in !leaving.contains { $0.field == name } }
             if kept.isEmpty {
-                try delete.execute(arguments: [key])
+                delete.bind(1, key)
+                try delete.execute()
             } else {
-                try update.execute(arguments: [kept.joined(separator: " "), kept.count, key])
+                update.bind(1, kept.joined(separator: " "))
+                update.bind(2, Int64(kept.count))
+                update.bind(3, key)
+                try update.execute()
             }
         }
     }

@@ -132,13 +132,14 @@ extension Store {
         let roles = SchemaRoles.sst
         // Nothing is written while the set is checked: each pupil's school is looked up once.
         var schools: [RecordID: String?] = [:]
+        // Through the C API: it runs for every pupil of every set.
+        let lookUp = try RawStatement(db, sql: Store.pupilSchoolSQL)
         func schoolOf(_ entity: String, _ record: RecordID) throws -> String? {
             guard let pupil = try context.pupil(entity: entity, record: record) else { return nil }
             if let known = schools[pupil] { return known }
-            let school = try String.fetchOne(
-                db.cachedStatement(sql: Store.pupilSchoolSQL),
-                arguments: [pupil.rawValue]
-            )
+            defer { lookUp.reset() }
+            lookUp.bind(1, pupil.rawValue)
+            let school = try lookUp.step() ? lookUp.text(0) : nil
             schools[pupil] = .some(school)
             return school
         }
@@ -180,10 +181,12 @@ extension Store {
 }
 
 extension Store {
-    /// The school a pupil is registered at (the pupil entity's field with role ``FieldRole/school``).
+    /// The school a pupil is registered at (the pupil entity's field with role ``FieldRole/school``). Its mark is
+    /// numbered: the school check runs it through the C API (``RawStatement``), and no GRDB cursor of the same text
+    /// may share it.
     package static let pupilSchoolSQL =
         "SELECT \(ColumnCoding.quoted(SchemaRoles.sst.school)) FROM \(ColumnCoding.quoted(SchemaRoles.sst.pupil)) "
-        + "WHERE id = ?"
+        + "WHERE id = ?1"
 }
 
 /// One record of one entity, as a set member.
