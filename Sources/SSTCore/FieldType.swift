@@ -38,6 +38,9 @@ public enum FieldType: Hashable, Sendable {
         case (_, .null):
             return nil
         case (.string, .string(let text)):
+            // The control characters are refused above, line feed and carriage return among them: an ASCII text has
+            // no other line break, and only a text with other characters needs the (slower) look at each one.
+            if text.utf8.allSatisfy({ $0 < 0x80 }) { return nil }
             return text.contains(where: \.isNewline) ? "a single line is expected, the value has a line break" : nil
         case (.text, .string):
             return nil

@@ -152,28 +152,35 @@ extension Store {
             )
         }
         var checked: Set<RecordKey> = []
-        var previous: RecordKey?
+        func check(_ key: RecordKey, of change: FieldChange) throws {
+            guard checked.insert(key).inserted, let other = try schoolOf(key.entity, key.record), other != school
+            else { return }
+            throw refuse(
+                "\(change.entity) \(change.record) \(key.record == change.record ? "is" : "names \(key.entity) \(key.record), which is") "
+                    + "a record of a pupil registered at \(other), not at \(school)"
+            )
+        }
+        var previous: (entity: EntitySchema, record: RecordID)?
         // Unknown entities and fields are left to the validation in the merge, which refuses them.
         for change in changeSet.changes {
-            guard let entity = schema.entity(named: change.entity) else { continue }
             if change.entity == roles.pupil, change.field == roles.school, case .string(let named) = change.value,
                 named != school
             {
                 throw refuse("pupil \(change.record) is registered at \(named), not at \(school)")
             }
             // A set's fields of one record follow one another: the record was checked with the first of them.
-            let own = RecordKey(entity: change.entity, record: change.record)
-            var keys = own == previous ? [] : [own]
-            previous = own
-            if let target = entity.field(named: change.field)?.type.referencedEntity {
-                keys += change.value.referencedRecords.map { RecordKey(entity: target, record: $0) }
+            let entity: EntitySchema
+            if let previous, previous.record == change.record, previous.entity.name == change.entity {
+                entity = previous.entity
+            } else {
+                guard let named = schema.entity(named: change.entity) else { continue }
+                entity = named
+                previous = (entity, change.record)
+                try check(RecordKey(entity: change.entity, record: change.record), of: change)
             }
-            for key in keys where checked.insert(key).inserted {
-                if let other = try schoolOf(key.entity, key.record), other != school {
-                    throw refuse(
-                        "\(change.entity) \(change.record) \(key.record == change.record ? "is" : "names \(key.entity) \(key.record), which is") "
-                            + "a record of a pupil registered at \(other), not at \(school)"
-                    )
+            if let target = entity.field(named: change.field)?.type.referencedEntity {
+                for referenced in change.value.referencedRecords {
+                    try check(RecordKey(entity: target, record: referenced), of: change)
                 }
             }
         }

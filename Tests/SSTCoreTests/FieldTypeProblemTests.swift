@@ -44,6 +44,8 @@ import Testing
     @Test(arguments: [
         (FieldType.string, Value.string("Rad ett\nRad två"), "line break"),
         (.string, .string("Rad ett\r\nRad två"), "line break"),
+        (.string, .string("Rad ett\u{2028}Rad två"), "line break"),
+        (.string, .string("Rad ett\u{2029}Rad två"), "line break"),
         (.integer(minimum: 0, maximum: 10), .integer(-1), "below the minimum 0"),
         (.integer(minimum: 0, maximum: 10), .integer(11), "above the maximum 10"),
         (.date, .string("2025-02-29"), "2025-02-29"),
