@@ -52,7 +52,12 @@ extension Store {
             changes.append(FieldChange(entity: entity.name, record: record, field: field.name, state: state))
         }
         let withheld = try WithheldIdentities(before: changes, session.db)
+        // The record's fields in one row write and one log row (see ``MergeSession/batchesRecordWrites``).
+        let batched = session.batchesRecordWrites
+        session.batchesRecordWrites = true
         for (change, field) in zip(changes, fields) { _ = try session.merge(change, entity: entity, field: field) }
+        try session.flushHeldWrites()
+        session.batchesRecordWrites = batched
         try withheld.resendFreed(&session)
         return changes
     }
