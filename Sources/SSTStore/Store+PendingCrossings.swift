@@ -315,7 +315,7 @@ extension Store {
     }
 
     private static func decodeEntries(_ text: String) throws -> [AuditEntry] {
-        let json = try JSONDecoder().decode(CanonicalJSON.self, from: Data(text.utf8))
+        let json = try CanonicalJSON.read(text) ?? JSONDecoder().decode(CanonicalJSON.self, from: Data(text.utf8))
         guard case .array(let items) = json else {
             throw StoreError(
                 .invalidValue,
