@@ -28,14 +28,7 @@ extension JSONTokens {
         case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
         case UInt8(ascii: "\""): return string().map(CanonicalJSON.string)
         case UInt8(ascii: "["):
-            index += 1
-            var items: [CanonicalJSON] = []
-            if consume(UInt8(ascii: "]")) { return .array(items) }
-            repeat {
-                guard let item = canonicalValue(depth: depth + 1) else { return nil }
-                items.append(item)
-            } while consume(UInt8(ascii: ","))
-            return consume(UInt8(ascii: "]")) ? .array(items) : nil
+            return array { $0.canonicalValue(depth: depth + 1) }.map(CanonicalJSON.array)
         case UInt8(ascii: "{"):
             var members: [String: CanonicalJSON] = [:]
             guard var more = beginObject() else { return nil }

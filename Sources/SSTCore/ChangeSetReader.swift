@@ -171,15 +171,7 @@ extension JSONTokens {
         case UInt8(ascii: "t"): return literal("true") ? .boolean(true) : nil
         case UInt8(ascii: "f"): return literal("false") ? .boolean(false) : nil
         case UInt8(ascii: "\""): return string().map(Value.string)
-        case UInt8(ascii: "["):
-            index += 1
-            var items: [String] = []
-            if consume(UInt8(ascii: "]")) { return .list(items) }
-            repeat {
-                guard let item = string() else { return nil }
-                items.append(item)
-            } while consume(UInt8(ascii: ","))
-            return consume(UInt8(ascii: "]")) ? .list(items) : nil
+        case UInt8(ascii: "["): return array { $0.string() }.map(Value.list)
         case UInt8(ascii: "{"):
             var generation: Int64?
             var step: Phase.Step?

@@ -55,6 +55,19 @@ package struct JSONTokens {
         return consume(UInt8(ascii: "}")) ? false : nil
     }
 
+    /// An array: `[`, the items `item` reads, separated by commas, and `]`; nil when there is none or an item
+    /// is not read.
+    package mutating func array<Item>(_ item: (inout JSONTokens) -> Item?) -> [Item]? {
+        guard consume(UInt8(ascii: "[")) else { return nil }
+        var items: [Item] = []
+        if consume(UInt8(ascii: "]")) { return items }
+        repeat {
+            guard let next = item(&self) else { return nil }
+            items.append(next)
+        } while consume(UInt8(ascii: ","))
+        return consume(UInt8(ascii: "]")) ? items : nil
+    }
+
     /// A member's name and the colon after it.
     package mutating func memberName() -> String? {
         guard let name = string(), consume(UInt8(ascii: ":")) else { return nil }

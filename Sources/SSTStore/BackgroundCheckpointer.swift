@@ -325,7 +325,8 @@ package struct CheckpointTimings: Sendable {
     package var restart = Longest()
     /// The writer's own checkpoints, inside a commit.
     package var writer = Longest()
-    /// The erasures of the log after a purge (``Store/eraseFreedPages()``): TRUNCATE checkpoints on the writer.
+    /// The erasures of the log after a purge (``Store/eraseFreedPages()``): TRUNCATE checkpoints on the thread,
+    /// or on the writer when the thread could not.
     package var erasure = Longest()
 
     package init() {}
