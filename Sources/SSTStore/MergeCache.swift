@@ -27,6 +27,7 @@ final class MergeCache {
     }
 
     private var statements: [Query: RawStatement] = [:]
+    private var unlogStatements: StampLayout.UnlogStatements?
     private var snapshot: RecordSnapshot?
     private var validAt = 0
 
@@ -36,6 +37,14 @@ final class MergeCache {
         let statement = try RawStatement(db, sql: sql())
         statements[query] = statement
         return statement
+    }
+
+    /// The statements that take fields out of the log, prepared the first time.
+    func unlog(_ db: Database) throws -> StampLayout.UnlogStatements {
+        if let unlogStatements { return unlogStatements }
+        let prepared = try StampLayout.UnlogStatements(db)
+        unlogStatements = prepared
+        return prepared
     }
 
     /// The snapshot of the record, when it is the one held and nothing else has written since.

@@ -64,7 +64,12 @@ extension MergeSession {
         statement.bind(7, contextText)
         try statement.execute()
         if let previous {
-            try StampLayout.unlog(entity: entity.name, record: record.rawValue, [(field, previous.sequence)], db)
+            try StampLayout.unlog(
+                entity: entity.name,
+                record: record.rawValue,
+                [(field, previous.sequence)],
+                using: cache.unlog(db)
+            )
         }
         try logRow(.init(seq: sequence, fields: [field], node: node), entity: entity.name, record: record)
         if value != nil {
@@ -101,7 +106,14 @@ extension MergeSession {
         statement.bind(2, utf8: StampsText.render(stamps))
         for (index, column) in columns.enumerated() { statement.bind(Int32(index + 3), snapshot.heldColumns[column]!) }
         try statement.execute()
-        try StampLayout.unlog(entity: snapshot.entity, record: snapshot.record.rawValue, snapshot.released, db)
+        if !snapshot.released.isEmpty {
+            try StampLayout.unlog(
+                entity: snapshot.entity,
+                record: snapshot.record.rawValue,
+                snapshot.released,
+                using: cache.unlog(db)
+            )
+        }
         let written = snapshot.heldFields.compactMap { field in
             stamps[field].map { (field: field, node: $0.stamp.node.rawValue, seq: $0.sequence) }
         }

@@ -273,7 +273,7 @@ package struct MergeSession {
             entity: entity.name,
             record: change.record.rawValue,
             held.map { (field: $0.key, seq: $0.value.sequence) },
-            db
+            using: cache.unlog(db)
         )
         let conflicts = try cache.statement(.recordConflictsDelete, db) {
             "DELETE FROM sst_conflict WHERE entity = ? AND record_id = ?"

@@ -141,6 +141,25 @@ package enum StampLayout {
         }
     }
 
+    /// The statements ``unlog(entity:record:_:using:)`` runs, through the C API: the merge unlogs on every write to
+    /// a stored record, and keeps them (``MergeCache``). Numbered marks keep each text apart from any GRDB
+    /// query's, whose open cursor must never share the statement.
+    struct UnlogStatements {
+        let seek: RawStatement
+        let update: RawStatement
+        let delete: RawStatement
+
+        init(_ db: Database) throws {
+            seek = try RawStatement(
+                db,
+                sql: "SELECT seq, fields, entity = ?1 AND record_id = ?2 FROM sst_log WHERE seq >= ?3 ORDER BY seq "
+                    + "LIMIT 1"
+            )
+            update = try RawStatement(db, sql: "UPDATE sst_log SET fields = ?1, width = ?2 WHERE seq = ?3")
+            delete = try RawStatement(db, sql: "DELETE FROM sst_log WHERE seq = ?1")
+        }
+    }
+
     /// Takes fields out of the log rows that hold them, given each field's current sequence number (they are
     /// about to get new ones, or to go): a row left with no field goes. One seek per row: the numbers in order,
     /// each row found as the first keyed at or after a number holds every later number up to its key.
@@ -152,14 +171,17 @@ package enum StampLayout {
         _ db: Database
     ) throws {
         guard !numbered.isEmpty else { return }
-        // Through the C API: the merge unlogs on every write to a stored record. Numbered marks keep each text
-        // apart from any GRDB query's, whose open cursor must never share the statement.
-        let seek = try RawStatement(
-            db,
-            sql: "SELECT seq, fields, entity = ?1 AND record_id = ?2 FROM sst_log WHERE seq >= ?3 ORDER BY seq LIMIT 1"
-        )
-        let update = try RawStatement(db, sql: "UPDATE sst_log SET fields = ?1, width = ?2 WHERE seq = ?3")
-        let delete = try RawStatement(db, sql: "DELETE FROM sst_log WHERE seq = ?1")
+        try unlog(entity: entity, record: record, numbered, using: UnlogStatements(db))
+    }
+
+    /// ``unlog(entity:record:_:_:)`` with statements prepared before.
+    static func unlog(
+        entity: String,
+        record: String,
+        _ numbered: [(field: String, seq: Int64)],
+        using statements: UnlogStatements
+    ) throws {
+        let (seek, update, delete) = (statements.seek, statements.update, statements.delete)
         var pending = numbered.sorted { $0.seq < $1.seq }[...]
         while let first = pending.first {
             seek.bind(1, entity)
