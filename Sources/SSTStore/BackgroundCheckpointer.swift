@@ -39,8 +39,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     static let catchUpRounds = 4
 
     private let connection: OpaquePointer
-    /// Writes the database file's pages a slice at a time before the thread's own syncs (nil: all at once).
-    private let writeBack: DatabaseFileWriteBack?
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var wanted = false
@@ -75,7 +73,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
             throw DatabaseError(resultCode: ResultCode(rawValue: status), message: message)
         }
         connection = handle
-        writeBack = DatabaseFileWriteBack(connection: handle, path: path)
         let thread = Thread { [self] in run() }
         thread.name = "sst-checkpoint"
         thread.start()
@@ -96,9 +93,6 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     var databaseSyncs: Int {
         condition.withLock { syncs }
     }
-
-    /// Whether the thread writes the database file's pages a slice at a time before its syncs.
-    var writesBackInSlices: Bool { writeBack != nil }
 
     /// The times the thread restarted the log after copying all of it.
     var restartsOfTheLog: Int {
@@ -270,14 +264,12 @@ final class BackgroundCheckpointer: @unchecked Sendable {
     }
 
     /// Syncs the database file through the thread's connection's own file handle (a handle of its own,
-    /// opened and closed here, would drop the process's POSIX locks on the file when closed), its pages first
-    /// written a slice at a time where that can be done, so that a push's commit never queues behind all of them.
+    /// opened and closed here, would drop the process's POSIX locks on the file when closed).
     private func syncDatabaseFile() -> Bool {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(connection, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK,
             let file, let sync = file.pointee.pMethods?.pointee.xSync
         else { return false }
-        writeBack?.writeInSlices()
         return sync(file, SQLITE_SYNC_NORMAL) == SQLITE_OK
     }
 

@@ -171,25 +171,6 @@ import SQLite3
         }
     }
 
-    /// On Linux the thread finds the descriptor SQLite holds on the database file, and only that file's: its
-    /// syncs write the pages a slice at a time. A descriptor of another file is refused.
-    @Test func theThreadWritesTheDatabaseFileBackInSlicesOnLinux() async throws {
-        #if os(Linux)
-        try await withCheckpointedStore { store, path, checkpointer in
-            #expect(checkpointer.writesBackInSlices)
-            let connection = try RawConnection(path)
-            #expect(DatabaseFileWriteBack(connection: connection.handle, path: path) != nil)
-            #expect(DatabaseFileWriteBack(connection: connection.handle, path: path + "-wal") == nil)
-            // Written back slice by slice, then synced: everything committed is still there.
-            try fillTheLog(store)
-            DatabaseFileWriteBack(connection: connection.handle, path: path)?.writeInSlices()
-            checkpointer.checkpointAndWait()
-            let rows = try await store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
-            #expect(rows == 1500)
-        }
-        #endif
-    }
-
     @Test func aStoreInMemoryRunsTheBodyWithoutAThread() async throws {
         let store = try Store.inMemory(identity: identity)
         let ran = try await store.withBackgroundCheckpointer { checkpointer in checkpointer == nil }
