@@ -63,29 +63,50 @@ public indirect enum CanonicalJSON: Hashable, Sendable {
     }
 
     public static func renderString(_ string: String, into output: inout String) {
-        output += "\""
-        // Most strings need no escape: copy them whole. (A scalar below U+0020, `"` or `\` is one UTF-8 byte
-        // of the same value, and no byte of a longer scalar is below 0x80.)
-        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        else {
+        // Most strings need no escape: copy them whole.
+        guard needsEscape(string) else {
+            output += "\""
             output += string
             output += "\""
             return
         }
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
+        var bytes: [UInt8] = []
+        renderString(string, into: &bytes)
+        output += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``renderString(_:into:)`` appending UTF-8 bytes (the store writes its stamps' text as bytes): `"`, `\` and
+    /// the control characters escaped, every other byte copied as it is.
+    public static func renderString(_ string: String, into bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        let utf8 = string.utf8
+        if needsEscape(string) {
+            for byte in utf8 { escape(byte, into: &bytes) }
+        } else {
+            bytes.append(contentsOf: utf8)
         }
-        output += "\""
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `string` has a byte to escape. A scalar below U+0020, `"` or `\` is one UTF-8 byte of the same
+    /// value, and no byte of a longer scalar is below 0x80, so the bytes can be looked at one by one.
+    private static func needsEscape(_ string: String) -> Bool {
+        string.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+    }
+
+    private static func escape(_ byte: UInt8, into bytes: inout [UInt8]) {
+        let backslash = UInt8(ascii: "\\")
+        switch byte {
+        case UInt8(ascii: "\""), backslash: bytes.append(contentsOf: [backslash, byte])
+        case UInt8(ascii: "\n"): bytes.append(contentsOf: [backslash, UInt8(ascii: "n")])
+        case UInt8(ascii: "\r"): bytes.append(contentsOf: [backslash, UInt8(ascii: "r")])
+        case UInt8(ascii: "\t"): bytes.append(contentsOf: [backslash, UInt8(ascii: "t")])
+        case 0..<0x20:
+            let hex = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            bytes.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+        default: bytes.append(byte)
+        }
     }
 }
 

@@ -3,8 +3,8 @@ import SSTCore
 /// Writes the `_stamps` column's JSON text (see ``StampLayout``) as UTF-8 bytes.
 ///
 /// Every write of a record's row renders all its stamps, so this is on the merge's hot path: bytes appended to
-/// one buffer cost a fraction of `String` appends and interpolation. Strings are escaped as
-/// ``CanonicalJSON/renderString(_:into:)`` escapes them, so the text is the same either way.
+/// one buffer cost a fraction of `String` appends and interpolation. Strings are escaped by
+/// ``CanonicalJSON/renderString(_:into:)``, the canonical writer's own escaping.
 struct StampsText {
     private(set) var bytes: [UInt8] = []
 
@@ -39,30 +39,9 @@ struct StampsText {
 
     private static let null: [UInt8] = Array("null".utf8)
 
-    /// A JSON string: `"`, `\` and the control characters escaped, everything else copied as it is.
+    /// A JSON string, escaped as the canonical writer escapes it.
     mutating func string(_ string: String) {
-        bytes.append(UInt8(ascii: "\""))
-        let utf8 = string.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: utf8)
-        } else {
-            for byte in utf8 { escape(byte) }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ byte: UInt8) {
-        let backslash = UInt8(ascii: "\\")
-        switch byte {
-        case UInt8(ascii: "\""), backslash: bytes.append(contentsOf: [backslash, byte])
-        case UInt8(ascii: "\n"): bytes.append(contentsOf: [backslash, UInt8(ascii: "n")])
-        case UInt8(ascii: "\r"): bytes.append(contentsOf: [backslash, UInt8(ascii: "r")])
-        case UInt8(ascii: "\t"): bytes.append(contentsOf: [backslash, UInt8(ascii: "t")])
-        case 0..<0x20:
-            let hex = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-        default: bytes.append(byte)
-        }
+        CanonicalJSON.renderString(string, into: &bytes)
     }
 
     /// A decimal integer, with a minus sign when negative.

@@ -59,8 +59,9 @@ extension Store {
     }
 
     /// How many pupils one write transaction of a whole-store sweep takes at most: a write of 32 took about
-    /// 110 ms on a 10M-value hub, and a push waited for all of it (issue 21, B10).
-    static let sweepPupilsPerWrite = 8
+    /// 110 ms on a 10M-value hub, and a push waited for all of it (issue 21, B10); a write of 8 took up to
+    /// 63 ms, and a push that began with it took 81 ms.
+    static let sweepPupilsPerWrite = 4
 
     /// How many records of one entity a whole-store sweep reads in one read transaction. The log cannot be
     /// checkpointed past a read still open: one read of a whole district's hub (minutes) let it grow for as

@@ -76,9 +76,14 @@ import Testing
         ("Åsa Öberg, Ängby", "\"Åsa Öberg, Ängby\""),
         ("a/b", "\"a/b\""),
         ("\u{7F}€😀", "\"\u{7F}€😀\""),
+        ("Å\"😀\n", #""Å\"😀\n""#),
     ])
     func stringsAreEscapedMinimallyAndNonASCIIKeptLiterally(string: String, expected: String) {
         #expect(CanonicalJSON.string(string).rendered() == expected)
+        // The same bytes when written as bytes (the store's stamps).
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        CanonicalJSON.renderString(string, into: &bytes)
+        #expect(bytes == Array(("[" + expected).utf8))
     }
 
     @Test func keysAreEscapedLikeStrings() {
