@@ -88,6 +88,17 @@ extension MergeSession {
         cache.confirm(db)
     }
 
+    /// Runs `body` with each record's writes held and stored once (``batchesRecordWrites``), then stores what is
+    /// still held. Afterwards the session batches as it did before, also when `body` or the last store throws.
+    mutating func batchingRecordWrites<T>(_ body: (inout MergeSession) throws -> T) throws -> T {
+        let before = batchesRecordWrites
+        batchesRecordWrites = true
+        defer { batchesRecordWrites = before }
+        let result = try body(&self)
+        try flushHeldWrites()
+        return result
+    }
+
     /// Stores the writes held for the record of the snapshot (see ``batchesRecordWrites``): its columns and all
     /// its stamps in one statement on its row, then the log rows of the fields written. Nothing when none are
     /// held.

@@ -20,8 +20,8 @@ package struct MergeSession {
     /// When true, the writes to a record are held in its snapshot and stored in one statement on its row when
     /// the session turns to another record or ``flushHeldWrites()`` is called: a change set's fields of one
     /// record, merged one after the other, cost one row write instead of one each. Only for a loop that does
-    /// nothing else with the record's row or the log between its merges (``Store/merge(_:into:identity:physical:inputs:)``),
-    /// which flushes when it ends; reads through the session see the held writes.
+    /// nothing else with the record's row or the log between its merges (``batchingRecordWrites(_:)`` turns it on
+    /// and flushes when the loop ends); reads through the session see the held writes.
     var batchesRecordWrites = false
 
     /// Merges one validated change. Returns true when the store changed.

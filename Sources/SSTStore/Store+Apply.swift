@@ -65,20 +65,20 @@ extension Store {
         inputs: inout FilterInputCheck
     ) throws -> ApplyReport {
         try ChangeValidator(schema: schema).validate(changeSet, clock: session.state.clock, physical: physical)
-        var applied = 0
         // A set's fields of one record follow one another: each record's row is written once.
-        session.batchesRecordWrites = true
-        for change in changeSet.changes {
-            let entity = schema.entity(named: change.entity)!
-            let field = entity.field(named: change.field)!
-            let changed = try session.merge(change, entity: entity, field: field)
-            if changed { applied += 1 }
-            try inputs.record(change, applied: changed) {
-                try session.currentState(entity: entity, record: change.record, field: field)
+        let applied = try session.batchingRecordWrites { session in
+            var applied = 0
+            for change in changeSet.changes {
+                let entity = schema.entity(named: change.entity)!
+                let field = entity.field(named: change.field)!
+                let changed = try session.merge(change, entity: entity, field: field)
+                if changed { applied += 1 }
+                try inputs.record(change, applied: changed) {
+                    try session.currentState(entity: entity, record: change.record, field: field)
+                }
             }
+            return applied
         }
-        try session.flushHeldWrites()
-        session.batchesRecordWrites = false
         if let newest = changeSet.changes.map(\.stamp.timestamp).max() {
             _ = try session.state.clock.receive(newest, physical: physical)
         }

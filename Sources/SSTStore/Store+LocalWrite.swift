@@ -53,11 +53,9 @@ extension Store {
         }
         let withheld = try WithheldIdentities(before: changes, session.db)
         // The record's fields in one row write and one log row (see ``MergeSession/batchesRecordWrites``).
-        let batched = session.batchesRecordWrites
-        session.batchesRecordWrites = true
-        for (change, field) in zip(changes, fields) { _ = try session.merge(change, entity: entity, field: field) }
-        try session.flushHeldWrites()
-        session.batchesRecordWrites = batched
+        try session.batchingRecordWrites { session in
+            for (change, field) in zip(changes, fields) { _ = try session.merge(change, entity: entity, field: field) }
+        }
         try withheld.resendFreed(&session)
         return changes
     }
